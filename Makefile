@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# smmutrace build, in the libbpf-bootstrap / libbpf-tools style:
+#   make                 build .output/smmutrace (host arch)
+#   make test            every test suite (what CI runs)
+#   make bench           benchmarks (not part of the tests)
+#   make demo            the main job (see README)
+#   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-   static arm64 binary
+#   V=1                  show the commands; OUTPUT=DIR builds elsewhere
+#   SANITIZE=1           build with ASan/UBSan (tests do this by themselves)
+
+OUTPUT ?= .output
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+CROSS_COMPILE ?=
+CC := $(CROSS_COMPILE)gcc
+AR := $(CROSS_COMPILE)ar
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s%s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))" "$(if $(3), $(3))";
+	MAKEFLAGS += --no-print-directory
+endif
+
+# Debian's static libelf needs zstd; json-c for JSONL, zlib for recordings.
+LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm -lpthread
+CFLAGS ?= -g -O2
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
+	  -Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE \
+	  -DSMMUTRACE_VERSION='"$(VERSION)"' -DSMMUTRACE_GIT='"$(GIT_REV)"' \
+	  -Iinclude -Isrc -I$(OUTPUT)
+LDFLAGS ?=
+
+ifeq ($(SANITIZE),1)
+	CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+	LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifneq ($(CROSS_COMPILE),)
+	# The board binary is static: no libraries to install on the target.
+	LDFLAGS += -static
+	LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -l:libjson-c.a -lm -lpthread
+endif
+
+# ---- BPF -------------------------------------------------------------------
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Iinclude -Ibpf -Ibpf/$(ARCH) $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	      sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+# ---- userspace -------------------------------------------------------------
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+LIB := $(OUTPUT)/libsmmutrace.a
+BIN := $(OUTPUT)/smmutrace
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+TEST_HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
+
+.PHONY: all clean test test-unit test-cli test-bpf test-fuzz test-vm bench demo fuzz unit-bins install
+
+all: $(BIN)
+
+$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp && llvm-strip -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/obj/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BPF_SKELS) | $(OUTPUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN): $(OUTPUT)/obj/main.o $(LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(LIB) | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(TEST_HELPER_SRCS) $(LIB) $(LDFLAGS) $(LIBS) -lcmocka -o $@
+
+unit-bins: $(UNIT_BINS) $(BIN)
+
+# ---- tests -----------------------------------------------------------------
+# `make test` is what CI runs: every suite, then one closing line
+# "N passed, N failed" over all of them (scripts/run-tests.sh).
+test:
+	$(Q)scripts/run-tests.sh
+
+# One suite at a time (used by run-tests.sh; handy by hand).
+test-unit: unit-bins
+	$(Q)scripts/run-unit.sh $(OUTPUT)
+
+test-cli: $(BIN)
+	$(Q)tests/cli/run.sh $(BIN)
+
+FUZZ_SECONDS ?= 20
+test-fuzz:
+	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS)
+
+bench:
+	$(Q)scripts/bench.sh
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) .output-*
+
+.DELETE_ON_ERROR:
+.SECONDARY:

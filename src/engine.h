@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The engine: rebuilds every IOMMU domain's IOVA lifetimes (map -> unmap ->
+ * TLBI -> sync -> reuse) and TBU gate states from normalized events, and
+ * decides every SPEC §5 rule. It takes events one at a time in stream order
+ * and knows nothing of where they came from.
+ */
+#ifndef SMMUTRACE_ENGINE_H
+#define SMMUTRACE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "smmutrace_events.h"
+#include "finding.h"
+#include "topology.h"
+
+#define ENGINE_DEFAULT_INVAL_WINDOW_NS	100000000ull	/* 100 ms */
+#define ENGINE_DEFAULT_FAULT_WINDOW_NS	1000000000ull	/* 1 s */
+#define ENGINE_DEFAULT_SYNC_SLOW_NS	1000000ull	/* 1 ms */
+
+struct engine;
+
+typedef void (*engine_finding_fn)(const struct finding *f, void *ctx);
+
+struct engine_opts {
+	const struct topology *topo;	/* may be NULL: no TBUs known */
+	uint64_t inval_window_ns;	/* 0 = default */
+	uint64_t fault_window_ns;	/* 0 = default */
+	uint64_t sync_slow_ns;		/* 0 = default */
+	engine_finding_fn on_finding;	/* called for every finding as it is decided */
+	void *ctx;
+};
+
+#define HIST_BUCKETS 64	/* log2 buckets of nanoseconds */
+
+struct engine_summary {
+	uint64_t events;
+	uint64_t events_by_type[SMT_EV_MAX];
+	uint64_t findings[RULE_MAX];
+	uint64_t findings_by_sev[3];
+	uint64_t lost;			/* sum of lost counts */
+	uint64_t domains_seen;
+	uint64_t domains_live;
+	uint64_t live_mappings;		/* ranges held as mapped now */
+	uint64_t peak_live_mappings;
+	uint64_t pending_invalidations;	/* unmapped ranges not yet invalidated+synced */
+	uint64_t first_ts, last_ts;
+	int unknown_gates;		/* board gates never seen in an event */
+	const char *unknown_gate_names[32];	/* first few of them */
+	uint64_t sync_hist[HIST_BUCKETS];	/* sync durations, log2(ns) */
+	uint64_t lifetime_hist[HIST_BUCKETS];	/* map -> unmap, log2(ns) */
+	bool strict_known, strict;	/* from meta */
+	bool since_boot;		/* from meta; true unless meta said false */
+};
+
+struct engine *engine__new(const struct engine_opts *opts);
+/* Feed one event; findings are reported through opts->on_finding. */
+void engine__feed(struct engine *e, const struct smt_event *ev);
+/* End of stream: decide windows that passed by the last event. */
+void engine__finish(struct engine *e);
+void engine__summary(const struct engine *e, struct engine_summary *s);
+/* Per-domain view for the periodic summary of live mode. */
+struct engine_domain_info {
+	uint64_t domain;
+	char smmu[SMT_NAME_LEN];
+	uint64_t live_mappings, live_bytes, pending, maps, unmaps;
+	int ndevs;
+	const char *devs[8];
+};
+/* Calls FN for every known domain; returns how many. */
+int engine__for_each_domain(const struct engine *e,
+			    void (*fn)(const struct engine_domain_info *d, void *ctx), void *ctx);
+/* Current gate state of a TBU by index into the topology: 1 gated, 0 not, -1 unknown. */
+int engine__tbu_gated(const struct engine *e, int tbu_idx);
+void engine__free(struct engine *e);
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * CLI state (retsnoop's `env`): the options every subcommand shares, parsed
+ * once and passed down. Subcommand-specific options live in their cmd_*.c.
+ */
+#ifndef SMMUTRACE_ENV_H
+#define SMMUTRACE_ENV_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "finding.h"
+
+/* exit status (SPEC §2) */
+#define EXIT_OK		0	/* no finding at or above --fail-on */
+#define EXIT_FINDINGS	1	/* such findings */
+#define EXIT_INPUT	2	/* usage error or bad input */
+#define EXIT_ENV	3	/* environment: not root, no BTF, load/attach failure */
+
+struct env {
+	const char *board_path;		/* --board FILE */
+	const char *dt_dir;		/* --dt DIR */
+	bool json;			/* --json */
+	enum severity fail_on;		/* --fail-on: SEV_ERROR (default), SEV_WARNING */
+	bool fail_never;		/* --fail-on never */
+	int verbose;			/* -v */
+	uint64_t inval_window_ns;	/* --inval-window */
+	uint64_t fault_window_ns;	/* --fault-window */
+	uint64_t sync_slow_ns;		/* --sync-slow */
+};
+
+/* Long options shared by the analysing subcommands; ids >= 0x1000. */
+enum {
+	OPT_BOARD = 0x1000,
+	OPT_DT,
+	OPT_JSON,
+	OPT_FAIL_ON,
+	OPT_INVAL_WINDOW,
+	OPT_FAULT_WINDOW,
+	OPT_SYNC_SLOW,
+	OPT_HELP,
+	OPT_CMD_BASE = 0x1100,	/* subcommands number their own options from here */
+};
+
+#define ENV_COMMON_LONGOPTS \
+	{ "board", required_argument, NULL, OPT_BOARD }, \
+	{ "dt", required_argument, NULL, OPT_DT }, \
+	{ "json", no_argument, NULL, OPT_JSON }, \
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON }, \
+	{ "inval-window", required_argument, NULL, OPT_INVAL_WINDOW }, \
+	{ "fault-window", required_argument, NULL, OPT_FAULT_WINDOW }, \
+	{ "sync-slow", required_argument, NULL, OPT_SYNC_SLOW }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Help text for the options above, for the subcommands' --help. */
+#define ENV_COMMON_HELP \
+"  --board FILE          board description (TBUs, SIDs, gates); see smmutrace(8)\n" \
+"  --dt DIR              device tree to discover TBUs from (default on a live\n" \
+"                        board: /proc/device-tree)\n" \
+"  --json                JSONL output: finding objects, then one summary object\n" \
+"  --fail-on LEVEL       error (default), warning or never: exit 1 when a\n" \
+"                        finding at or above LEVEL was reported\n" \
+"  --inval-window DUR    unmap-no-invalidate window (default 100ms)\n" \
+"  --fault-window DUR    fault-after-unmap window (default 1s)\n" \
+"  --sync-slow DUR       sync-slow threshold (default 1ms)\n" \
+"  -v, --verbose         libbpf and debug messages to stderr\n" \
+"  -h, --help            this help\n" \
+"  DUR is a number with a unit: ns, us, ms or s (e.g. 250us, 2s).\n"
+
+void env__init(struct env *env);
+/*
+ * Handle one common option from getopt_long. Returns 1 if handled, 0 if C is
+ * not a common option, -1 on a bad value (message already printed).
+ */
+int env__parse_common(struct env *env, int c, const char *arg);
+/* "250us" -> 250000. 0 or -EINVAL. */
+int env__parse_duration(const char *s, uint64_t *ns);
+/* exit status for the highest severity seen (SEV_NONE if none) */
+int env__exit_status(const struct env *env, enum severity worst);
+
+/* "smmutrace: " + message on stderr */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* only with -v */
+void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int env_verbose;
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Recordings (SPEC §7): a header with format version and metadata (JSON
+ * object text: kernel, arch, board, hook table, DMA mode, ...) followed by
+ * zlib-compressed blocks of events, each with its own checksum, so that a
+ * file cut anywhere is readable up to its last whole block. Writing buffers
+ * at most one block in memory.
+ */
+#ifndef SMMUTRACE_RECORDING_H
+#define SMMUTRACE_RECORDING_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "smmutrace_events.h"
+
+#define RECORDING_MAGIC "SMMUTRC\x01"	/* 8 bytes: first bytes of every recording */
+#define RECORDING_MAGIC_LEN 8
+
+struct recording_writer;
+struct recording_reader;
+
+struct recording_writer_opts {
+	size_t block_bytes;	/* uncompressed bytes per block; 0 = default (64 KiB) */
+	int level;		/* zlib level; 0 = default (Z_BEST_SPEED) */
+	int sync_blocks;	/* fsync after each block (record: power-cut safety) */
+};
+
+/* META_JSON: JSON object text stored in the header (may be NULL = "{}"). */
+int recording_writer__open(struct recording_writer **out, const char *path,
+			   const char *meta_json, const struct recording_writer_opts *opts,
+			   char *err, size_t errlen);
+int recording_writer__write(struct recording_writer *w, const struct smt_event *ev,
+			    const char *meta_extra);
+/* write out the block being filled (also done by close) */
+int recording_writer__flush(struct recording_writer *w);
+/* bytes written to the file so far */
+unsigned long long recording_writer__bytes(const struct recording_writer *w);
+int recording_writer__close(struct recording_writer *w);	/* flushes; 0 or -errno */
+
+/*
+ * F is an open file positioned at its start (stdin allowed: the reader only
+ * reads forward). NAME is used in messages.
+ */
+int recording_reader__open(struct recording_reader **out, FILE *f, const char *name,
+			   char *err, size_t errlen);
+/* As recording_reader__open, with bytes already consumed from F (the sniffer's). */
+int recording_reader__open_prefixed(struct recording_reader **out, FILE *f, const char *name,
+				    const void *prefix, size_t prefix_len,
+				    char *err, size_t errlen);
+/* 1 = event, 0 = end, <0 = error: truncated or corrupt block ("FILE: offset N: ...") */
+int recording_reader__next(struct recording_reader *r, struct smt_event *ev);
+const char *recording_reader__error(const struct recording_reader *r);
+const char *recording_reader__meta_json(const struct recording_reader *r);
+/* free-form meta fields of the last meta event returned, or NULL */
+const char *recording_reader__meta_extra(const struct recording_reader *r);
+void recording_reader__free(struct recording_reader *r);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One interface for everything that produces events offline: a JSONL stream
+ * or a recording, told apart by the recording magic. The engine is fed from
+ * here (or from live capture) and never knows which.
+ */
+#ifndef SMMUTRACE_SOURCE_H
+#define SMMUTRACE_SOURCE_H
+
+#include <stddef.h>
+#include "smmutrace_events.h"
+
+struct ev_source;
+
+/*
+ * Open PATH ("-" = stdin). Returns 0 or a negative errno; on error a message
+ * "FILE: problem" is written to err.
+ */
+int ev_source__open(const char *path, struct ev_source **out, char *err, size_t errlen);
+
+/*
+ * Next event: 1 = *ev filled, 0 = clean end of input, <0 = input error
+ * (-EINVAL bad data, -EIO read error): ev_source__error() then says
+ * "FILE:LINE: field: problem" (JSONL) or "FILE: offset N: problem" (recording).
+ * Events before the error have all been returned.
+ */
+int ev_source__next(struct ev_source *s, struct smt_event *ev);
+const char *ev_source__error(const struct ev_source *s);
+
+/* Name as given ("-" shown as "<stdin>"). */
+const char *ev_source__name(const struct ev_source *s);
+/* 1 when the input is a recording, 0 for JSONL. */
+int ev_source__is_recording(const struct ev_source *s);
+/*
+ * Recording metadata as a JSON object text (kernel, arch, board, hooks, ...),
+ * or NULL for JSONL input.
+ */
+const char *ev_source__meta_json(const struct ev_source *s);
+/* Free-form fields of the last `meta` event read, as JSON object text, or NULL. */
+const char *ev_source__meta_extra(const struct ev_source *s);
+
+void ev_source__close(struct ev_source *s);
+
+#endif
