@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One analysis run, shared by replay, live and monitor: topology (board file,
+ * device tree, or the board a recording carries) + engine + sink. Callers feed
+ * events from wherever they come from.
+ */
+#ifndef SMMUTRACE_ANALYSIS_H
+#define SMMUTRACE_ANALYSIS_H
+
+#include "engine.h"
+#include "env.h"
+#include "sink.h"
+#include "topology.h"
+
+struct analysis;
+
+/*
+ * Build the topology from env (--board, --dt) and, when no --board is given,
+ * from EMBEDDED_BOARD (board text a recording carries; may be NULL).
+ * Returns 0, or an exit status (EXIT_INPUT) after printing the error.
+ */
+int analysis__new(struct analysis **out, const struct env *env, const char *embedded_board);
+void analysis__feed(struct analysis *a, const struct smt_event *ev);
+/* End of stream: flush windows, print the summary; returns the exit status. */
+int analysis__finish(struct analysis *a);
+struct engine *analysis__engine(struct analysis *a);
+const struct topology *analysis__topology(const struct analysis *a);
+struct sink *analysis__sink(struct analysis *a);
+void analysis__free(struct analysis *a);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Finding sinks (SPEC §6): one line per finding as text for people, or JSONL
+ * (`type: finding` objects and one final `type: summary` object).
+ */
+#ifndef SMMUTRACE_SINK_H
+#define SMMUTRACE_SINK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "engine.h"
+#include "finding.h"
+
+struct sink;
+
+struct sink *sink__new(FILE *f, bool json);
+/* engine_finding_fn-compatible: pass sink as ctx */
+void sink__finding(const struct finding *f, void *sink);
+/* summary at the end of a run (also used for live mode's periodic summary) */
+void sink__summary(struct sink *s, const struct engine *e, const char *title);
+/* highest severity written so far */
+enum severity sink__worst(const struct sink *s);
+void sink__free(struct sink *s);
+
+#endif
