@@ -1,0 +1,57 @@
+#!/bin/bash
+# `make test`: every test suite, in order, then one closing line
+# "tests: N passed, N failed" over all of them. Suites:
+#   unit      cmocka unit tests (tests/unit), normal build
+#   unit-asan the same under ASan/UBSan
+#   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
+#   fuzz      every libFuzzer target for FUZZ_SECONDS (default 20) each
+# SUITES="unit cli" make test   runs a subset.
+set -u
+cd "$(dirname "$0")/.."
+SUITES=${SUITES:-"unit unit-asan cli fuzz"}
+JOBS=${JOBS:-2}
+pass=0 fail=0 failed_suites=""
+
+# count "ok"/"passed" in a suite's output: cmocka summaries and "ok - " lines
+tally() {
+	local log=$1 p f
+	p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END{print s+0}')
+	f=$(grep -Eo '^\[  FAILED  \] [0-9]+' "$log" | awk '{s+=$4} END{print s+0}')
+	p=$((p + $(grep -c '^ok - ' "$log")))
+	f=$((f + $(grep -c '^not ok - ' "$log")))
+	pass=$((pass + p)); fail=$((fail + f))
+	echo "## $2: $p passed, $f failed"
+}
+
+suite() {
+	local name=$1; shift
+	local log
+	log=$(mktemp)
+	echo "## suite $name"
+	"$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	tally "$log" "$name"
+	if [ "$rc" != 0 ]; then
+		failed_suites="$failed_suites $name"
+		# a suite that died without reporting a failure still counts as one
+		grep -qE '^\[  FAILED  \]|^not ok - ' "$log" || fail=$((fail + 1))
+	fi
+	rm -f "$log"
+}
+
+for s in $SUITES; do
+	case $s in
+	unit) suite unit sh -c "make -s -j$JOBS unit-bins && scripts/run-unit.sh .output" ;;
+	unit-asan) suite unit-asan sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 unit-bins && \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		scripts/run-unit.sh .output-asan" ;;
+	cli) suite cli sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 tests/cli/run.sh .output-asan/smmutrace" ;;
+	fuzz) suite fuzz scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" ;;
+	*) echo "run-tests.sh: unknown suite $s" >&2; fail=$((fail + 1)) ;;
+	esac
+done
+
+[ -n "$failed_suites" ] && echo "## failed suites:$failed_suites"
+echo "tests: $pass passed, $fail failed"
+[ "$fail" = 0 ] && [ -z "$failed_suites" ]

@@ -1,0 +1,1631 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The engine: every SPEC §5 rule is decided in this file.
+ *
+ * Model, per IOMMU domain: disjoint IOVA ranges (iova_map.h) in one of four
+ * states: MAPPED -> (unmap) UNMAPPED -> (TLBI covering it, issued after the
+ * unmap) INVALIDATED -> (sync in scope, issued after that TLBI) FREED. A sync
+ * therefore only completes TLBIs issued before it, in its scope, because a
+ * range only reaches INVALIDATED when a TLBI is seen after its unmap. Each
+ * domain keeps its UNMAPPED and INVALIDATED ranges on two lists, so context
+ * TLBIs and syncs cost O(ranges they complete). FREED ranges are remembered
+ * (coalesced once older than the fault window) to tell "known unmapped" from
+ * "never seen" (stale-pte, unmap-unmapped, fault-after-unmap).
+ *
+ * Gates: each board gate (clk:/pd:/rpm:) is on, off or unknown (= on); a TBU
+ * is gated while any of its gates is off. A TBU serves a domain when the
+ * domain's SIDs (from attach) meet the TBU's SID ranges on the same SMMU.
+ *
+ * Time is event time: windows are measured against the ts of the events,
+ * checked before each event is applied.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+#include "event.h"
+#include "iova_map.h"
+
+#define EEXIST_ERRNO 17
+
+struct dev_att {
+	char dev[SMT_NAME_LEN];
+	uint32_t *sids;
+	uint32_t nsids;
+};
+
+struct domain {
+	uint64_t ptr;
+	bool used;
+	char smmu[SMT_NAME_LEN];	/* "" = unknown */
+	uint32_t root;			/* iova treap */
+	uint32_t u_head, u_tail;	/* UNMAPPED ranges */
+	uint32_t i_head, i_tail;	/* INVALIDATED ranges */
+	struct dev_att *devs;
+	int ndevs;
+	uint64_t *serve;		/* bitset over topology TBUs */
+	uint64_t live_mappings, live_bytes, pending, maps, unmaps, freed;
+	uint64_t freed_at_compact;
+	uint32_t next_free;		/* free list of domain slots */
+};
+
+struct gate {
+	enum gate_kind kind;
+	char name[SMT_NAME_LEN];
+	int state;			/* -1 unknown, 0 off, 1 on */
+	struct evidence change;		/* event of the last change */
+	int *tbus;
+	int ntbus;
+};
+
+struct tbu_state {
+	int off_gates;			/* gates of this TBU that are off */
+	bool exposed;			/* TLBIs for its domains while gated */
+	struct iova_range ranges[FINDING_MAX_RANGES];
+	int nranges;
+	unsigned long long ranges_total;
+	struct evidence first_tlbi;
+	struct evidence gated_by;	/* the gate event that gated it */
+};
+
+struct engine {
+	struct engine_opts opts;
+	const struct topology *topo;
+	struct iova_pool pool;
+
+	struct domain *doms;
+	uint32_t ndoms, capdoms, dom_free;
+	/* open-addressing map ptr -> domain index + 1 (0 empty, UINT32_MAX tombstone) */
+	uint32_t *dmap;
+	uint32_t dmap_cap, dmap_used;
+
+	struct gate *gates;
+	int ngates;
+	struct tbu_state *tbus;
+	int ntbus;
+	int gated_tbus;
+	int serve_words;
+	char default_smmu[SMT_NAME_LEN];
+
+	/* comm interning */
+	char (*comms)[SMT_COMM_LEN];
+	uint32_t ncomms, capcomms;
+
+	uint32_t t_head, t_tail;	/* unmap-no-invalidate timer list */
+	uint32_t seq;			/* unmap event counter */
+	bool incomplete;		/* events were lost */
+	bool since_boot;
+	bool strict_known, strict;
+
+	uint32_t *scratch;
+	uint32_t scratch_cap;
+
+	struct engine_summary sum;
+};
+
+#define COMM_MAX 65536
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
+{
+	char c[SMT_COMM_LEN] = { 0 };
+
+	if (!(ev->present & SMT_HAS_COMM))
+		return 0;
+	memcpy(c, ev->comm, SMT_COMM_LEN - 1);
+	/* the last few comms repeat: search backwards a little before the table */
+	for (uint32_t i = e->ncomms; i > 1; i--)
+		if (memcmp(e->comms[i - 1], c, SMT_COMM_LEN) == 0)
+			return i - 1;
+	if (e->ncomms >= COMM_MAX)
+		return 0;
+	if (e->ncomms == e->capcomms) {
+		uint32_t ncap = e->capcomms ? e->capcomms * 2 : 64;
+		void *n = realloc(e->comms, (size_t)ncap * SMT_COMM_LEN);
+
+		if (!n)
+			return 0;
+		e->comms = n;
+		e->capcomms = ncap;
+	}
+	if (e->ncomms == 0) {	/* id 0 = unknown */
+		memset(e->comms[0], 0, SMT_COMM_LEN);
+		e->ncomms = 1;
+	}
+	memcpy(e->comms[e->ncomms], c, SMT_COMM_LEN);
+	return e->ncomms++;
+}
+
+static void evidence_from_event(struct evidence *x, const struct smt_event *ev, const char *what)
+{
+	memset(x, 0, sizeof(*x));
+	x->type = ev->type;
+	x->ts = ev->ts;
+	x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+	x->present = ev->present & (SMT_HAS_PID | SMT_HAS_COMM | SMT_HAS_DOMAIN |
+				    SMT_HAS_IOVA | SMT_HAS_SIZE);
+	if (ev->present & SMT_HAS_COMM)
+		memcpy(x->comm, ev->comm, SMT_COMM_LEN - 1);
+	x->domain = ev->domain;
+	x->iova = ev->iova;
+	x->size = ev->size;
+	x->ret = ev->ret;
+	if (ev->type == SMT_EV_MAP || ev->type == SMT_EV_UNMAP)
+		x->present |= SMT_HAS_RET;
+	snprintf(x->what, sizeof(x->what), "%s", what);
+}
+
+/* evidence for the unmap (or map) that made node N */
+static void evidence_from_node(const struct engine *e, struct evidence *x,
+			       const struct iova_node *n, uint64_t domain, const char *what)
+{
+	memset(x, 0, sizeof(*x));
+	x->type = n->state == IOVA_MAPPED ? SMT_EV_MAP : SMT_EV_UNMAP;
+	x->ts = n->ts;
+	x->pid = n->pid;
+	x->present = SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE;
+	if (n->pid >= 0)
+		x->present |= SMT_HAS_PID;
+	if (n->comm && n->comm < e->ncomms) {
+		memcpy(x->comm, e->comms[n->comm], SMT_COMM_LEN);
+		x->present |= SMT_HAS_COMM;
+	}
+	x->domain = domain;
+	x->iova = n->start;
+	x->size = n->end - n->start;
+	snprintf(x->what, sizeof(x->what), "%s", what);
+}
+
+static int log2_bucket(uint64_t v)
+{
+	int b = 0;
+
+	while (v > 1 && b < HIST_BUCKETS - 1) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/* end of [iova, iova+size): a range touching 2^64 ends at UINT64_MAX (its last byte is not tracked) */
+static uint64_t range_end(uint64_t iova, uint64_t size)
+{
+	uint64_t b = iova + size;
+
+	return b < iova ? UINT64_MAX : b;
+}
+
+static bool smmu_match(const char *a, const char *b)
+{
+	return !a[0] || !b[0] || strcmp(a, b) == 0;
+}
+
+/* ---- findings ------------------------------------------------------------ */
+
+static void finding_init(struct finding *f, enum rule r, enum severity s, uint64_t ts)
+{
+	memset(f, 0, sizeof(*f));
+	f->rule = r;
+	f->severity = s;
+	f->ts = ts;
+}
+
+static void finding_range(struct finding *f, uint64_t domain, uint64_t iova, uint64_t size)
+{
+	f->has_domain = true;
+	f->domain = domain;
+	f->has_range = true;
+	f->iova = iova;
+	f->size = size;
+}
+
+static void finding_add_evidence(struct finding *f, const struct evidence *x)
+{
+	if (f->nevidence < FINDING_MAX_EVIDENCE)
+		f->evidence[f->nevidence++] = *x;
+}
+
+static void finding_add_tbu(struct engine *e, struct finding *f, int tbu)
+{
+	if (f->ntbus < FINDING_MAX_TBUS)
+		f->tbus[f->ntbus++] = e->topo->tbus[tbu].name;
+}
+
+static void emit(struct engine *e, struct finding *f)
+{
+	f->incomplete = e->incomplete;
+	e->sum.findings[f->rule]++;
+	e->sum.findings_by_sev[f->severity]++;
+	if (e->opts.on_finding)
+		e->opts.on_finding(f, e->opts.ctx);
+}
+
+/* ---- domains --------------------------------------------------------------- */
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+#define DMAP_TOMB UINT32_MAX
+
+static int dmap_grow(struct engine *e)
+{
+	uint32_t ncap = e->dmap_cap ? e->dmap_cap * 2 : 64;
+	uint32_t *n = calloc(ncap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < e->dmap_cap; i++) {
+		uint32_t v = e->dmap[i];
+
+		if (!v || v == DMAP_TOMB)
+			continue;
+		for (uint64_t h = hash64(e->doms[v - 1].ptr);; h++) {
+			if (!n[h & (ncap - 1)]) {
+				n[h & (ncap - 1)] = v;
+				break;
+			}
+		}
+	}
+	free(e->dmap);
+	e->dmap = n;
+	e->dmap_cap = ncap;
+	e->dmap_used = e->ndoms;
+	return 0;
+}
+
+/* slot of PTR in the map: its value is the domain index + 1, or 0 */
+static uint32_t *dmap_slot(struct engine *e, uint64_t ptr, bool for_insert)
+{
+	uint32_t *tomb = NULL;
+
+	if (!e->dmap_cap)
+		return NULL;
+	for (uint64_t h = hash64(ptr), n = 0; n < e->dmap_cap; h++, n++) {
+		uint32_t *s = &e->dmap[h & (e->dmap_cap - 1)];
+
+		if (*s == DMAP_TOMB) {
+			if (!tomb)
+				tomb = s;
+			continue;
+		}
+		if (!*s)
+			return for_insert && tomb ? tomb : s;
+		if (e->doms[*s - 1].ptr == ptr)
+			return s;
+	}
+	return for_insert ? tomb : NULL;
+}
+
+static struct domain *domain_find(struct engine *e, uint64_t ptr)
+{
+	uint32_t *s = dmap_slot(e, ptr, false);
+
+	return s && *s && *s != DMAP_TOMB ? &e->doms[*s - 1] : NULL;
+}
+
+static uint32_t dom_index(const struct engine *e, const struct domain *d)
+{
+	return (uint32_t)(d - e->doms);
+}
+
+static struct domain *domain_get(struct engine *e, uint64_t ptr)
+{
+	struct domain *d = domain_find(e, ptr);
+	uint32_t idx, *s;
+
+	if (d)
+		return d;
+	if ((e->dmap_used + 1) * 4 > e->dmap_cap * 3 && dmap_grow(e))
+		return NULL;
+	if (e->dom_free) {
+		idx = e->dom_free - 1;
+		e->dom_free = e->doms[idx].next_free;
+	} else {
+		if (e->ndoms == e->capdoms) {
+			uint32_t ncap = e->capdoms ? e->capdoms * 2 : 16;
+			struct domain *n = realloc(e->doms, (size_t)ncap * sizeof(*n));
+
+			if (!n)
+				return NULL;
+			e->doms = n;
+			e->capdoms = ncap;
+		}
+		idx = e->ndoms++;
+	}
+	d = &e->doms[idx];
+	memset(d, 0, sizeof(*d));
+	d->used = true;
+	d->ptr = ptr;
+	snprintf(d->smmu, sizeof(d->smmu), "%s", e->default_smmu);
+	if (e->serve_words) {
+		d->serve = calloc((size_t)e->serve_words, sizeof(uint64_t));
+		if (!d->serve) {
+			d->used = false;
+			d->next_free = e->dom_free;
+			e->dom_free = idx + 1;
+			return NULL;
+		}
+	}
+	s = dmap_slot(e, ptr, true);
+	if (*s != DMAP_TOMB)
+		e->dmap_used++;
+	*s = idx + 1;
+	e->sum.domains_seen++;
+	return d;
+}
+
+static void list_del(struct engine *e, uint32_t *head, uint32_t *tail, uint32_t i)
+{
+	struct iova_node *n = iova_node(&e->pool, i);
+
+	if (n->lprev)
+		iova_node(&e->pool, n->lprev)->lnext = n->lnext;
+	else
+		*head = n->lnext;
+	if (n->lnext)
+		iova_node(&e->pool, n->lnext)->lprev = n->lprev;
+	else
+		*tail = n->lprev;
+	n->lprev = n->lnext = IOVA_NIL;
+}
+
+static void list_append(struct engine *e, uint32_t *head, uint32_t *tail, uint32_t i)
+{
+	struct iova_node *n = iova_node(&e->pool, i);
+
+	n->lnext = IOVA_NIL;
+	n->lprev = *tail;
+	if (*tail)
+		iova_node(&e->pool, *tail)->lnext = i;
+	else
+		*head = i;
+	*tail = i;
+}
+
+static void timer_del(struct engine *e, uint32_t i)
+{
+	struct iova_node *n = iova_node(&e->pool, i);
+
+	if (!(n->flags & IOVA_F_IN_TIMER))
+		return;
+	if (n->tprev)
+		iova_node(&e->pool, n->tprev)->tnext = n->tnext;
+	else
+		e->t_head = n->tnext;
+	if (n->tnext)
+		iova_node(&e->pool, n->tnext)->tprev = n->tprev;
+	else
+		e->t_tail = n->tprev;
+	n->tprev = n->tnext = IOVA_NIL;
+	n->flags &= (uint8_t)~IOVA_F_IN_TIMER;
+}
+
+/* take node I off every list and account it out of its state */
+static void node_detach(struct engine *e, struct domain *d, uint32_t i)
+{
+	struct iova_node *n = iova_node(&e->pool, i);
+
+	switch (n->state) {
+	case IOVA_MAPPED:
+		d->live_mappings--;
+		d->live_bytes -= n->end - n->start;
+		e->sum.live_mappings--;
+		break;
+	case IOVA_UNMAPPED:
+		list_del(e, &d->u_head, &d->u_tail, i);
+		d->pending--;
+		e->sum.pending_invalidations--;
+		break;
+	case IOVA_INVALIDATED:
+		list_del(e, &d->i_head, &d->i_tail, i);
+		d->pending--;
+		e->sum.pending_invalidations--;
+		break;
+	case IOVA_FREED:
+		d->freed--;
+		break;
+	}
+	timer_del(e, i);
+}
+
+/* a node was cut in two: the new upper piece joins the same lists, right after */
+static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *ctx)
+{
+	struct engine *e = ctx;
+	struct iova_node *o = iova_node(p, orig), *n = iova_node(p, piece);
+	struct domain *d = &e->doms[o->domain];
+
+	switch (o->state) {
+	case IOVA_MAPPED:
+		d->live_mappings++;
+		e->sum.live_mappings++;
+		break;
+	case IOVA_UNMAPPED:
+	case IOVA_INVALIDATED: {
+		uint32_t *tail = o->state == IOVA_UNMAPPED ? &d->u_tail : &d->i_tail;
+
+		n->lprev = orig;
+		n->lnext = o->lnext;
+		if (o->lnext)
+			iova_node(p, o->lnext)->lprev = piece;
+		else
+			*tail = piece;
+		o->lnext = piece;
+		d->pending++;
+		e->sum.pending_invalidations++;
+		break;
+	}
+	case IOVA_FREED:
+		d->freed++;
+		break;
+	}
+	if (o->flags & IOVA_F_IN_TIMER) {
+		n->flags |= IOVA_F_IN_TIMER;
+		n->tprev = orig;
+		n->tnext = o->tnext;
+		if (o->tnext)
+			iova_node(p, o->tnext)->tprev = piece;
+		else
+			e->t_tail = piece;
+		o->tnext = piece;
+	}
+}
+
+static void domain_release(struct engine *e, struct domain *d)
+{
+	int n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
+
+	for (int k = 0; k < n; k++) {
+		node_detach(e, d, e->scratch[k]);
+		iova_pool__release(&e->pool, e->scratch[k]);
+	}
+	for (int k = 0; k < d->ndevs; k++)
+		free(d->devs[k].sids);
+	free(d->devs);
+	free(d->serve);
+}
+
+static void domain_free(struct engine *e, uint64_t ptr)
+{
+	uint32_t *s = dmap_slot(e, ptr, false);
+	uint32_t idx;
+
+	if (!s || !*s || *s == DMAP_TOMB)
+		return;
+	idx = *s - 1;
+	*s = DMAP_TOMB;
+	domain_release(e, &e->doms[idx]);
+	memset(&e->doms[idx], 0, sizeof(e->doms[idx]));
+	e->doms[idx].next_free = e->dom_free;
+	e->dom_free = idx + 1;
+}
+
+/* ---- gates and TBUs ----------------------------------------------------------- */
+
+static bool tbu_gated(const struct engine *e, int t)
+{
+	return e->tbus[t].off_gates > 0;
+}
+
+static bool tbu_serves(const struct engine *e, const struct domain *d, int t)
+{
+	return d && d->serve && (d->serve[t / 64] >> (t % 64) & 1);
+}
+
+static void domain_recompute_serve(struct engine *e, struct domain *d)
+{
+	if (!d->serve)
+		return;
+	memset(d->serve, 0, (size_t)e->serve_words * sizeof(uint64_t));
+	for (int t = 0; t < e->ntbus; t++) {
+		const struct topo_tbu *tb = &e->topo->tbus[t];
+
+		if (!smmu_match(tb->smmu, d->smmu))
+			continue;
+		for (int k = 0; k < d->ndevs; k++)
+			for (uint32_t j = 0; j < d->devs[k].nsids; j++)
+				if (topology__tbu_has_sid(tb, d->devs[k].sids[j] & 0xffff))
+					goto serves;
+		continue;
+serves:
+		d->serve[t / 64] |= 1ull << (t % 64);
+	}
+}
+
+static int gate_find(const struct engine *e, enum gate_kind kind, const char *name)
+{
+	for (int i = 0; i < e->ngates; i++)
+		if (e->gates[i].kind == kind && strcmp(e->gates[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int setup_gates(struct engine *e)
+{
+	const struct topology *t = e->topo;
+
+	e->ntbus = t ? t->ntbus : 0;
+	if (!e->ntbus)
+		return 0;
+	e->serve_words = (e->ntbus + 63) / 64;
+	e->tbus = calloc((size_t)e->ntbus, sizeof(*e->tbus));
+	if (!e->tbus)
+		return -ENOMEM;
+	for (int i = 0; i < t->ntbus; i++) {
+		for (int g = 0; g < t->tbus[i].ngates; g++) {
+			const struct gate_ref *r = &t->tbus[i].gates[g];
+			int k = gate_find(e, r->kind, r->name);
+			struct gate *gt;
+			int *nt;
+
+			if (k < 0) {
+				struct gate *ng = realloc(e->gates, (size_t)(e->ngates + 1) * sizeof(*ng));
+
+				if (!ng)
+					return -ENOMEM;
+				e->gates = ng;
+				k = e->ngates++;
+				memset(&e->gates[k], 0, sizeof(e->gates[k]));
+				e->gates[k].kind = r->kind;
+				e->gates[k].state = -1;
+				snprintf(e->gates[k].name, sizeof(e->gates[k].name), "%s", r->name);
+			}
+			gt = &e->gates[k];
+			/* a TBU listing the same gate twice counts it once */
+			for (int x = 0; x < gt->ntbus; x++)
+				if (gt->tbus[x] == i)
+					goto next;
+			nt = realloc(gt->tbus, (size_t)(gt->ntbus + 1) * sizeof(*nt));
+			if (!nt)
+				return -ENOMEM;
+			gt->tbus = nt;
+			gt->tbus[gt->ntbus++] = i;
+next:;
+		}
+	}
+	return 0;
+}
+
+static void tbu_add_exposure(struct engine *e, int t, const struct smt_event *ev,
+			     uint64_t domain, uint64_t iova, uint64_t size)
+{
+	struct tbu_state *ts = &e->tbus[t];
+
+	if (!ts->exposed) {
+		ts->exposed = true;
+		ts->nranges = 0;
+		ts->ranges_total = 0;
+		evidence_from_event(&ts->first_tlbi, ev, "first TLBI while gated");
+	}
+	ts->ranges_total++;
+	/* extend the last range when TLBIs walk up contiguously */
+	if (ts->nranges) {
+		struct iova_range *r = &ts->ranges[ts->nranges - 1];
+
+		if (r->domain == domain && r->size && size && r->iova + r->size == iova) {
+			r->size += size;
+			return;
+		}
+		if (r->domain == domain && r->iova == iova && r->size == size)
+			return;
+	}
+	if (ts->nranges < FINDING_MAX_RANGES)
+		ts->ranges[ts->nranges++] = (struct iova_range){ domain, iova, size };
+}
+
+static void tbu_came_back(struct engine *e, int t, const struct smt_event *ev)
+{
+	struct tbu_state *ts = &e->tbus[t];
+	struct finding f;
+	struct evidence x;
+	char extra[64] = "";
+
+	if (!ts->exposed)
+		return;
+	finding_init(&f, RULE_TBU_STALE_EXPOSURE, SEV_ERROR, ev->ts);
+	finding_add_tbu(e, &f, t);
+	memcpy(f.ranges, ts->ranges, sizeof(ts->ranges[0]) * (size_t)ts->nranges);
+	f.nranges = ts->nranges;
+	f.ranges_total = ts->ranges_total;
+	if (ts->nranges == 1 && ts->ranges[0].size) {
+		finding_range(&f, ts->ranges[0].domain, ts->ranges[0].iova, ts->ranges[0].size);
+	} else if (ts->nranges >= 1) {
+		f.has_domain = true;
+		f.domain = ts->ranges[0].domain;
+	}
+	finding_add_evidence(&f, &ts->gated_by);
+	finding_add_evidence(&f, &ts->first_tlbi);
+	evidence_from_event(&x, ev, "TBU back on");
+	finding_add_evidence(&f, &x);
+	if (ts->ranges_total > (unsigned long long)ts->nranges)
+		snprintf(extra, sizeof(extra), " (%llu TLBIs in all)", ts->ranges_total);
+	snprintf(f.message, sizeof(f.message),
+		 "TBU %s is back on after %d invalidated range(s)%s were issued while it was gated "
+		 "and no SMMU reset reached it: its micro-TLB may still translate them",
+		 e->topo->tbus[t].name, ts->nranges, extra);
+	emit(e, &f);
+	ts->exposed = false;
+	ts->nranges = 0;
+	ts->ranges_total = 0;
+}
+
+static void gate_event(struct engine *e, enum gate_kind kind, const char *name, bool on,
+		       const struct smt_event *ev)
+{
+	int k = gate_find(e, kind, name);
+	struct gate *g;
+	int old;
+
+	if (k < 0)
+		return;
+	g = &e->gates[k];
+	old = g->state;
+	g->state = on ? 1 : 0;
+	if (old == g->state)
+		return;
+	evidence_from_event(&g->change, ev, on ? "gate on" : "gate off");
+	for (int x = 0; x < g->ntbus; x++) {
+		int t = g->tbus[x];
+		struct tbu_state *ts = &e->tbus[t];
+
+		if (!on) {
+			if (ts->off_gates++ == 0) {
+				e->gated_tbus++;
+				ts->gated_by = g->change;
+				snprintf(ts->gated_by.what, sizeof(ts->gated_by.what), "%s:%s off",
+					 topology__gate_kind_name(kind), name);
+			}
+		} else if (old == 0) {
+			if (--ts->off_gates == 0) {
+				e->gated_tbus--;
+				tbu_came_back(e, t, ev);
+			}
+		}
+	}
+}
+
+/* one line naming what gates TBU T, for messages */
+static void describe_gated(const struct engine *e, int t, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s (%s)", e->topo->tbus[t].name, e->tbus[t].gated_by.what);
+}
+
+/*
+ * Gate rules shared by unmap/tlbi/sync: fill F's TBU list and return the
+ * severity. SCOPE_ALL: a TLBI of every context of SMMU.
+ */
+static enum severity gated_severity(struct engine *e, struct finding *f, const struct domain *d,
+				    const char *smmu, bool scope_all, char *why, size_t whylen)
+{
+	enum severity sev = SEV_WARNING;
+	int first = -1;
+
+	for (int t = 0; t < e->ntbus; t++) {
+		if (!tbu_gated(e, t))
+			continue;
+		if (tbu_serves(e, d, t) ||
+		    (scope_all && smmu_match(e->topo->tbus[t].smmu, smmu))) {
+			if (sev == SEV_WARNING)
+				f->ntbus = 0;
+			sev = SEV_ERROR;
+			finding_add_tbu(e, f, t);
+			if (first < 0)
+				first = t;
+		} else if (sev == SEV_WARNING) {
+			finding_add_tbu(e, f, t);
+			if (first < 0)
+				first = t;
+		}
+	}
+	if (first >= 0) {
+		char g[160];
+
+		describe_gated(e, first, g, sizeof(g));
+		snprintf(why, whylen, "%s%s", g, f->ntbus > 1 ? " and others" : "");
+		finding_add_evidence(f, &e->tbus[first].gated_by);
+	}
+	return sev;
+}
+
+/* ---- pending invalidations --------------------------------------------------- */
+
+static void node_set_freed(struct engine *e, struct domain *d, uint32_t i)
+{
+	node_detach(e, d, i);
+	iova_node(&e->pool, i)->state = IOVA_FREED;
+	d->freed++;
+}
+
+/* every UNMAPPED range of D is now covered by a TLBI */
+static void invalidate_domain(struct engine *e, struct domain *d)
+{
+	uint32_t i = d->u_head;
+
+	while (i) {
+		struct iova_node *n = iova_node(&e->pool, i);
+		uint32_t next = n->lnext;
+
+		n->state = IOVA_INVALIDATED;
+		n->lprev = n->lnext = IOVA_NIL;
+		list_append(e, &d->i_head, &d->i_tail, i);
+		i = next;
+	}
+	d->u_head = d->u_tail = IOVA_NIL;
+}
+
+/* every INVALIDATED range of D completes; with ALL, UNMAPPED ones too */
+static void complete_domain(struct engine *e, struct domain *d, bool all)
+{
+	bool any = d->i_head || (all && d->u_head);
+
+	while (d->i_head)
+		node_set_freed(e, d, d->i_head);
+	while (all && d->u_head)
+		node_set_freed(e, d, d->u_head);
+	if (any && d->freed > 2 * d->freed_at_compact + 4096) {
+		/* coalesce old FREED neighbours: bounds memory on long runs */
+		int n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
+		uint32_t out = 0;
+		uint64_t horizon = e->sum.last_ts > e->opts.fault_window_ns ?
+				   e->sum.last_ts - e->opts.fault_window_ns : 0;
+
+		if (n < 0)
+			return;
+		for (int k = 0; k < n; k++) {
+			uint32_t i = e->scratch[k];
+			struct iova_node *c = iova_node(&e->pool, i);
+
+			if (out && c->state == IOVA_FREED && c->ts < horizon) {
+				struct iova_node *p = iova_node(&e->pool, e->scratch[out - 1]);
+
+				if (p->state == IOVA_FREED && p->ts < horizon && p->end == c->start) {
+					p->end = c->end;
+					if (c->ts > p->ts) {
+						p->ts = c->ts;
+						p->pid = c->pid;
+						p->comm = c->comm;
+					}
+					d->freed--;
+					iova_pool__release(&e->pool, i);
+					continue;
+				}
+			}
+			e->scratch[out++] = i;
+		}
+		d->root = iova_tree__build(&e->pool, e->scratch, out);
+		d->freed_at_compact = d->freed;
+	}
+}
+
+/* domains on SMMU (all domains when it is unknown) */
+#define for_each_domain_on(e, d, smmu)						\
+	for (struct domain *d = (e)->doms; d < (e)->doms + (e)->ndoms; d++)	\
+		if (d->used && smmu_match(d->smmu, smmu))
+
+/* ---- the unmap-no-invalidate timer ----------------------------------------------- */
+
+static void check_timer(struct engine *e, uint64_t now)
+{
+	while (e->t_head) {
+		uint32_t i = e->t_head, seq;
+		struct iova_node *n = iova_node(&e->pool, i);
+		struct domain *d = &e->doms[n->domain];
+		uint64_t lo, hi, ts = n->ts;
+		struct finding f;
+		struct evidence x;
+		bool synced_missing;
+
+		if (now - n->ts <= e->opts.inval_window_ns)
+			break;
+		/* pieces of one unmap sit together on the list: one finding for all */
+		seq = n->seq;
+		lo = n->start;
+		hi = n->end;
+		synced_missing = n->state == IOVA_INVALIDATED;
+		evidence_from_node(e, &x, n, d->ptr, "unmap");
+		while (e->t_head && iova_node(&e->pool, e->t_head)->seq == seq) {
+			struct iova_node *m = iova_node(&e->pool, e->t_head);
+
+			if (m->start < lo)
+				lo = m->start;
+			if (m->end > hi)
+				hi = m->end;
+			if (m->state == IOVA_UNMAPPED)
+				synced_missing = false;
+			timer_del(e, e->t_head);
+		}
+		finding_init(&f, RULE_UNMAP_NO_INVALIDATE, SEV_WARNING, ts);
+		finding_range(&f, d->ptr, lo, hi - lo);
+		finding_add_evidence(&f, &x);
+		snprintf(f.message, sizeof(f.message),
+			 "range unmapped at %" PRIu64 ".%06" PRIu64 "s is still not %s %" PRIu64
+			 " ms later: the TLB may translate it",
+			 ts / 1000000000, ts % 1000000000 / 1000,
+			 synced_missing ? "synced after its TLBI" : "invalidated (TLBI + sync)",
+			 e->opts.inval_window_ns / 1000000);
+		emit(e, &f);
+	}
+}
+
+/* ---- event handlers ------------------------------------------------------------ */
+
+static void on_attach(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = domain_get(e, ev->domain);
+	struct dev_att *a = NULL;
+
+	if (!d)
+		return;
+	if (ev->present & SMT_HAS_SMMU && ev->smmu[0])
+		snprintf(d->smmu, sizeof(d->smmu), "%s", ev->smmu);
+	for (int k = 0; k < d->ndevs; k++)
+		if (strcmp(d->devs[k].dev, ev->name) == 0)
+			a = &d->devs[k];
+	if (!a) {
+		struct dev_att *n = realloc(d->devs, (size_t)(d->ndevs + 1) * sizeof(*n));
+
+		if (!n)
+			return;
+		d->devs = n;
+		a = &d->devs[d->ndevs++];
+		memset(a, 0, sizeof(*a));
+		snprintf(a->dev, sizeof(a->dev), "%s", ev->name);
+	}
+	free(a->sids);
+	a->sids = NULL;
+	a->nsids = 0;
+	if (ev->nsids) {
+		uint32_t n = ev->nsids > SMT_MAX_SIDS ? SMT_MAX_SIDS : ev->nsids;
+
+		a->sids = malloc(n * sizeof(uint32_t));
+		if (a->sids) {
+			memcpy(a->sids, ev->sids, n * sizeof(uint32_t));
+			a->nsids = n;
+		}
+	}
+	domain_recompute_serve(e, d);
+}
+
+static void on_detach(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = domain_find(e, ev->domain);
+
+	if (!d)
+		return;
+	for (int k = 0; k < d->ndevs; k++) {
+		if (strcmp(d->devs[k].dev, ev->name) == 0) {
+			free(d->devs[k].sids);
+			d->devs[k] = d->devs[--d->ndevs];
+			break;
+		}
+	}
+	domain_recompute_serve(e, d);
+}
+
+/* collect the nodes of a carved middle part into e->scratch */
+static int mid_nodes(struct engine *e, uint32_t mid)
+{
+	return iova_tree__collect(&e->pool, mid, &e->scratch, &e->scratch_cap, 0);
+}
+
+static void on_map(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = domain_get(e, ev->domain);
+	uint64_t a = ev->iova, b = range_end(ev->iova, ev->size);
+	struct iova_carve c;
+	int n, over_live = -1, over_pending = -1, over_known_free = -1;
+	uint32_t nn;
+
+	if (!d || ev->size == 0)
+		return;
+	d->maps++;
+	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
+		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+	n = mid_nodes(e, c.mid);
+	for (int k = 0; k < n; k++) {
+		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
+
+		if (x->state == IOVA_MAPPED && over_live < 0)
+			over_live = k;
+		else if ((x->state == IOVA_UNMAPPED || x->state == IOVA_INVALIDATED) &&
+			 over_pending < 0)
+			over_pending = k;
+		else if (x->state == IOVA_FREED && over_known_free < 0)
+			over_known_free = k;
+	}
+
+	if (ev->ret != 0) {
+		/* failed map: the model does not change */
+		if (ev->ret == -EEXIST_ERRNO && over_live < 0 &&
+		    (over_pending >= 0 || over_known_free >= 0)) {
+			struct iova_node *x = iova_node(&e->pool, e->scratch[over_pending >= 0 ?
+								  over_pending : over_known_free]);
+			struct finding f;
+			struct evidence ev_map, ev_unmap;
+
+			finding_init(&f, RULE_STALE_PTE, SEV_ERROR, ev->ts);
+			finding_range(&f, d->ptr, ev->iova, ev->size);
+			evidence_from_event(&ev_map, ev, "map failed -EEXIST");
+			evidence_from_node(e, &ev_unmap, x, d->ptr, "earlier unmap reported success");
+			finding_add_evidence(&f, &ev_map);
+			finding_add_evidence(&f, &ev_unmap);
+			snprintf(f.message, sizeof(f.message),
+				 "map failed with -EEXIST over 0x%" PRIx64 "+0x%" PRIx64 " although its "
+				 "unmap at %" PRIu64 ".%06" PRIu64 "s reported success: the unmap "
+				 "left PTEs behind",
+				 x->start, x->end - x->start, x->ts / 1000000000,
+				 x->ts % 1000000000 / 1000);
+			emit(e, &f);
+		}
+		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+
+	if (over_live >= 0) {
+		struct iova_node *x = iova_node(&e->pool, e->scratch[over_live]);
+		struct finding f;
+		struct evidence ev_map, ev_old;
+
+		finding_init(&f, RULE_MAP_OVER_LIVE, SEV_ERROR, ev->ts);
+		finding_range(&f, d->ptr, ev->iova, ev->size);
+		evidence_from_event(&ev_map, ev, "map");
+		evidence_from_node(e, &ev_old, x, d->ptr, "live mapping");
+		finding_add_evidence(&f, &ev_map);
+		finding_add_evidence(&f, &ev_old);
+		snprintf(f.message, sizeof(f.message),
+			 "map succeeded over 0x%" PRIx64 "+0x%" PRIx64 ", still mapped since "
+			 "%" PRIu64 ".%06" PRIu64 "s",
+			 x->start, x->end - x->start, x->ts / 1000000000, x->ts % 1000000000 / 1000);
+		emit(e, &f);
+	}
+	if (over_pending >= 0) {
+		struct iova_node *x = iova_node(&e->pool, e->scratch[over_pending]);
+		struct finding f;
+		struct evidence ev_map, ev_unmap;
+
+		finding_init(&f, RULE_IOVA_REUSE_BEFORE_SYNC, SEV_ERROR, ev->ts);
+		finding_range(&f, d->ptr, ev->iova, ev->size);
+		evidence_from_event(&ev_map, ev, "map (reuse)");
+		evidence_from_node(e, &ev_unmap, x, d->ptr, "unmap not yet invalidated");
+		finding_add_evidence(&f, &ev_map);
+		finding_add_evidence(&f, &ev_unmap);
+		snprintf(f.message, sizeof(f.message),
+			 "IOVA 0x%" PRIx64 "+0x%" PRIx64 " mapped again before its unmap at "
+			 "%" PRIu64 ".%06" PRIu64 "s was %s",
+			 x->start, x->end - x->start, x->ts / 1000000000, x->ts % 1000000000 / 1000,
+			 x->state == IOVA_UNMAPPED ? "covered by a TLBI and a sync" :
+			 "completed by a sync after its TLBI");
+		emit(e, &f);
+	}
+
+	/* the map replaces whatever the model held there */
+	for (int k = 0; k < n; k++) {
+		node_detach(e, d, e->scratch[k]);
+		iova_pool__release(&e->pool, e->scratch[k]);
+	}
+	nn = iova_pool__alloc(&e->pool);
+	if (nn) {
+		struct iova_node *x = iova_node(&e->pool, nn);
+
+		x->start = a;
+		x->end = b;
+		x->ts = ev->ts;
+		x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+		x->comm = comm_intern(e, ev);
+		x->domain = dom_index(e, d);
+		x->state = IOVA_MAPPED;
+		d->live_mappings++;
+		d->live_bytes += b - a;
+		e->sum.live_mappings++;
+		if (e->sum.live_mappings > e->sum.peak_live_mappings)
+			e->sum.peak_live_mappings = e->sum.live_mappings;
+	}
+	d->root = iova_tree__join(&e->pool, c.before, nn, c.after);
+}
+
+static void on_unmap(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = domain_get(e, ev->domain);
+	uint64_t a = ev->iova, b = range_end(ev->iova, ev->size), done;
+	bool short_ret;
+	uint64_t mapped_bytes = 0, known_unmapped = 0, unknown;
+	struct iova_carve c;
+	uint32_t keep = IOVA_NIL, nn = IOVA_NIL;
+	struct iova_node *known = NULL;
+	int n;
+
+	if (!d || ev->size == 0)
+		return;
+	d->unmaps++;
+	/* ret is bytes unmapped; only that part becomes unmapped in the model */
+	short_ret = ev->ret < 0 || (uint64_t)ev->ret < ev->size;
+	done = ev->ret > 0 ? ((uint64_t)ev->ret < b - a ? (uint64_t)ev->ret : b - a) : 0;
+
+	if (e->gated_tbus) {
+		struct finding f;
+		struct evidence x;
+		char why[200] = "";
+
+		finding_init(&f, RULE_UNMAP_WHILE_GATED, SEV_WARNING, ev->ts);
+		finding_range(&f, d->ptr, ev->iova, ev->size);
+		evidence_from_event(&x, ev, "unmap");
+		finding_add_evidence(&f, &x);
+		f.severity = gated_severity(e, &f, d, d->smmu, false, why, sizeof(why));
+		snprintf(f.message, sizeof(f.message),
+			 f.severity == SEV_ERROR ?
+			 "unmap while TBU %s serving this domain is gated: its micro-TLB may miss the invalidation" :
+			 "unmap while TBU %s is gated (it does not serve this domain)", why);
+		emit(e, &f);
+	}
+
+	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
+		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+	n = mid_nodes(e, c.mid);
+	for (int k = 0; k < n; k++) {
+		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
+		uint64_t len = x->end - x->start;
+
+		if (x->state == IOVA_MAPPED) {
+			mapped_bytes += len;
+			if (x->start < a + done) {
+				uint64_t life = ev->ts - x->ts;
+
+				e->sum.lifetime_hist[log2_bucket(life)]++;
+			}
+		} else {
+			known_unmapped += len;
+			if (!known)
+				known = x;
+		}
+	}
+	unknown = (b - a) - mapped_bytes - known_unmapped;
+
+	if (short_ret || known_unmapped || (unknown && e->since_boot)) {
+		struct finding f;
+		struct evidence x;
+
+		finding_init(&f, RULE_UNMAP_UNMAPPED, SEV_WARNING, ev->ts);
+		finding_range(&f, d->ptr, ev->iova, ev->size);
+		evidence_from_event(&x, ev, "unmap");
+		finding_add_evidence(&f, &x);
+		if (short_ret)
+			snprintf(f.message, sizeof(f.message),
+				 "unmap returned %" PRId64 " of %" PRIu64 " bytes", (int64_t)ev->ret, (uint64_t)ev->size);
+		else if (known_unmapped) {
+			struct evidence y;
+
+			evidence_from_node(e, &y, known, d->ptr, "earlier unmap");
+			finding_add_evidence(&f, &y);
+			snprintf(f.message, sizeof(f.message),
+				 "unmap covers 0x%" PRIx64 " bytes already unmapped at %" PRIu64
+				 ".%06" PRIu64 "s (double unmap)", known_unmapped,
+				 known->ts / 1000000000, known->ts % 1000000000 / 1000);
+		} else
+			snprintf(f.message, sizeof(f.message),
+				 "unmap covers 0x%" PRIx64 " bytes never seen mapped", unknown);
+		emit(e, &f);
+	}
+
+	/* [a, a+done) becomes one UNMAPPED range; what the kernel did not unmap stays */
+	if (a + done < b) {
+		struct iova_carve c2;
+
+		if (iova_tree__carve(&e->pool, c.mid, a + done, b, IOVA_MASK_ALL, on_split, e, &c2)) {
+			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+			return;
+		}
+		keep = iova_tree__join(&e->pool, IOVA_NIL, c2.mid, c2.after);
+		n = iova_tree__collect(&e->pool, c2.before, &e->scratch, &e->scratch_cap, 0);
+	}
+	for (int k = 0; k < n; k++) {
+		node_detach(e, d, e->scratch[k]);
+		iova_pool__release(&e->pool, e->scratch[k]);
+	}
+	if (done) {
+		nn = iova_pool__alloc(&e->pool);
+		if (nn) {
+			struct iova_node *x = iova_node(&e->pool, nn);
+
+			x->start = a;
+			x->end = a + done;
+			x->ts = ev->ts;
+			x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+			x->comm = comm_intern(e, ev);
+			x->domain = dom_index(e, d);
+			x->seq = ++e->seq;
+			x->state = IOVA_UNMAPPED;
+			list_append(e, &d->u_head, &d->u_tail, nn);
+			d->pending++;
+			e->sum.pending_invalidations++;
+			/* timer list: appended in unmap (= ts) order */
+			x->flags |= IOVA_F_IN_TIMER;
+			x->tprev = e->t_tail;
+			x->tnext = IOVA_NIL;
+			if (e->t_tail)
+				iova_node(&e->pool, e->t_tail)->tnext = nn;
+			else
+				e->t_head = nn;
+			e->t_tail = nn;
+		}
+	}
+	d->root = iova_tree__join(&e->pool, c.before, iova_tree__join(&e->pool, IOVA_NIL, nn, keep),
+				  c.after);
+}
+
+/* gate rules for TLBIs and flush_all; also records stale exposure */
+static void tlbi_gate_rules(struct engine *e, const struct smt_event *ev, struct domain *d,
+			    const char *smmu, bool scope_all)
+{
+	struct finding f;
+	struct evidence x;
+	char why[200] = "";
+
+	if (!e->gated_tbus)
+		return;
+	finding_init(&f, RULE_TLBI_WHILE_GATED, SEV_WARNING, ev->ts);
+	if (d) {
+		f.has_domain = true;
+		f.domain = d->ptr;
+	}
+	if (ev->type == SMT_EV_TLBI && ev->scope == SMT_TLBI_VA)
+		finding_range(&f, ev->domain, ev->iova, ev->size);
+	evidence_from_event(&x, ev, ev->type == SMT_EV_FLUSH_ALL ? "flush_all" : "tlbi");
+	finding_add_evidence(&f, &x);
+	f.severity = gated_severity(e, &f, d, smmu, scope_all, why, sizeof(why));
+	snprintf(f.message, sizeof(f.message),
+		 f.severity == SEV_ERROR ?
+		 "%s while TBU %s is gated: the invalidation may never reach its micro-TLB" :
+		 "%s while TBU %s is gated (it does not serve this domain)",
+		 ev->type == SMT_EV_FLUSH_ALL ? "flush_all" :
+		 scope_all ? "TLBI of all contexts" : "TLBI", why);
+	emit(e, &f);
+
+	for (int t = 0; t < e->ntbus; t++) {
+		if (!tbu_gated(e, t))
+			continue;
+		if (tbu_serves(e, d, t))
+			tbu_add_exposure(e, t, ev, d->ptr,
+					 ev->type == SMT_EV_TLBI && ev->scope == SMT_TLBI_VA ? ev->iova : 0,
+					 ev->type == SMT_EV_TLBI && ev->scope == SMT_TLBI_VA ? ev->size : 0);
+		else if (scope_all && smmu_match(e->topo->tbus[t].smmu, smmu))
+			tbu_add_exposure(e, t, ev, 0, 0, 0);
+	}
+}
+
+static const char *event_smmu(struct engine *e, const struct smt_event *ev, const struct domain *d)
+{
+	if (ev->present & SMT_HAS_SMMU && ev->smmu[0])
+		return ev->smmu;
+	if (d)
+		return d->smmu;
+	return e->default_smmu;
+}
+
+static void on_tlbi(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = NULL;
+	const char *smmu;
+
+	if (ev->present & SMT_HAS_DOMAIN)
+		d = domain_get(e, ev->domain);
+	smmu = event_smmu(e, ev, d);
+	tlbi_gate_rules(e, ev, d, smmu, ev->scope == SMT_TLBI_ALL);
+
+	if (ev->scope == SMT_TLBI_ALL) {
+		for_each_domain_on(e, x, smmu)
+			invalidate_domain(e, x);
+		return;
+	}
+	if (!d)
+		return;
+	if (ev->scope == SMT_TLBI_CONTEXT || !(ev->present & SMT_HAS_IOVA)) {
+		invalidate_domain(e, d);
+		return;
+	}
+	{
+		uint64_t a = ev->iova, b = range_end(ev->iova, ev->size);
+		struct iova_carve c;
+		int n;
+
+		if (!ev->size)
+			return;
+		/* only pending ranges are cut: mappings keep their shape */
+		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK(IOVA_UNMAPPED), on_split, e, &c)) {
+			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+			return;
+		}
+		n = mid_nodes(e, c.mid);
+		for (int k = 0; k < n; k++) {
+			uint32_t i = e->scratch[k];
+			struct iova_node *x = iova_node(&e->pool, i);
+
+			if (x->state != IOVA_UNMAPPED || x->start < a || x->end > b)
+				continue;
+			list_del(e, &d->u_head, &d->u_tail, i);
+			x = iova_node(&e->pool, i);
+			x->state = IOVA_INVALIDATED;
+			list_append(e, &d->i_head, &d->i_tail, i);
+		}
+		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	}
+}
+
+static void on_sync(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = NULL;
+	const char *smmu;
+
+	if (ev->present & SMT_HAS_DOMAIN)
+		d = domain_get(e, ev->domain);
+	smmu = event_smmu(e, ev, d);
+	e->sum.sync_hist[log2_bucket(ev->dur)]++;
+
+	if (ev->timeout) {
+		struct finding f;
+		struct evidence x;
+
+		finding_init(&f, RULE_SYNC_TIMEOUT, SEV_ERROR, ev->ts);
+		if (d) {
+			f.has_domain = true;
+			f.domain = d->ptr;
+		}
+		evidence_from_event(&x, ev, "sync");
+		finding_add_evidence(&f, &x);
+		snprintf(f.message, sizeof(f.message),
+			 "TLB sync timed out after %" PRIu64 " us on %s: the SMMU may be deadlocked "
+			 "or a TBU did not acknowledge", (uint64_t)ev->dur / 1000, smmu[0] ? smmu : "the SMMU");
+		emit(e, &f);
+	} else if (ev->dur > e->opts.sync_slow_ns) {
+		struct finding f;
+		struct evidence x;
+
+		finding_init(&f, RULE_SYNC_SLOW, SEV_WARNING, ev->ts);
+		if (d) {
+			f.has_domain = true;
+			f.domain = d->ptr;
+		}
+		evidence_from_event(&x, ev, "sync");
+		finding_add_evidence(&f, &x);
+		snprintf(f.message, sizeof(f.message),
+			 "TLB sync took %" PRIu64 " us (threshold %" PRIu64 " us)",
+			 (uint64_t)ev->dur / 1000, e->opts.sync_slow_ns / 1000);
+		emit(e, &f);
+	}
+
+	if (e->gated_tbus) {
+		int first = -1, count = 0;
+
+		for (int t = 0; t < e->ntbus; t++)
+			if (tbu_gated(e, t) && smmu_match(e->topo->tbus[t].smmu, smmu)) {
+				if (first < 0)
+					first = t;
+				count++;
+			}
+		if (first >= 0) {
+			struct finding f;
+			struct evidence x;
+			char why[160];
+
+			finding_init(&f, RULE_SYNC_WHILE_GATED, SEV_WARNING, ev->ts);
+			if (d) {
+				f.has_domain = true;
+				f.domain = d->ptr;
+			}
+			for (int t = 0; t < e->ntbus; t++)
+				if (tbu_gated(e, t) && smmu_match(e->topo->tbus[t].smmu, smmu))
+					finding_add_tbu(e, &f, t);
+			evidence_from_event(&x, ev, "sync");
+			finding_add_evidence(&f, &x);
+			finding_add_evidence(&f, &e->tbus[first].gated_by);
+			describe_gated(e, first, why, sizeof(why));
+			snprintf(f.message, sizeof(f.message),
+				 "TLB sync while TBU %s%s of this SMMU is gated: it cannot "
+				 "acknowledge what it never saw", why, count > 1 ? " and others" : "");
+			emit(e, &f);
+		}
+	}
+
+	if (ev->scope == SMT_SYNC_GLOBAL) {
+		for_each_domain_on(e, x, smmu)
+			complete_domain(e, x, false);
+	} else if (d) {
+		complete_domain(e, d, false);
+	}
+}
+
+static void on_flush_all(struct engine *e, const struct smt_event *ev)
+{
+	struct domain *d = domain_get(e, ev->domain);
+
+	if (!d)
+		return;
+	tlbi_gate_rules(e, ev, d, d->smmu, false);
+	complete_domain(e, d, true);
+}
+
+static void on_smmu_reset(struct engine *e, const struct smt_event *ev)
+{
+	const char *smmu = ev->smmu;
+
+	for_each_domain_on(e, x, smmu)
+		complete_domain(e, x, true);
+	for (int t = 0; t < e->ntbus; t++) {
+		if (tbu_gated(e, t) || !smmu_match(e->topo->tbus[t].smmu, smmu))
+			continue;
+		e->tbus[t].exposed = false;
+		e->tbus[t].nranges = 0;
+		e->tbus[t].ranges_total = 0;
+	}
+}
+
+static void on_fault(struct engine *e, const struct smt_event *ev)
+{
+	uint64_t now = ev->ts;
+	struct iova_node *hit = NULL;
+	struct domain *hit_d = NULL;
+
+	for (struct domain *d = e->doms; d < e->doms + e->ndoms && !hit; d++) {
+		uint32_t i;
+		struct iova_node *x;
+
+		if (!d->used)
+			continue;
+		if (ev->present & SMT_HAS_DOMAIN) {
+			if (d->ptr != ev->domain)
+				continue;
+		} else if (ev->present & SMT_HAS_NAME && ev->name[0]) {
+			bool has = false;
+
+			for (int k = 0; k < d->ndevs; k++)
+				has |= strcmp(d->devs[k].dev, ev->name) == 0;
+			if (!has)
+				continue;
+		} else if (ev->present & SMT_HAS_SMMU && !smmu_match(d->smmu, ev->smmu)) {
+			continue;
+		}
+		i = iova_tree__find(&e->pool, d->root, ev->iova);
+		if (!i)
+			continue;
+		x = iova_node(&e->pool, i);
+		if (x->state == IOVA_MAPPED || x->ts > now || now - x->ts > e->opts.fault_window_ns)
+			continue;
+		hit = x;
+		hit_d = d;
+	}
+	if (hit) {
+		struct finding f;
+		struct evidence xf, xu;
+
+		finding_init(&f, RULE_FAULT_AFTER_UNMAP, SEV_ERROR, ev->ts);
+		finding_range(&f, hit_d->ptr, ev->iova, 0);
+		f.has_range = true;
+		evidence_from_event(&xf, ev, "fault");
+		evidence_from_node(e, &xu, hit, hit_d->ptr, "unmap");
+		finding_add_evidence(&f, &xf);
+		finding_add_evidence(&f, &xu);
+		snprintf(f.message, sizeof(f.message),
+			 "fault at IOVA 0x%" PRIx64 " %" PRIu64 " us after it was unmapped "
+			 "(unmap of 0x%" PRIx64 "+0x%" PRIx64 " at %" PRIu64 ".%06" PRIu64 "s): "
+			 "the device still uses a buffer it gave back",
+			 (uint64_t)ev->iova, (now - hit->ts) / 1000, hit->start, hit->end - hit->start,
+			 hit->ts / 1000000000, hit->ts % 1000000000 / 1000);
+		emit(e, &f);
+	}
+}
+
+static void on_lost(struct engine *e, const struct smt_event *ev)
+{
+	struct finding f;
+	struct evidence x;
+
+	e->sum.lost += ev->count;
+	finding_init(&f, RULE_EVENTS_LOST, SEV_WARNING, ev->ts);
+	evidence_from_event(&x, ev, "lost");
+	finding_add_evidence(&f, &x);
+	snprintf(f.message, sizeof(f.message),
+		 "the capture dropped %" PRIu64 " events here: findings after this point may be "
+		 "incomplete or wrong", (uint64_t)ev->count);
+	e->incomplete = true;
+	emit(e, &f);
+}
+
+/* ---- public API ------------------------------------------------------------------ */
+
+struct engine *engine__new(const struct engine_opts *opts)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->opts = *opts;
+	if (!e->opts.inval_window_ns)
+		e->opts.inval_window_ns = ENGINE_DEFAULT_INVAL_WINDOW_NS;
+	if (!e->opts.fault_window_ns)
+		e->opts.fault_window_ns = ENGINE_DEFAULT_FAULT_WINDOW_NS;
+	if (!e->opts.sync_slow_ns)
+		e->opts.sync_slow_ns = ENGINE_DEFAULT_SYNC_SLOW_NS;
+	e->topo = opts->topo;
+	e->since_boot = true;
+	if (iova_pool__init(&e->pool) || setup_gates(e)) {
+		engine__free(e);
+		return NULL;
+	}
+	if (e->topo && e->topo->nsmmus == 1)
+		snprintf(e->default_smmu, sizeof(e->default_smmu), "%s", e->topo->smmus[0].name);
+	return e;
+}
+
+void engine__feed(struct engine *e, const struct smt_event *ev)
+{
+	if (ev->type >= SMT_EV_MAX)
+		return;
+	if (!e->sum.events)
+		e->sum.first_ts = ev->ts;
+	e->sum.events++;
+	e->sum.events_by_type[ev->type]++;
+	if (ev->ts > e->sum.last_ts)
+		e->sum.last_ts = ev->ts;
+	check_timer(e, e->sum.last_ts);
+
+	switch (ev->type) {
+	case SMT_EV_META:
+		if (ev->present & SMT_HAS_SINCE_BOOT)
+			e->since_boot = ev->since_boot;
+		if (ev->present & SMT_HAS_STRICT) {
+			e->strict_known = true;
+			e->strict = ev->strict;
+		}
+		break;
+	case SMT_EV_ATTACH:
+		on_attach(e, ev);
+		break;
+	case SMT_EV_DETACH:
+		on_detach(e, ev);
+		break;
+	case SMT_EV_DOMAIN_FREE:
+		domain_free(e, ev->domain);
+		break;
+	case SMT_EV_MAP:
+		on_map(e, ev);
+		break;
+	case SMT_EV_UNMAP:
+		on_unmap(e, ev);
+		break;
+	case SMT_EV_TLBI:
+		on_tlbi(e, ev);
+		break;
+	case SMT_EV_SYNC:
+		on_sync(e, ev);
+		break;
+	case SMT_EV_FLUSH_ALL:
+		on_flush_all(e, ev);
+		break;
+	case SMT_EV_SMMU_RESET:
+		on_smmu_reset(e, ev);
+		break;
+	case SMT_EV_RPM:
+		gate_event(e, GATE_RPM, ev->name, ev->state != SMT_RPM_SUSPENDED, ev);
+		break;
+	case SMT_EV_CLK:
+		gate_event(e, GATE_CLK, ev->name, ev->on, ev);
+		break;
+	case SMT_EV_PD:
+		gate_event(e, GATE_PD, ev->name, ev->on, ev);
+		break;
+	case SMT_EV_FAULT:
+		on_fault(e, ev);
+		break;
+	case SMT_EV_LOST:
+		on_lost(e, ev);
+		break;
+	}
+}
+
+void engine__finish(struct engine *e)
+{
+	/* a range still pending is flagged only if its window passed by the last event */
+	check_timer(e, e->sum.last_ts);
+}
+
+void engine__summary(const struct engine *e, struct engine_summary *s)
+{
+	*s = e->sum;
+	s->domains_live = 0;
+	for (uint32_t i = 0; i < e->ndoms; i++)
+		s->domains_live += e->doms[i].used;
+	s->strict_known = e->strict_known;
+	s->strict = e->strict;
+	s->since_boot = e->since_boot;
+	s->unknown_gates = 0;
+	for (int g = 0; g < e->ngates; g++) {
+		if (e->gates[g].state >= 0)
+			continue;
+		if (s->unknown_gates < (int)(sizeof(s->unknown_gate_names) /
+					     sizeof(s->unknown_gate_names[0])))
+			s->unknown_gate_names[s->unknown_gates] = e->gates[g].name;
+		s->unknown_gates++;
+	}
+}
+
+int engine__for_each_domain(const struct engine *e,
+			    void (*fn)(const struct engine_domain_info *d, void *ctx), void *ctx)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < e->ndoms; i++) {
+		const struct domain *d = &e->doms[i];
+		struct engine_domain_info info;
+
+		if (!d->used)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.domain = d->ptr;
+		snprintf(info.smmu, sizeof(info.smmu), "%s", d->smmu);
+		info.live_mappings = d->live_mappings;
+		info.live_bytes = d->live_bytes;
+		info.pending = d->pending;
+		info.maps = d->maps;
+		info.unmaps = d->unmaps;
+		for (int k = 0; k < d->ndevs && info.ndevs < 8; k++)
+			info.devs[info.ndevs++] = d->devs[k].dev;
+		fn(&info, ctx);
+		n++;
+	}
+	return n;
+}
+
+int engine__tbu_gated(const struct engine *e, int tbu_idx)
+{
+	const struct topo_tbu *t;
+	bool unknown = false;
+
+	if (tbu_idx < 0 || tbu_idx >= e->ntbus)
+		return -1;
+	if (tbu_gated(e, tbu_idx))
+		return 1;
+	t = &e->topo->tbus[tbu_idx];
+	for (int g = 0; g < t->ngates; g++) {
+		int k = gate_find(e, t->gates[g].kind, t->gates[g].name);
+
+		if (k >= 0 && e->gates[k].state < 0)
+			unknown = true;
+	}
+	return unknown ? -1 : 0;
+}
+
+void engine__free(struct engine *e)
+{
+	if (!e)
+		return;
+	for (uint32_t i = 0; i < e->ndoms; i++)
+		if (e->doms[i].used) {
+			for (int k = 0; k < e->doms[i].ndevs; k++)
+				free(e->doms[i].devs[k].sids);
+			free(e->doms[i].devs);
+			free(e->doms[i].serve);
+		}
+	for (int g = 0; g < e->ngates; g++)
+		free(e->gates[g].tbus);
+	free(e->gates);
+	free(e->tbus);
+	free(e->doms);
+	free(e->dmap);
+	free(e->comms);
+	free(e->scratch);
+	iova_pool__fini(&e->pool);
+	free(e);
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Run every tests/cli/test_*.sh against the binary $1; print the TAP-ish lines
+# and a closing "N passed, N failed".
+bin=${1:?usage: run.sh SMMUTRACE_BINARY}
+case "$bin" in /*) ;; *) bin="$(pwd)/$bin" ;; esac
+dir=$(dirname "$0")
+pass=0 fail=0
+for t in "$dir"/test_*.sh; do
+	echo "# $(basename "$t")"
+	out=$(sh "$t" "$bin" 2>&1)
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | grep -c '^ok - ')
+	f=$(printf '%s\n' "$out" | grep -c '^not ok - ')
+	pass=$((pass + p)); fail=$((fail + f))
+done
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
