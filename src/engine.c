@@ -54,6 +54,7 @@ struct domain {
 struct gate {
 	enum gate_kind kind;
 	char name[SMT_NAME_LEN];
+	char label[SMT_NAME_LEN + 8];	/* "clk:NAME" as in board files */
 	int state;			/* -1 unknown, 0 off, 1 on */
 	struct evidence change;		/* event of the last change */
 	int *tbus;
@@ -579,6 +580,8 @@ static int setup_gates(struct engine *e)
 				e->gates[k].kind = r->kind;
 				e->gates[k].state = -1;
 				snprintf(e->gates[k].name, sizeof(e->gates[k].name), "%s", r->name);
+				snprintf(e->gates[k].label, sizeof(e->gates[k].label), "%s:%s",
+					 topology__gate_kind_name(r->kind), r->name);
 			}
 			gt = &e->gates[k];
 			/* a TBU listing the same gate twice counts it once */
@@ -912,6 +915,30 @@ static void on_detach(struct engine *e, const struct smt_event *ev)
 	domain_recompute_serve(e, d);
 }
 
+static int grow_scratch(struct engine *e)
+{
+	uint32_t ncap = e->scratch_cap ? e->scratch_cap * 2 : 64;
+	uint32_t *n = realloc(e->scratch, (size_t)ncap * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	e->scratch = n;
+	e->scratch_cap = ncap;
+	return 0;
+}
+
+/* the node holding exactly [A, B), or IOVA_NIL */
+static uint32_t exact_node(struct engine *e, const struct domain *d, uint64_t a, uint64_t b)
+{
+	uint32_t i = iova_tree__find(&e->pool, d->root, a);
+	const struct iova_node *n;
+
+	if (!i)
+		return IOVA_NIL;
+	n = iova_node(&e->pool, i);
+	return n->start == a && n->end == b ? i : IOVA_NIL;
+}
+
 /* collect the nodes of a carved middle part into e->scratch */
 static int mid_nodes(struct engine *e, uint32_t mid)
 {
@@ -924,16 +951,25 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 	uint64_t a = ev->iova, b = range_end(ev->iova, ev->size);
 	struct iova_carve c;
 	int n, over_live = -1, over_pending = -1, over_known_free = -1;
-	uint32_t nn;
+	uint32_t nn, exact;
 
 	if (!d || ev->size == 0)
 		return;
 	d->maps++;
-	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
-		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
+	exact = exact_node(e, d, a, b);
+	if (exact) {
+		/* the common case, an IOVA handed out again whole: no carving */
+		if (!e->scratch_cap && grow_scratch(e))
+			return;
+		e->scratch[0] = exact;
+		n = 1;
+	} else {
+		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
+			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+			return;
+		}
+		n = mid_nodes(e, c.mid);
 	}
-	n = mid_nodes(e, c.mid);
 	for (int k = 0; k < n; k++) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
@@ -969,7 +1005,8 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 				 x->ts % 1000000000 / 1000);
 			emit(e, &f);
 		}
-		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		if (!exact)
+			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
 		return;
 	}
 
@@ -1011,11 +1048,16 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 	}
 
 	/* the map replaces whatever the model held there */
-	for (int k = 0; k < n; k++) {
-		node_detach(e, d, e->scratch[k]);
-		iova_pool__release(&e->pool, e->scratch[k]);
+	if (exact) {
+		node_detach(e, d, exact);
+		nn = exact;
+	} else {
+		for (int k = 0; k < n; k++) {
+			node_detach(e, d, e->scratch[k]);
+			iova_pool__release(&e->pool, e->scratch[k]);
+		}
+		nn = iova_pool__alloc(&e->pool);
 	}
-	nn = iova_pool__alloc(&e->pool);
 	if (nn) {
 		struct iova_node *x = iova_node(&e->pool, nn);
 
@@ -1025,6 +1067,7 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 		x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
 		x->comm = comm_intern(e, ev);
 		x->domain = dom_index(e, d);
+		x->seq = 0;
 		x->state = IOVA_MAPPED;
 		d->live_mappings++;
 		d->live_bytes += b - a;
@@ -1032,7 +1075,8 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 		if (e->sum.live_mappings > e->sum.peak_live_mappings)
 			e->sum.peak_live_mappings = e->sum.live_mappings;
 	}
-	d->root = iova_tree__join(&e->pool, c.before, nn, c.after);
+	if (!exact)
+		d->root = iova_tree__join(&e->pool, c.before, nn, c.after);
 }
 
 static void on_unmap(struct engine *e, const struct smt_event *ev)
@@ -1042,7 +1086,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 	bool short_ret;
 	uint64_t mapped_bytes = 0, known_unmapped = 0, unknown;
 	struct iova_carve c;
-	uint32_t keep = IOVA_NIL, nn = IOVA_NIL;
+	uint32_t keep = IOVA_NIL, nn = IOVA_NIL, exact;
 	struct iova_node *known = NULL;
 	int n;
 
@@ -1070,11 +1114,20 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 		emit(e, &f);
 	}
 
-	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
-		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
+	/* the common case, a whole mapping unmapped: no carving */
+	exact = a + done == b ? exact_node(e, d, a, b) : IOVA_NIL;
+	if (exact) {
+		if (!e->scratch_cap && grow_scratch(e))
+			return;
+		e->scratch[0] = exact;
+		n = 1;
+	} else {
+		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
+			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+			return;
+		}
+		n = mid_nodes(e, c.mid);
 	}
-	n = mid_nodes(e, c.mid);
 	for (int k = 0; k < n; k++) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 		uint64_t len = x->end - x->start;
@@ -1131,12 +1184,18 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 		keep = iova_tree__join(&e->pool, IOVA_NIL, c2.mid, c2.after);
 		n = iova_tree__collect(&e->pool, c2.before, &e->scratch, &e->scratch_cap, 0);
 	}
-	for (int k = 0; k < n; k++) {
-		node_detach(e, d, e->scratch[k]);
-		iova_pool__release(&e->pool, e->scratch[k]);
+	if (exact) {
+		node_detach(e, d, exact);
+		nn = exact;
+	} else {
+		for (int k = 0; k < n; k++) {
+			node_detach(e, d, e->scratch[k]);
+			iova_pool__release(&e->pool, e->scratch[k]);
+		}
+		if (done)
+			nn = iova_pool__alloc(&e->pool);
 	}
 	if (done) {
-		nn = iova_pool__alloc(&e->pool);
 		if (nn) {
 			struct iova_node *x = iova_node(&e->pool, nn);
 
@@ -1162,8 +1221,9 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 			e->t_tail = nn;
 		}
 	}
-	d->root = iova_tree__join(&e->pool, c.before, iova_tree__join(&e->pool, IOVA_NIL, nn, keep),
-				  c.after);
+	if (!exact)
+		d->root = iova_tree__join(&e->pool, c.before,
+					  iova_tree__join(&e->pool, IOVA_NIL, nn, keep), c.after);
 }
 
 /* gate rules for TLBIs and flush_all; also records stale exposure */
@@ -1239,10 +1299,21 @@ static void on_tlbi(struct engine *e, const struct smt_event *ev)
 	{
 		uint64_t a = ev->iova, b = range_end(ev->iova, ev->size);
 		struct iova_carve c;
+		uint32_t exact;
 		int n;
 
 		if (!ev->size)
 			return;
+		exact = exact_node(e, d, a, b);
+		if (exact) {
+			/* the strict-mode case: one TLBI for exactly the range just unmapped */
+			if (iova_node(&e->pool, exact)->state == IOVA_UNMAPPED) {
+				list_del(e, &d->u_head, &d->u_tail, exact);
+				iova_node(&e->pool, exact)->state = IOVA_INVALIDATED;
+				list_append(e, &d->i_head, &d->i_tail, exact);
+			}
+			return;
+		}
 		/* only pending ranges are cut: mappings keep their shape */
 		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK(IOVA_UNMAPPED), on_split, e, &c)) {
 			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
@@ -1556,7 +1627,7 @@ void engine__summary(const struct engine *e, struct engine_summary *s)
 			continue;
 		if (s->unknown_gates < (int)(sizeof(s->unknown_gate_names) /
 					     sizeof(s->unknown_gate_names[0])))
-			s->unknown_gate_names[s->unknown_gates] = e->gates[g].name;
+			s->unknown_gate_names[s->unknown_gates] = e->gates[g].label;
 		s->unknown_gates++;
 	}
 }

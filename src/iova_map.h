@@ -34,11 +34,12 @@ enum iova_state {
 #define IOVA_F_IN_TIMER	0x01	/* on the unmap-no-invalidate timer list */
 
 struct iova_node {
+	/* what a tree descent reads comes first: one cache line per level */
 	uint64_t start, end;	/* [start, end) */
+	uint32_t left, right;	/* treap children */
 	uint64_t ts;		/* MAPPED: map ts; otherwise: unmap ts */
 	int32_t pid;		/* of that map/unmap; -1 unknown */
 	uint32_t comm;		/* interned comm id (engine's table) */
-	uint32_t left, right;	/* treap children */
 	uint32_t lprev, lnext;	/* domain's pending list (UNMAPPED or INVALIDATED) */
 	uint32_t tprev, tnext;	/* engine-wide timer list, in unmap order */
 	uint32_t seq;		/* which unmap event made it (pieces share it) */
