@@ -101,6 +101,23 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(LIB) | $(OUTPUT)/tests
 
 unit-bins: $(UNIT_BINS) $(BIN)
 
+# ---- benchmarks (area: recording; see scripts/bench.sh) ---------------------
+# tests/bench/*.c -> $(OUTPUT)/bench/*, each linked like a unit test against
+# $(LIB). Not part of `make test`; `make bench` runs scripts/bench.sh.
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bench/%: tests/bench/%.c $(LIB) | $(OUTPUT)/bench
+	$(call msg,BENCH-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LIBS) -o $@
+
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS)
+# ---- end of benchmarks ------------------------------------------------------
+
 # ---- tests -----------------------------------------------------------------
 # `make test` is what CI runs: every suite, then one closing line
 # "N passed, N failed" over all of them (scripts/run-tests.sh).
@@ -118,6 +135,22 @@ FUZZ_SECONDS ?= 20
 test-fuzz:
 	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS)
 
+# ---- emulated target board (area: emulated-board; scripts/vmtest) ---------
+# An arm64 QEMU `virt` board with a real SMMUv3, booting Debian's stock 6.1
+# and 6.12 arm64 kernels (downloaded with apt, cached in ~/.cache/smmutrace-vm).
+#   make test-vm   every board scenario on both kernels, KTAP per kernel
+#   make demo      boot the board, show smmutrace catching TBU-gated unmaps
+#                  live, then replay the guest's recording here
+# Both build the static arm64 smmutrace themselves (ARCH=arm64 CROSS_COMPILE=
+# aarch64-linux-gnu- into .output-vm/arm64) and need the packages of
+# `scripts/setup-deps.sh --board`, which demo installs when run as root.
+test-vm:
+	$(Q)scripts/vmtest test
+
+demo:
+	$(Q)if [ "$$(id -u)" = 0 ]; then scripts/setup-deps.sh --board >/dev/null; fi
+	$(Q)scripts/vmtest demo
+
 bench:
 	$(Q)scripts/bench.sh
 
@@ -127,3 +160,31 @@ clean:
 
 .DELETE_ON_ERROR:
 .SECONDARY:
+
+# ---- capture: BPF tests on the running kernel (tests/bpf/) -----------------
+# tests/bpf/*.bpf.c are test-only BPF objects (fabricated kernel memory);
+# tests/bpf/test_*.c are cmocka binaries driving the raw_tp twins with
+# BPF_PROG_TEST_RUN. They need root and skip (exit 0, "skipped: ...") without.
+BPF_TEST_SKELS := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/tests/bpf/%.skel.h,$(wildcard tests/bpf/*.bpf.c))
+BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
+
+$(OUTPUT)/tests/bpf:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard include/*.h) | $(OUTPUT)/tests/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/bpf/%.skel.h: $(OUTPUT)/tests/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/tests/bpf/test_%: tests/bpf/test_%.c $(BPF_TEST_SKELS) $(LIB) | $(OUTPUT)/tests/bpf
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests/bpf $< $(LIB) $(LDFLAGS) $(LIBS) -lcmocka -o $@
+
+bpf-test-bins: $(BPF_TEST_BINS) $(BIN)
+
+# every tests/bpf/test_* binary and tests/bpf/*.sh script, as root
+test-bpf: bpf-test-bins
+	$(Q)tests/bpf/run.sh $(OUTPUT)

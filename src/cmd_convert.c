@@ -1,10 +1,282 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* placeholder: being written (see the issue tracker) */
+/* smmutrace convert: JSONL events -> recording, or recording -> JSONL events. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "commands.h"
 #include "env.h"
+#include "jsonl.h"
+#include "recording.h"
+#include "source.h"
+#include "topology.h"
+
+enum { OPT_META = OPT_CMD_BASE };
+
+#define MAX_META_ARGS 256
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: smmutrace convert IN -o OUT [--board FILE] [--meta KEY=VALUE]...\n"
+"\n"
+"Convert a JSONL event stream (SPEC section 3, one event per line) into a\n"
+"recording, or a recording into JSONL. The direction follows IN's format,\n"
+"which is recognised by its first bytes; '-' as IN reads stdin, '-' as OUT\n"
+"writes stdout (for a recording only when stdout is not a terminal).\n"
+"\n"
+"A recording is compressed, checksummed per block and carries metadata: the\n"
+"board file, so that 'smmutrace replay' needs no --board, and any KEY=VALUE\n"
+"given (kernel release, board name, ticket, ...). 'smmutrace dump --header'\n"
+"shows it.\n"
+"\n"
+"Options:\n"
+"  -o, --output OUT      file to write (required)\n"
+"  --board FILE          board description to embed (checked first; JSONL\n"
+"                        input only)\n"
+"  --meta KEY=VALUE      metadata to embed as a string, repeatable (JSONL input\n"
+"                        only)\n"
+"  -h, --help            this help\n"
+"\n"
+"Exit status: 0 ok, 2 usage error or bad input (the message names the file and\n"
+"line or byte offset; OUT then holds every event before it and is complete),\n"
+"3 OUT could not be written (disk full, permissions).\n"
+"\n"
+"Examples:\n"
+"  smmutrace convert events.jsonl -o events.smt --board board.ini --meta kernel=6.6.8\n"
+"  smmutrace convert cap.smt -o - | grep '\"ev\":\"fault\"'\n"
+"  smmutrace convert cap.smt -o cap.jsonl && smmutrace convert cap.jsonl -o cap2.smt\n");
+}
+
+/* true when A and B name the same existing file (convert x -o x would truncate its input) */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, "-") || !strcmp(b, "-"))
+		return false;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The header metadata: {"source":"convert","input":IN,"board":TEXT,KEY:VALUE...}.
+ * Returns malloc'ed text or NULL (message printed).
+ */
+static char *build_meta(const char *input, const char *board_text, char **kv, int nkv)
+{
+	struct json_object *root = json_object_new_object();
+	char *text = NULL;
+
+	if (!root)
+		goto oom;
+	if (json_object_object_add(root, "source", json_object_new_string("convert")) ||
+	    json_object_object_add(root, "input", json_object_new_string(input)))
+		goto oom;
+	if (board_text && json_object_object_add(root, "board", json_object_new_string(board_text)))
+		goto oom;
+	for (int i = 0; i < nkv; i++) {
+		char *eq = strchr(kv[i], '=');
+		char key[256];
+
+		/* checked when parsing options */
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv[i]), kv[i]);
+		if (json_object_object_add(root, key, json_object_new_string(eq + 1)))
+			goto oom;
+	}
+	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	if (!text)
+		pr_err("out of memory\n");
+	return text;
+oom:
+	json_object_put(root);
+	pr_err("out of memory\n");
+	return NULL;
+}
+
+static int to_recording(struct ev_source *src, const char *out, const char *board_path,
+			char **kv, int nkv)
+{
+	struct recording_writer *w;
+	struct topology topo;
+	struct smt_event ev;
+	unsigned long long n = 0;
+	char err[1024], *meta;
+	int rc, wrc;
+
+	if (!strcmp(out, "-") && isatty(STDOUT_FILENO)) {
+		pr_err("convert: will not write a binary recording to a terminal; give -o FILE "
+		       "or redirect stdout\n");
+		return EXIT_INPUT;
+	}
+	/* a bad board file is found now, not at replay time */
+	topology__init(&topo);
+	if (board_path && board__load(&topo, board_path, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		topology__free(&topo);
+		return EXIT_INPUT;
+	}
+	meta = build_meta(ev_source__name(src), topo.board_text, kv, nkv);
+	topology__free(&topo);
+	if (!meta)
+		return EXIT_ENV;
+	rc = recording_writer__open(&w, out, meta, NULL, err, sizeof(err));
+	free(meta);
+	if (rc) {
+		pr_err("%s\n", err);
+		return EXIT_ENV;
+	}
+
+	while ((rc = ev_source__next(src, &ev)) > 0) {
+		wrc = recording_writer__write(w, &ev, ev_source__meta_extra(src));
+		if (wrc == -EINVAL || wrc == -E2BIG) {
+			/* the readers do not return such events; say so rather than drop it */
+			recording_writer__close(w);
+			pr_err("%s: event %llu (ts %llu) cannot be recorded (please report this as a bug)\n",
+			       ev_source__name(src), n + 1, (unsigned long long)ev.ts);
+			return EXIT_INPUT;
+		}
+		if (wrc) {
+			recording_writer__close(w);
+			pr_err("%s: write: %s\n", out, strerror(-wrc));
+			return EXIT_ENV;
+		}
+		n++;
+	}
+	/* close first: the recording holds every event before a bad line, complete */
+	wrc = recording_writer__close(w);
+	if (rc < 0)
+		pr_err("%s\n", ev_source__error(src));
+	if (wrc) {
+		pr_err("%s: write: %s\n", out, strerror(-wrc));
+		return EXIT_ENV;
+	}
+	return rc < 0 ? EXIT_INPUT : EXIT_OK;
+}
+
+static int to_jsonl(struct ev_source *src, const char *out)
+{
+	struct smt_event ev;
+	FILE *f;
+	int rc, wrc = 0;
+
+	if (!strcmp(out, "-")) {
+		f = stdout;
+	} else {
+		f = fopen(out, "w");
+		if (!f) {
+			pr_err("%s: cannot create: %s (check that the directory exists and is writable)\n",
+			       out, strerror(errno));
+			return EXIT_ENV;
+		}
+	}
+	while ((rc = ev_source__next(src, &ev)) > 0) {
+		errno = 0;
+		wrc = jsonl__write_event(f, &ev, ev.type == SMT_EV_META ? ev_source__meta_extra(src)
+									: NULL);
+		if (wrc == -EINVAL)
+			break;
+		/* the errno of the failed write(), not the -EIO stdio reduces it to */
+		if (wrc || ferror(f)) {
+			wrc = -(errno ? errno : EIO);
+			break;
+		}
+	}
+	if (fflush(f) || ferror(f))
+		wrc = wrc ? wrc : -(errno ? errno : EIO);
+	if (f != stdout && fclose(f) && !wrc)
+		wrc = -(errno ? errno : EIO);
+	if (wrc == -EINVAL) {
+		pr_err("%s: an event at ts %llu cannot be written as JSONL (please report this as a bug)\n",
+		       ev_source__name(src), (unsigned long long)ev.ts);
+		return EXIT_INPUT;
+	}
+	if (wrc) {
+		pr_err("%s: write: %s\n", !strcmp(out, "-") ? "stdout" : out, strerror(-wrc));
+		return EXIT_ENV;
+	}
+	if (rc < 0) {
+		pr_err("%s\n", ev_source__error(src));
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
+}
 
 int cmd_convert(int argc, char **argv)
 {
-	pr_err("convert: not available in this build yet\n");
-	return EXIT_ENV;
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "board", required_argument, NULL, OPT_BOARD },
+		{ "meta", required_argument, NULL, OPT_META },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *out = NULL, *board = NULL;
+	char *kv[MAX_META_ARGS];
+	struct ev_source *src;
+	char err[1024];
+	int c, nkv = 0, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_BOARD:
+			board = optarg;
+			break;
+		case OPT_META: {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || eq - optarg >= 256) {
+				pr_err("--meta: '%s' is not KEY=VALUE (KEY non-empty, under 256 bytes), "
+				       "e.g. --meta kernel=6.6.8\n", optarg);
+				return EXIT_INPUT;
+			}
+			if (nkv == MAX_META_ARGS) {
+				pr_err("--meta: more than %d given\n", MAX_META_ARGS);
+				return EXIT_INPUT;
+			}
+			kv[nkv++] = optarg;
+			break;
+		}
+		default:
+			usage(stderr);
+			return EXIT_INPUT;
+		}
+	}
+	if (optind != argc - 1 || !out) {
+		pr_err("convert: give one input file and -o OUT; see 'smmutrace convert --help'\n");
+		return EXIT_INPUT;
+	}
+	if (same_file(argv[optind], out)) {
+		pr_err("convert: '%s' is both input and output; write to another file\n", out);
+		return EXIT_INPUT;
+	}
+	if (ev_source__open(argv[optind], &src, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_INPUT;
+	}
+	if (ev_source__is_recording(src)) {
+		if (board || nkv) {
+			pr_err("convert: %s is a recording, which becomes JSONL: --board and --meta "
+			       "only apply when writing a recording\n", ev_source__name(src));
+			ev_source__close(src);
+			return EXIT_INPUT;
+		}
+		status = to_jsonl(src, out);
+	} else {
+		status = to_recording(src, out, board, kv, nkv);
+	}
+	ev_source__close(src);
+	return status;
 }

@@ -94,6 +94,12 @@ struct engine {
 	char (*comms)[SMT_COMM_LEN];
 	uint32_t ncomms, capcomms;
 
+	/* exact-start index: (domain, start) -> node, so that the common
+	 * whole-range operations skip the tree walk (open addressing, linear
+	 * probing, backward-shift deletion) */
+	uint32_t *hidx;
+	uint32_t hidx_cap, hidx_used;
+
 	uint32_t t_head, t_tail;	/* unmap-no-invalidate timer list */
 	uint32_t seq;			/* unmap event counter */
 	bool incomplete;		/* events were lost */
@@ -439,6 +445,117 @@ static void node_detach(struct engine *e, struct domain *d, uint32_t i)
 	timer_del(e, i);
 }
 
+static inline uint64_t hidx_hash(uint32_t dom, uint64_t start)
+{
+	return hash64(start ^ ((uint64_t)dom << 40) ^ dom);
+}
+
+static int hidx_grow(struct engine *e)
+{
+	uint32_t ncap = e->hidx_cap ? e->hidx_cap * 2 : 1024;
+	uint32_t *n = calloc(ncap, sizeof(*n));
+
+	if (!n || ncap < e->hidx_cap) {
+		free(n);
+		return -ENOMEM;
+	}
+	for (uint32_t k = 0; k < e->hidx_cap; k++) {
+		uint32_t i = e->hidx[k];
+		const struct iova_node *x;
+
+		if (!i)
+			continue;
+		x = iova_node(&e->pool, i);
+		for (uint64_t h = hidx_hash(x->domain, x->start);; h++)
+			if (!n[h & (ncap - 1)]) {
+				n[h & (ncap - 1)] = i;
+				break;
+			}
+	}
+	free(e->hidx);
+	e->hidx = n;
+	e->hidx_cap = ncap;
+	return 0;
+}
+
+/* index node I (its domain and start are set); a full table only costs speed */
+static void hidx_insert(struct engine *e, uint32_t i)
+{
+	const struct iova_node *x = iova_node(&e->pool, i);
+
+	if ((e->hidx_used + 1) * 2 > e->hidx_cap && hidx_grow(e))
+		return;
+	for (uint64_t h = hidx_hash(x->domain, x->start);; h++) {
+		uint32_t *slot = &e->hidx[h & (e->hidx_cap - 1)];
+
+		if (!*slot) {
+			*slot = i;
+			e->hidx_used++;
+			return;
+		}
+	}
+}
+
+static uint32_t hidx_find(const struct engine *e, uint32_t dom, uint64_t start)
+{
+	if (!e->hidx_cap)
+		return IOVA_NIL;
+	for (uint64_t h = hidx_hash(dom, start);; h++) {
+		uint32_t i = e->hidx[h & (e->hidx_cap - 1)];
+		const struct iova_node *x;
+
+		if (!i)
+			return IOVA_NIL;
+		x = iova_node(&e->pool, i);
+		if (x->start == start && x->domain == dom)
+			return i;
+	}
+}
+
+static void hidx_remove(struct engine *e, uint32_t i)
+{
+	const struct iova_node *x = iova_node(&e->pool, i);
+	uint32_t mask = e->hidx_cap - 1, hole;
+	uint64_t h;
+
+	if (!e->hidx_cap)
+		return;
+	for (h = hidx_hash(x->domain, x->start);; h++) {
+		uint32_t v = e->hidx[h & mask];
+
+		if (!v)
+			return;		/* not indexed (the table could not grow) */
+		if (v == i)
+			break;
+	}
+	/* backward-shift: move later entries of the probe run into the hole */
+	hole = (uint32_t)(h & mask);
+	for (uint32_t k = (hole + 1) & mask;; k = (k + 1) & mask) {
+		uint32_t v = e->hidx[k], home;
+		const struct iova_node *y;
+
+		if (!v)
+			break;
+		y = iova_node(&e->pool, v);
+		home = (uint32_t)(hidx_hash(y->domain, y->start) & mask);
+		/* can v move to the hole? only if its home is not in (hole, k] */
+		if ((k > hole && (home <= hole || home > k)) ||
+		    (k < hole && (home <= hole && home > k))) {
+			e->hidx[hole] = v;
+			hole = k;
+		}
+	}
+	e->hidx[hole] = 0;
+	e->hidx_used--;
+}
+
+/* release a node that is indexed */
+static void node_release(struct engine *e, uint32_t i)
+{
+	hidx_remove(e, i);
+	iova_pool__release(&e->pool, i);
+}
+
 /* a node was cut in two: the new upper piece joins the same lists, right after */
 static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *ctx)
 {
@@ -446,6 +563,9 @@ static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *c
 	struct iova_node *o = iova_node(p, orig), *n = iova_node(p, piece);
 	struct domain *d = &e->doms[o->domain];
 
+	hidx_insert(e, piece);
+	o = iova_node(p, orig);	/* the index never moves the pool, but be plain about it */
+	n = iova_node(p, piece);
 	switch (o->state) {
 	case IOVA_MAPPED:
 		d->live_mappings++;
@@ -488,7 +608,7 @@ static void domain_release(struct engine *e, struct domain *d)
 
 	for (int k = 0; k < n; k++) {
 		node_detach(e, d, e->scratch[k]);
-		iova_pool__release(&e->pool, e->scratch[k]);
+		node_release(e, e->scratch[k]);
 	}
 	for (int k = 0; k < d->ndevs; k++)
 		free(d->devs[k].sids);
@@ -799,7 +919,7 @@ static void complete_domain(struct engine *e, struct domain *d, bool all)
 						p->comm = c->comm;
 					}
 					d->freed--;
-					iova_pool__release(&e->pool, i);
+					node_release(e, i);
 					continue;
 				}
 			}
@@ -930,7 +1050,7 @@ static int grow_scratch(struct engine *e)
 /* the node holding exactly [A, B), or IOVA_NIL */
 static uint32_t exact_node(struct engine *e, const struct domain *d, uint64_t a, uint64_t b)
 {
-	uint32_t i = iova_tree__find(&e->pool, d->root, a);
+	uint32_t i = hidx_find(e, dom_index(e, d), a);
 	const struct iova_node *n;
 
 	if (!i)
@@ -1054,7 +1174,7 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 	} else {
 		for (int k = 0; k < n; k++) {
 			node_detach(e, d, e->scratch[k]);
-			iova_pool__release(&e->pool, e->scratch[k]);
+			node_release(e, e->scratch[k]);
 		}
 		nn = iova_pool__alloc(&e->pool);
 	}
@@ -1069,6 +1189,9 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 		x->domain = dom_index(e, d);
 		x->seq = 0;
 		x->state = IOVA_MAPPED;
+		if (!exact)
+			hidx_insert(e, nn);
+		x = iova_node(&e->pool, nn);
 		d->live_mappings++;
 		d->live_bytes += b - a;
 		e->sum.live_mappings++;
@@ -1190,7 +1313,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 	} else {
 		for (int k = 0; k < n; k++) {
 			node_detach(e, d, e->scratch[k]);
-			iova_pool__release(&e->pool, e->scratch[k]);
+			node_release(e, e->scratch[k]);
 		}
 		if (done)
 			nn = iova_pool__alloc(&e->pool);
@@ -1207,6 +1330,8 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 			x->domain = dom_index(e, d);
 			x->seq = ++e->seq;
 			x->state = IOVA_UNMAPPED;
+			if (!exact)
+				hidx_insert(e, nn);
 			list_append(e, &d->u_head, &d->u_tail, nn);
 			d->pending++;
 			e->sum.pending_invalidations++;
@@ -1697,6 +1822,7 @@ void engine__free(struct engine *e)
 	free(e->dmap);
 	free(e->comms);
 	free(e->scratch);
+	free(e->hidx);
 	iova_pool__fini(&e->pool);
 	free(e);
 }

@@ -18,7 +18,7 @@ int event__sync_scope_from_name(const char *name);	/* -1 if unknown */
 const char *event__rpm_state_name(unsigned int state);
 int event__rpm_state_from_name(const char *name);	/* -1 if unknown */
 
-/* Reset an event to "nothing present" (all zero, cpu/pid -1 not set). */
+/* Reset an event to all zero: no optional field present (the present bits say what is). */
 void event__init(struct smt_event *ev, unsigned int type, __u64 ts);
 
 #endif

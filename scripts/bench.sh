@@ -1,0 +1,31 @@
+#!/bin/sh
+# Replay benchmark (make bench): build the bench binaries optimised and without
+# sanitizers, generate a deterministic 5-million-event recording in a temporary
+# directory (never in the repo), and measure inflate-only vs full replay time
+# and memory per live mapping. Not part of the tests: figures vary by machine.
+#   BENCH_EVENTS=N   events to generate (default 5000000)
+#   BENCH_LIVE=N     live mappings at the peak (default 100000)
+#   BENCH_RUNS=N     runs per measurement, median reported (default 3)
+#   BENCH_OUTPUT=DIR build directory (default .output-bench)
+set -e
+cd "$(dirname "$0")/.."
+out=${BENCH_OUTPUT:-.output-bench}
+events=${BENCH_EVENTS:-5000000}
+live=${BENCH_LIVE:-100000}
+runs=${BENCH_RUNS:-3}
+
+# the Makefile default CFLAGS are -g -O2; a CFLAGS or SANITIZE from the
+# environment would change what is measured
+env -u CFLAGS -u SANITIZE make OUTPUT="$out" -j2 bench-bins
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smmutrace-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+t0=$(date +%s.%N)
+"$out/bench/gen_stream" -n "$events" -l "$live" -o "$tmp/stream.smt"
+t1=$(date +%s.%N)
+size=$(wc -c <"$tmp/stream.smt")
+awk -v a="$t0" -v b="$t1" -v s="$size" -v n="$events" 'BEGIN {
+	printf "generate + write:     %.2f s, recording %.1f MiB (%.2f bytes/event on disk)\n", b - a, s / 1048576, s / n }'
+
+"$out/bench/bench_replay" -r "$runs" "$tmp/stream.smt"

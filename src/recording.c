@@ -1,0 +1,1156 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Recordings (SPEC §7): the on-disk format, its writer and its reader.
+ *
+ * Format version 1. Little-endian everywhere; CRC32 is zlib's crc32().
+ *
+ *   header:
+ *     8  magic           RECORDING_MAGIC "SMMUTRC\x01"
+ *     4  version         1
+ *     4  meta_len        <= 16 MiB
+ *     N  meta            JSON object text, no NUL ("{}" when the writer had none):
+ *                        kernel, arch, board text, hook table, DMA mode, ...
+ *     4  crc             CRC32 of every byte above
+ *
+ *   then zero or more blocks, each:
+ *     4  magic           "SMTB"
+ *     4  ulen            uncompressed payload bytes, 1..16 MiB
+ *     4  clen            compressed payload bytes, 1..16 MiB
+ *     4  count           events in the block, >= 1
+ *     8  first_ts        ts of the first event
+ *     8  last_ts         ts of the last event
+ *     4  payload_crc     CRC32 of the compressed payload
+ *     4  header_crc      CRC32 of the 36 bytes above
+ *     clen bytes         raw deflate stream (RFC 1951) inflating to ulen
+ *                        bytes (no zlib wrapper: payload_crc already covers
+ *                        the bytes, an adler32 of the output would only
+ *                        repeat that work on every replay)
+ *
+ *   the payload is COUNT events back to back, each:
+ *     u8      type       SMT_EV_*
+ *     varint  present    SMT_HAS_* bits, as in struct smt_event
+ *     varint  fields     REC_F_* bits: which of the values below follow
+ *     varint  ts         zigzag(ts - previous ts in this block); the first
+ *                        event of a block is relative to 0, so every block
+ *                        decodes on its own
+ *     values in REC_F_* bit order, only those whose bit is set:
+ *                        unsigned as LEB128 varints, signed as zigzag
+ *                        varints, sids as varint count (<= SMT_MAX_SIDS) +
+ *                        one varint each, and for meta events the free-form
+ *                        meta fields (JSON object text) as varint length +
+ *                        bytes;
+ *                        comm/smmu/name as varint tag: tag & 1 = 0: a
+ *                        literal of tag >> 1 bytes follows (no NUL, shorter
+ *                        than the struct field); tag & 1 = 1: the same as
+ *                        string number tag >> 1 of this block (literals are
+ *                        numbered in order, the first 1024 of them);
+ *                        domain as varint tag: 0 = a varint value follows,
+ *                        k > 0 = the k-th distinct domain value written as
+ *                        a value in this block (the first 1024)
+ *
+ * "fields" is separate from "present" so that the struct round-trips exactly
+ * (a value that is zero is simply not written), whatever a producer put in it.
+ * The per-block string and domain tables halve the bytes to inflate and
+ * decode (comm, SMMU name and the 64-bit domain pointer repeat on almost
+ * every event), while keeping every block readable on its own.
+ *
+ * A block is written with one write() and readers stop at the first block
+ * that is not whole, so a capture killed at any moment leaves a file whose
+ * whole blocks all read back. Readers check every length against the bytes
+ * that remain and the limits above before allocating or copying.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "recording.h"
+#include "recording_blocks.h"
+
+#define HDR_FIXED_LEN		(RECORDING_MAGIC_LEN + 4 + 4)
+#define DEFAULT_BLOCK_BYTES	(64u << 10)
+/* writer blocks stay well under RECORDING_MAX_BLOCK even after deflate's worst case */
+#define MAX_BLOCK_BYTES		(8u << 20)
+/* free-form meta fields of one meta event (JSONL lines are at most 1 MiB) */
+#define MAX_META_EXTRA		(4u << 20)
+/* smallest event: type, present, fields, ts */
+#define MIN_EVENT_BYTES		4
+/* per-block back-reference tables (see the format above) */
+#define REC_MAX_STRS		1024
+#define REC_MAX_DOMS		1024
+#define REF_HASH_SLOTS		2048	/* power of two, twice the table sizes */
+#define DEFLATE_WBITS		(-15)	/* raw deflate, 32 KiB window */
+
+#define PRESENT_KNOWN		((SMT_HAS_DUR << 1) - 1)
+
+enum {
+	REC_F_CPU		= 1u << 0,
+	REC_F_PID		= 1u << 1,
+	REC_F_COMM		= 1u << 2,
+	REC_F_SCOPE		= 1u << 3,
+	REC_F_DOMAIN		= 1u << 4,
+	REC_F_IOVA		= 1u << 5,
+	REC_F_SIZE		= 1u << 6,
+	REC_F_PADDR		= 1u << 7,
+	REC_F_RET		= 1u << 8,
+	REC_F_DUR		= 1u << 9,
+	REC_F_COUNT		= 1u << 10,
+	REC_F_STATE		= 1u << 11,
+	REC_F_FLAGS		= 1u << 12,
+	REC_F_ON		= 1u << 13,
+	REC_F_TIMEOUT		= 1u << 14,
+	REC_F_STRICT		= 1u << 15,
+	REC_F_SINCE_BOOT	= 1u << 16,
+	REC_F_SMMU		= 1u << 17,
+	REC_F_NAME		= 1u << 18,
+	REC_F_SIDS		= 1u << 19,
+	REC_F_META_EXTRA	= 1u << 20,
+	REC_F_KNOWN		= (1u << 21) - 1,
+};
+
+/* varints: 10 bytes per value at most; the fixed part of an event fits in this */
+#define MAX_EVENT_FIXED (1 + 3 * 10 + 17 * 10 + 3 * (10 + SMT_NAME_LEN) + 10 + SMT_MAX_SIDS * 5 + 10)
+
+/* ---- byte helpers ----------------------------------------------------------- */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t u)
+{
+	return (int64_t)((u >> 1) ^ (~(u & 1) + 1));
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* false when the bytes run out or the varint is longer than 64 bits */
+static inline bool get_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = *pos;
+
+	/* most values (lengths, tags, bits, small numbers) are one byte */
+	if (i < len && buf[i] < 0x80) {
+		*out = buf[i];
+		*pos = i + 1;
+		return true;
+	}
+	for (unsigned int shift = 0; shift < 64; shift += 7) {
+		uint8_t b;
+
+		if (i >= len)
+			return false;
+		b = buf[i++];
+		if (shift == 63 && b > 1)
+			return false;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*pos = i;
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint32_t crc(const void *p, size_t n)
+{
+	return (uint32_t)crc32(crc32(0, Z_NULL, 0), p, (uInt)n);
+}
+
+/*
+ * What is wrong with EV as far as the format is concerned, or NULL. The writer
+ * refuses what the reader would refuse, so every recording written reads back.
+ */
+static const char *event_problem(const struct smt_event *ev)
+{
+	if (ev->type == SMT_EV_NONE || ev->type >= SMT_EV_MAX)
+		return "type: not an event type";
+	if (ev->present & ~(uint32_t)PRESENT_KNOWN)
+		return "present: unknown field bits";
+	if (ev->type == SMT_EV_TLBI && ev->scope > SMT_TLBI_ALL)
+		return "scope: not a tlbi scope";
+	if (ev->type == SMT_EV_SYNC && ev->scope > SMT_SYNC_GLOBAL)
+		return "scope: not a sync scope";
+	if (ev->type == SMT_EV_RPM && ev->state > SMT_RPM_RESUMING)
+		return "state: not a runtime-PM state";
+	if (ev->on > 1 || ev->timeout > 1 || ev->strict > 1 || ev->since_boot > 1)
+		return "on/timeout/strict/since_boot: not a boolean";
+	if (ev->nsids > SMT_MAX_SIDS)
+		return "sids: more than SMT_MAX_SIDS";
+	return NULL;
+}
+
+/* ---- writer ----------------------------------------------------------------- */
+
+struct recording_writer {
+	int fd;
+	bool own_fd;
+	bool sync_blocks;
+	int err;			/* first write error, returned from then on */
+	size_t block_bytes;
+	uint8_t *buf;			/* encoded events of the block being filled */
+	size_t len, cap;
+	uint8_t *out;			/* block header + compressed payload */
+	size_t out_cap;
+	z_stream zs;
+	uint32_t count;
+	uint64_t first_ts, last_ts, prev_ts;
+	unsigned long long bytes;
+	/* this block's string and domain tables, hashed; slots hold index + 1 */
+	uint32_t nstrs, str_off[REC_MAX_STRS];
+	uint8_t str_len[REC_MAX_STRS];
+	uint16_t str_slot[REF_HASH_SLOTS];
+	uint32_t ndoms;
+	uint64_t dom_val[REC_MAX_DOMS];
+	uint16_t dom_slot[REF_HASH_SLOTS];
+};
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -EIO;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static bool buf_reserve(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *nb;
+	size_t ncap;
+
+	if (need <= *cap)
+		return true;
+	ncap = *cap ? *cap : 4096;
+	while (ncap < need)
+		ncap *= 2;
+	nb = realloc(*buf, ncap);
+	if (!nb)
+		return false;
+	*buf = nb;
+	*cap = ncap;
+	return true;
+}
+
+static void writer_destroy(struct recording_writer *w)
+{
+	if (w->own_fd && w->fd >= 0)
+		close(w->fd);
+	deflateEnd(&w->zs);
+	free(w->buf);
+	free(w->out);
+	free(w);
+}
+
+int recording_writer__open(struct recording_writer **out, const char *path,
+			   const char *meta_json, const struct recording_writer_opts *opts,
+			   char *err, size_t errlen)
+{
+	struct recording_writer *w;
+	size_t meta_len, hlen;
+	uint8_t *hdr;
+	int level, rc;
+
+	*out = NULL;
+	if (!meta_json)
+		meta_json = "{}";
+	meta_len = strlen(meta_json);
+	if (meta_len > RECORDING_MAX_META) {
+		snprintf(err, errlen, "%s: recording metadata is %zu bytes, over the %u MiB limit",
+			 path, meta_len, RECORDING_MAX_META >> 20);
+		return -E2BIG;
+	}
+	level = opts && opts->level ? opts->level : Z_BEST_SPEED;
+	if (level < Z_BEST_SPEED || level > Z_BEST_COMPRESSION) {
+		snprintf(err, errlen, "%s: zlib level %d is not 1..9", path, level);
+		return -EINVAL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	w->fd = -1;
+	w->block_bytes = opts && opts->block_bytes ? opts->block_bytes : DEFAULT_BLOCK_BYTES;
+	if (w->block_bytes > MAX_BLOCK_BYTES)
+		w->block_bytes = MAX_BLOCK_BYTES;
+	w->sync_blocks = opts && opts->sync_blocks;
+	if (deflateInit2(&w->zs, level, Z_DEFLATED, DEFLATE_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(w);
+		snprintf(err, errlen, "%s: out of memory (zlib)", path);
+		return -ENOMEM;
+	}
+	if (!buf_reserve(&w->buf, &w->cap, w->block_bytes + MAX_EVENT_FIXED)) {
+		writer_destroy(w);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+
+	if (strcmp(path, "-") == 0) {
+		w->fd = STDOUT_FILENO;
+	} else {
+		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (w->fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: cannot create: %s (check that the directory exists and is writable)",
+				 path, strerror(-rc));
+			writer_destroy(w);
+			return rc;
+		}
+		w->own_fd = true;
+	}
+
+	hlen = HDR_FIXED_LEN + meta_len + 4;
+	hdr = malloc(hlen);
+	if (!hdr) {
+		writer_destroy(w);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	memcpy(hdr, RECORDING_MAGIC, RECORDING_MAGIC_LEN);
+	put_le32(hdr + RECORDING_MAGIC_LEN, RECORDING_VERSION);
+	put_le32(hdr + RECORDING_MAGIC_LEN + 4, (uint32_t)meta_len);
+	memcpy(hdr + HDR_FIXED_LEN, meta_json, meta_len);
+	put_le32(hdr + HDR_FIXED_LEN + meta_len, crc(hdr, HDR_FIXED_LEN + meta_len));
+	rc = write_all(w->fd, hdr, hlen);
+	free(hdr);
+	if (!rc && w->sync_blocks && fsync(w->fd) && errno != EINVAL)
+		rc = -errno;
+	if (rc) {
+		snprintf(err, errlen, "%s: write: %s", path, strerror(-rc));
+		writer_destroy(w);
+		return rc;
+	}
+	w->bytes = hlen;
+	*out = w;
+	return 0;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const char *s, size_t n)
+{
+	p = put_varint(p, n);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_u64(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (uint32_t)v;
+}
+
+/* a string as a reference to an earlier literal of this block, or as a literal */
+static uint8_t *put_str(struct recording_writer *w, uint8_t *p, const char *s, size_t n)
+{
+	uint32_t h = hash_bytes(s, n) & (REF_HASH_SLOTS - 1);
+
+	for (; w->str_slot[h]; h = (h + 1) & (REF_HASH_SLOTS - 1)) {
+		uint32_t i = w->str_slot[h] - 1u;
+
+		if (w->str_len[i] == n && !memcmp(w->buf + w->str_off[i], s, n))
+			return put_varint(p, (uint64_t)i << 1 | 1);
+	}
+	p = put_varint(p, (uint64_t)n << 1);
+	if (w->nstrs < REC_MAX_STRS) {
+		w->str_off[w->nstrs] = (uint32_t)(p - w->buf);
+		w->str_len[w->nstrs] = (uint8_t)n;
+		w->str_slot[h] = (uint16_t)++w->nstrs;
+	}
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static uint8_t *put_domain(struct recording_writer *w, uint8_t *p, uint64_t v)
+{
+	uint32_t h = hash_u64(v) & (REF_HASH_SLOTS - 1);
+
+	for (; w->dom_slot[h]; h = (h + 1) & (REF_HASH_SLOTS - 1)) {
+		uint32_t i = w->dom_slot[h] - 1u;
+
+		if (w->dom_val[i] == v)
+			return put_varint(p, (uint64_t)i + 1);
+	}
+	*p++ = 0;
+	if (w->ndoms < REC_MAX_DOMS) {
+		w->dom_val[w->ndoms] = v;
+		w->dom_slot[h] = (uint16_t)++w->ndoms;
+	}
+	return put_varint(p, v);
+}
+
+/*
+ * Strings from our producers are always terminated (bpf_probe_read_kernel_str,
+ * the JSONL reader's length checks); an unterminated one is cut rather than
+ * ending a capture over one odd name.
+ */
+static size_t name_len(const char *s, size_t cap)
+{
+	return strnlen(s, cap - 1);
+}
+
+int recording_writer__write(struct recording_writer *w, const struct smt_event *ev,
+			    const char *meta_extra)
+{
+	size_t comm_n = 0, smmu_n = 0, name_n = 0, extra_n = 0;
+	uint32_t f = 0;
+	uint8_t *p;
+
+	if (w->err)
+		return w->err;
+	if (event_problem(ev))
+		return -EINVAL;
+	if (ev->type != SMT_EV_META)
+		meta_extra = NULL;
+	if (meta_extra) {
+		extra_n = strlen(meta_extra);
+		if (extra_n > MAX_META_EXTRA)
+			return -E2BIG;
+		f |= REC_F_META_EXTRA;
+	}
+	if (ev->cpu)
+		f |= REC_F_CPU;
+	if (ev->pid)
+		f |= REC_F_PID;
+	comm_n = name_len(ev->comm, sizeof(ev->comm));
+	if (comm_n)
+		f |= REC_F_COMM;
+	if (ev->scope)
+		f |= REC_F_SCOPE;
+	if (ev->domain)
+		f |= REC_F_DOMAIN;
+	if (ev->iova)
+		f |= REC_F_IOVA;
+	if (ev->size)
+		f |= REC_F_SIZE;
+	if (ev->paddr)
+		f |= REC_F_PADDR;
+	if (ev->ret)
+		f |= REC_F_RET;
+	if (ev->dur)
+		f |= REC_F_DUR;
+	if (ev->count)
+		f |= REC_F_COUNT;
+	if (ev->state)
+		f |= REC_F_STATE;
+	if (ev->flags)
+		f |= REC_F_FLAGS;
+	if (ev->on)
+		f |= REC_F_ON;
+	if (ev->timeout)
+		f |= REC_F_TIMEOUT;
+	if (ev->strict)
+		f |= REC_F_STRICT;
+	if (ev->since_boot)
+		f |= REC_F_SINCE_BOOT;
+	smmu_n = name_len(ev->smmu, sizeof(ev->smmu));
+	if (smmu_n)
+		f |= REC_F_SMMU;
+	name_n = name_len(ev->name, sizeof(ev->name));
+	if (name_n)
+		f |= REC_F_NAME;
+	if (ev->nsids)
+		f |= REC_F_SIDS;
+
+	if (!buf_reserve(&w->buf, &w->cap, w->len + MAX_EVENT_FIXED + extra_n))
+		return -ENOMEM;
+	if (w->count == 0) {
+		w->prev_ts = 0;
+		w->first_ts = ev->ts;
+	}
+	p = w->buf + w->len;
+	*p++ = (uint8_t)ev->type;
+	p = put_varint(p, ev->present);
+	p = put_varint(p, f);
+	p = put_varint(p, zigzag((int64_t)(ev->ts - w->prev_ts)));
+	if (f & REC_F_CPU)
+		p = put_varint(p, zigzag(ev->cpu));
+	if (f & REC_F_PID)
+		p = put_varint(p, zigzag(ev->pid));
+	if (f & REC_F_COMM)
+		p = put_str(w, p, ev->comm, comm_n);
+	if (f & REC_F_SCOPE)
+		p = put_varint(p, ev->scope);
+	if (f & REC_F_DOMAIN)
+		p = put_domain(w, p, ev->domain);
+	if (f & REC_F_IOVA)
+		p = put_varint(p, ev->iova);
+	if (f & REC_F_SIZE)
+		p = put_varint(p, ev->size);
+	if (f & REC_F_PADDR)
+		p = put_varint(p, ev->paddr);
+	if (f & REC_F_RET)
+		p = put_varint(p, zigzag(ev->ret));
+	if (f & REC_F_DUR)
+		p = put_varint(p, ev->dur);
+	if (f & REC_F_COUNT)
+		p = put_varint(p, ev->count);
+	if (f & REC_F_STATE)
+		p = put_varint(p, ev->state);
+	if (f & REC_F_FLAGS)
+		p = put_varint(p, ev->flags);
+	if (f & REC_F_ON)
+		p = put_varint(p, ev->on);
+	if (f & REC_F_TIMEOUT)
+		p = put_varint(p, ev->timeout);
+	if (f & REC_F_STRICT)
+		p = put_varint(p, ev->strict);
+	if (f & REC_F_SINCE_BOOT)
+		p = put_varint(p, ev->since_boot);
+	if (f & REC_F_SMMU)
+		p = put_str(w, p, ev->smmu, smmu_n);
+	if (f & REC_F_NAME)
+		p = put_str(w, p, ev->name, name_n);
+	if (f & REC_F_SIDS) {
+		p = put_varint(p, ev->nsids);
+		for (uint32_t i = 0; i < ev->nsids; i++)
+			p = put_varint(p, ev->sids[i]);
+	}
+	if (f & REC_F_META_EXTRA)
+		p = put_bytes(p, meta_extra, extra_n);
+	w->len = (size_t)(p - w->buf);
+	w->count++;
+	w->prev_ts = ev->ts;
+	w->last_ts = ev->ts;
+	if (w->len >= w->block_bytes)
+		return recording_writer__flush(w);
+	return 0;
+}
+
+int recording_writer__flush(struct recording_writer *w)
+{
+	uint8_t *h;
+	size_t bound, clen;
+	int rc;
+
+	if (w->err)
+		return w->err;
+	if (w->count == 0)
+		return 0;
+	if (deflateReset(&w->zs) != Z_OK)
+		return w->err = -EIO;
+	bound = deflateBound(&w->zs, w->len);
+	if (!buf_reserve(&w->out, &w->out_cap, RECORDING_BLOCK_HDR_LEN + bound))
+		return -ENOMEM;	/* the block stays buffered: a later flush may succeed */
+	w->zs.next_in = w->buf;
+	w->zs.avail_in = (uInt)w->len;
+	w->zs.next_out = w->out + RECORDING_BLOCK_HDR_LEN;
+	w->zs.avail_out = (uInt)bound;
+	if (deflate(&w->zs, Z_FINISH) != Z_STREAM_END)
+		return w->err = -EIO;
+	clen = bound - w->zs.avail_out;
+
+	h = w->out;
+	memcpy(h, RECORDING_BLOCK_MAGIC, 4);
+	put_le32(h + 4, (uint32_t)w->len);
+	put_le32(h + 8, (uint32_t)clen);
+	put_le32(h + 12, w->count);
+	put_le64(h + 16, w->first_ts);
+	put_le64(h + 24, w->last_ts);
+	put_le32(h + 32, crc(h + RECORDING_BLOCK_HDR_LEN, clen));
+	put_le32(h + 36, crc(h, 36));
+
+	/* one write() per block: a kill leaves whole blocks and one partial tail */
+	rc = write_all(w->fd, h, RECORDING_BLOCK_HDR_LEN + clen);
+	/* EINVAL: fsync on a pipe or terminal, nothing to make durable */
+	if (!rc && w->sync_blocks && fsync(w->fd) && errno != EINVAL)
+		rc = -errno;
+	if (rc)
+		return w->err = rc;
+	w->bytes += RECORDING_BLOCK_HDR_LEN + clen;
+	w->len = 0;
+	w->count = 0;
+	w->nstrs = 0;
+	w->ndoms = 0;
+	memset(w->str_slot, 0, sizeof(w->str_slot));
+	memset(w->dom_slot, 0, sizeof(w->dom_slot));
+	return 0;
+}
+
+unsigned long long recording_writer__bytes(const struct recording_writer *w)
+{
+	return w->bytes;
+}
+
+int recording_writer__close(struct recording_writer *w)
+{
+	int rc;
+
+	if (!w)
+		return 0;
+	rc = recording_writer__flush(w);
+	if (w->own_fd) {
+		if (close(w->fd) && !rc)
+			rc = -errno;
+		w->fd = -1;
+	}
+	writer_destroy(w);
+	return rc;
+}
+
+/* ---- reader ----------------------------------------------------------------- */
+
+struct recording_reader {
+	FILE *f;
+	char *name;
+	uint8_t *prefix;		/* bytes the format sniffer already consumed */
+	size_t prefix_len, prefix_pos;
+	unsigned long long off;		/* bytes consumed so far */
+	unsigned long long good_end;	/* end of the last whole block (or header) */
+	unsigned long long block_off;	/* where the current block starts */
+	unsigned long block_no;		/* 1-based number of the current block */
+	char *meta;
+	uint8_t *zbuf;			/* compressed payload */
+	size_t zcap;
+	uint8_t *buf;			/* inflated payload */
+	size_t cap, len, pos;
+	uint32_t nevents, ev_no;	/* events in the block, events decoded */
+	uint64_t prev_ts, first_ts, last_ts;
+	z_stream zs;
+	bool zinit;
+	char *meta_extra;		/* of the last meta event returned */
+	bool has_meta_extra;
+	/* this block's string and domain tables (strings: offsets into buf) */
+	uint32_t nstrs, str_off[REC_MAX_STRS];
+	uint8_t str_len[REC_MAX_STRS];
+	uint32_t ndoms;
+	uint64_t dom_val[REC_MAX_DOMS];
+	int err;
+	char msg[512];
+};
+
+__attribute__((format(printf, 3, 4)))
+static int rfail(struct recording_reader *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(r->msg, sizeof(r->msg), "%s: ", r->name);
+	if (n < 0 || (size_t)n >= sizeof(r->msg))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(r->msg + n, sizeof(r->msg) - n, fmt, ap);
+	va_end(ap);
+	r->err = rc;
+	return rc;
+}
+
+/* Read up to N bytes (prefix first); returns how many, < N only at end or error. */
+static size_t rread(struct recording_reader *r, void *dst, size_t n)
+{
+	uint8_t *d = dst;
+	size_t got = 0;
+
+	if (r->prefix_pos < r->prefix_len) {
+		size_t k = r->prefix_len - r->prefix_pos;
+
+		if (k > n)
+			k = n;
+		memcpy(d, r->prefix + r->prefix_pos, k);
+		r->prefix_pos += k;
+		got = k;
+	}
+	if (got < n)
+		got += fread(d + got, 1, n - got, r->f);
+	r->off += got;
+	return got;
+}
+
+/* a short read: an I/O error or a file that ends early */
+static int short_read(struct recording_reader *r, bool in_header)
+{
+	if (ferror(r->f))
+		return rfail(r, -EIO, "read error at byte %llu: %s", r->off, strerror(errno));
+	if (in_header)
+		return rfail(r, -EINVAL,
+			     "truncated at byte %llu, inside the recording header: there are no events "
+			     "to read (a capture killed right at its start leaves this)", r->off);
+	return rfail(r, -EINVAL,
+		     "truncated at byte %llu: the last whole block ends at byte %llu; events up to "
+		     "there were read (a capture that was killed leaves this)", r->off, r->good_end);
+}
+
+static int corrupt(struct recording_reader *r, const char *what)
+{
+	return rfail(r, -EINVAL, "offset %llu: block %lu: %s (corrupt recording); events before it were read",
+		     r->block_off, r->block_no, what);
+}
+
+static int read_header(struct recording_reader *r)
+{
+	uint8_t fixed[HDR_FIXED_LEN], tail[4];
+	uint32_t version, meta_len, want;
+	uLong c;
+
+	if (rread(r, fixed, sizeof(fixed)) < sizeof(fixed)) {
+		if (r->off < RECORDING_MAGIC_LEN ||
+		    memcmp(fixed, RECORDING_MAGIC, RECORDING_MAGIC_LEN) != 0)
+			goto not_recording;
+		return short_read(r, true);
+	}
+	if (memcmp(fixed, RECORDING_MAGIC, RECORDING_MAGIC_LEN) != 0)
+		goto not_recording;
+	version = get_le32(fixed + RECORDING_MAGIC_LEN);
+	meta_len = get_le32(fixed + RECORDING_MAGIC_LEN + 4);
+	if (version != RECORDING_VERSION)
+		return rfail(r, -EINVAL,
+			     "recording format version %u; this smmutrace reads version %d only (%s)",
+			     version, RECORDING_VERSION,
+			     version > RECORDING_VERSION ? "read it with the smmutrace that wrote it, or a newer one"
+							 : "the header is corrupt");
+	if (meta_len > RECORDING_MAX_META)
+		return rfail(r, -EINVAL, "offset %d: header: metadata length %u is over the %u MiB limit "
+			     "(corrupt recording)", RECORDING_MAGIC_LEN + 4, meta_len,
+			     RECORDING_MAX_META >> 20);
+	r->meta = malloc((size_t)meta_len + 1);
+	if (!r->meta)
+		return rfail(r, -ENOMEM, "out of memory");
+	if (rread(r, r->meta, meta_len) < meta_len || rread(r, tail, 4) < 4)
+		return short_read(r, true);
+	r->meta[meta_len] = '\0';
+	c = crc32(crc32(0, Z_NULL, 0), fixed, sizeof(fixed));
+	c = crc32(c, (const Bytef *)r->meta, meta_len);
+	want = get_le32(tail);
+	if ((uint32_t)c != want)
+		return rfail(r, -EINVAL, "offset 0: header checksum mismatch (corrupt recording): no events read");
+	if (memchr(r->meta, '\0', meta_len))
+		return rfail(r, -EINVAL, "offset %d: header: metadata contains a NUL byte (corrupt recording)",
+			     HDR_FIXED_LEN);
+	r->good_end = r->off;
+	return 0;
+
+not_recording:
+	return rfail(r, -EINVAL, "not a smmutrace recording (it does not start with the recording magic)");
+}
+
+int recording_reader__open_prefixed(struct recording_reader **out, FILE *f, const char *name,
+				    const void *prefix, size_t prefix_len,
+				    char *err, size_t errlen)
+{
+	struct recording_reader *r;
+	int rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->name = strdup(name ? name : "<recording>"))) {
+		free(r);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	r->f = f;
+	if (prefix_len) {
+		r->prefix = malloc(prefix_len);
+		if (!r->prefix) {
+			recording_reader__free(r);
+			snprintf(err, errlen, "%s: out of memory", name);
+			return -ENOMEM;
+		}
+		memcpy(r->prefix, prefix, prefix_len);
+		r->prefix_len = prefix_len;
+	}
+	if (inflateInit2(&r->zs, DEFLATE_WBITS) != Z_OK) {
+		recording_reader__free(r);
+		snprintf(err, errlen, "%s: out of memory (zlib)", name);
+		return -ENOMEM;
+	}
+	r->zinit = true;
+	rc = read_header(r);
+	if (rc) {
+		snprintf(err, errlen, "%s", r->msg);
+		recording_reader__free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int recording_reader__open(struct recording_reader **out, FILE *f, const char *name,
+			   char *err, size_t errlen)
+{
+	return recording_reader__open_prefixed(out, f, name, NULL, 0, err, errlen);
+}
+
+/* Read, check and inflate the next block. 1 = loaded, 0 = clean end, <0 error. */
+static int load_block(struct recording_reader *r)
+{
+	uint8_t h[RECORDING_BLOCK_HDR_LEN];
+	uint32_t ulen, clen, count;
+	size_t got;
+	int zrc;
+
+	r->block_off = r->off;
+	r->block_no++;
+	got = rread(r, h, sizeof(h));
+	if (got == 0 && !ferror(r->f))
+		return 0;
+	if (got < sizeof(h))
+		return short_read(r, false);
+	if (memcmp(h, RECORDING_BLOCK_MAGIC, 4) != 0)
+		return corrupt(r, "no block header here");
+	if (get_le32(h + 36) != crc(h, 36))
+		return corrupt(r, "checksum mismatch");
+	ulen = get_le32(h + 4);
+	clen = get_le32(h + 8);
+	count = get_le32(h + 12);
+	r->first_ts = get_le64(h + 16);
+	r->last_ts = get_le64(h + 24);
+	if (ulen == 0 || ulen > RECORDING_MAX_BLOCK || clen == 0 || clen > RECORDING_MAX_BLOCK)
+		return corrupt(r, "block length over the 16 MiB limit or zero");
+	if (count == 0 || count > ulen / MIN_EVENT_BYTES)
+		return corrupt(r, "event count does not fit the block length");
+	if (!buf_reserve(&r->zbuf, &r->zcap, clen) || !buf_reserve(&r->buf, &r->cap, ulen))
+		return rfail(r, -ENOMEM, "out of memory");
+	if (rread(r, r->zbuf, clen) < clen)
+		return short_read(r, false);
+	if (get_le32(h + 32) != crc(r->zbuf, clen))
+		return corrupt(r, "checksum mismatch");
+	if (inflateReset(&r->zs) != Z_OK)
+		return rfail(r, -EIO, "zlib: inflateReset failed");
+	r->zs.next_in = r->zbuf;
+	r->zs.avail_in = clen;
+	r->zs.next_out = r->buf;
+	r->zs.avail_out = ulen;
+	zrc = inflate(&r->zs, Z_FINISH);
+	if (zrc != Z_STREAM_END || r->zs.avail_out || r->zs.avail_in)
+		return corrupt(r, "payload does not inflate to the length in its header");
+	r->len = ulen;
+	r->pos = 0;
+	r->nevents = count;
+	r->ev_no = 0;
+	r->prev_ts = 0;
+	r->nstrs = 0;
+	r->ndoms = 0;
+	r->good_end = r->off;
+	return 1;
+}
+
+/* __u64 is unsigned long long, uint64_t may be unsigned long: no pointer casts between them */
+static bool get_u64(const uint8_t *b, size_t len, size_t *pos, __u64 *out)
+{
+	uint64_t v;
+
+	if (!get_varint(b, len, pos, &v))
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool get_u32(const uint8_t *b, size_t len, size_t *pos, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!get_varint(b, len, pos, &v) || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool get_s32(const uint8_t *b, size_t len, size_t *pos, int32_t *out)
+{
+	uint64_t v;
+	int64_t s;
+
+	if (!get_varint(b, len, pos, &v))
+		return false;
+	s = unzigzag(v);
+	if (s < INT32_MIN || s > INT32_MAX)
+		return false;
+	*out = (int32_t)s;
+	return true;
+}
+
+static bool get_u8(const uint8_t *b, size_t len, size_t *pos, uint8_t *out)
+{
+	uint64_t v;
+
+	if (!get_varint(b, len, pos, &v) || v > UINT8_MAX)
+		return false;
+	*out = (uint8_t)v;
+	return true;
+}
+
+/* a string (literal or reference) shorter than CAP without NUL bytes, into DST */
+static bool get_str(struct recording_reader *r, size_t *pos, char *dst, size_t cap)
+{
+	const uint8_t *b = r->buf;
+	size_t len = r->len;
+	uint64_t tag, n;
+
+	if (!get_varint(b, len, pos, &tag))
+		return false;
+	n = tag >> 1;
+	if (tag & 1) {
+		if (n >= r->nstrs || r->str_len[n] >= cap)
+			return false;
+		memcpy(dst, b + r->str_off[n], r->str_len[n]);
+		dst[r->str_len[n]] = '\0';
+		return true;
+	}
+	if (n == 0 || n >= cap || n > len - *pos || memchr(b + *pos, '\0', n))
+		return false;
+	if (r->nstrs < REC_MAX_STRS) {
+		r->str_off[r->nstrs] = (uint32_t)*pos;
+		r->str_len[r->nstrs++] = (uint8_t)n;
+	}
+	memcpy(dst, b + *pos, n);
+	dst[n] = '\0';
+	*pos += n;
+	return true;
+}
+
+static bool get_domain(struct recording_reader *r, size_t *pos, __u64 *out)
+{
+	uint64_t tag, v;
+
+	if (!get_varint(r->buf, r->len, pos, &tag))
+		return false;
+	if (tag) {
+		if (tag > r->ndoms)
+			return false;
+		*out = r->dom_val[tag - 1];
+		return true;
+	}
+	if (!get_varint(r->buf, r->len, pos, &v))
+		return false;
+	if (r->ndoms < REC_MAX_DOMS)
+		r->dom_val[r->ndoms++] = v;
+	*out = v;
+	return true;
+}
+
+/* Decode one event at r->pos. NULL, or the field that is wrong. */
+static const char *decode_event(struct recording_reader *r, struct smt_event *ev)
+{
+	const uint8_t *b = r->buf;
+	size_t len = r->len, pos = r->pos;
+	uint64_t v;
+	uint32_t f, present;
+	const char *bad;
+
+	memset(ev, 0, sizeof(*ev));
+	if (pos >= len)
+		return "type: past the end of the block";
+	ev->type = b[pos++];
+	if (!get_u32(b, len, &pos, &present))
+		return "present";
+	ev->present = present;
+	if (!get_u32(b, len, &pos, &f) || (f & ~(uint32_t)REC_F_KNOWN))
+		return "fields";
+	if (!get_varint(b, len, &pos, &v))
+		return "ts";
+	ev->ts = r->prev_ts + (uint64_t)unzigzag(v);
+	if ((f & REC_F_CPU) && !get_s32(b, len, &pos, &ev->cpu))
+		return "cpu";
+	if ((f & REC_F_PID) && !get_s32(b, len, &pos, &ev->pid))
+		return "pid";
+	if ((f & REC_F_COMM) && !get_str(r, &pos, ev->comm, sizeof(ev->comm)))
+		return "comm";
+	if (f & REC_F_SCOPE) {
+		if (!get_varint(b, len, &pos, &v) || v > UINT16_MAX)
+			return "scope";
+		ev->scope = (uint16_t)v;
+	}
+	if ((f & REC_F_DOMAIN) && !get_domain(r, &pos, &ev->domain))
+		return "domain";
+	if ((f & REC_F_IOVA) && !get_u64(b, len, &pos, &ev->iova))
+		return "iova";
+	if ((f & REC_F_SIZE) && !get_u64(b, len, &pos, &ev->size))
+		return "size";
+	if ((f & REC_F_PADDR) && !get_u64(b, len, &pos, &ev->paddr))
+		return "paddr";
+	if (f & REC_F_RET) {
+		if (!get_varint(b, len, &pos, &v))
+			return "ret";
+		ev->ret = unzigzag(v);
+	}
+	if ((f & REC_F_DUR) && !get_u64(b, len, &pos, &ev->dur))
+		return "dur";
+	if ((f & REC_F_COUNT) && !get_u64(b, len, &pos, &ev->count))
+		return "count";
+	if ((f & REC_F_STATE) && !get_u32(b, len, &pos, &ev->state))
+		return "state";
+	if ((f & REC_F_FLAGS) && !get_u32(b, len, &pos, &ev->flags))
+		return "flags";
+	if ((f & REC_F_ON) && !get_u8(b, len, &pos, &ev->on))
+		return "on";
+	if ((f & REC_F_TIMEOUT) && !get_u8(b, len, &pos, &ev->timeout))
+		return "timeout";
+	if ((f & REC_F_STRICT) && !get_u8(b, len, &pos, &ev->strict))
+		return "strict";
+	if ((f & REC_F_SINCE_BOOT) && !get_u8(b, len, &pos, &ev->since_boot))
+		return "since_boot";
+	if ((f & REC_F_SMMU) && !get_str(r, &pos, ev->smmu, sizeof(ev->smmu)))
+		return "smmu";
+	if ((f & REC_F_NAME) && !get_str(r, &pos, ev->name, sizeof(ev->name)))
+		return "name";
+	if (f & REC_F_SIDS) {
+		if (!get_u32(b, len, &pos, &ev->nsids) || ev->nsids == 0 || ev->nsids > SMT_MAX_SIDS)
+			return "sids";
+		for (uint32_t i = 0; i < ev->nsids; i++)
+			if (!get_u32(b, len, &pos, &ev->sids[i]))
+				return "sids";
+	}
+	if (f & REC_F_META_EXTRA) {
+		if (ev->type != SMT_EV_META || !get_varint(b, len, &pos, &v) ||
+		    v > MAX_META_EXTRA || v > len - pos || memchr(b + pos, '\0', v))
+			return "meta_extra";
+		free(r->meta_extra);
+		r->meta_extra = malloc(v + 1);
+		if (!r->meta_extra)
+			return "meta_extra: out of memory";
+		memcpy(r->meta_extra, b + pos, v);
+		r->meta_extra[v] = '\0';
+		pos += v;
+		r->has_meta_extra = true;
+	} else if (ev->type == SMT_EV_META) {
+		r->has_meta_extra = false;
+	}
+	bad = event_problem(ev);
+	if (bad)
+		return bad;
+	r->pos = pos;
+	r->prev_ts = ev->ts;
+	return NULL;
+}
+
+int recording_reader__next(struct recording_reader *r, struct smt_event *ev)
+{
+	const char *bad;
+	char what[160];
+	int rc;
+
+	if (r->err)
+		return r->err;
+	while (r->ev_no == r->nevents) {
+		rc = load_block(r);
+		if (rc <= 0)
+			return rc;
+	}
+	bad = decode_event(r, ev);
+	if (!bad && r->ev_no == 0 && ev->ts != r->first_ts)
+		bad = "ts: not the block's first_ts";
+	r->ev_no++;
+	if (!bad && r->ev_no == r->nevents) {
+		if (r->pos != r->len)
+			bad = "bytes left after the last event";
+		else if (ev->ts != r->last_ts)
+			bad = "ts: not the block's last_ts";
+	}
+	if (bad) {
+		snprintf(what, sizeof(what), "event %u: %s", r->ev_no, bad);
+		return corrupt(r, what);
+	}
+	return 1;
+}
+
+int recording_reader__next_block(struct recording_reader *r, const void **data, size_t *len,
+				 unsigned int *nevents)
+{
+	int rc;
+
+	if (r->err)
+		return r->err;
+	rc = load_block(r);
+	if (rc <= 0)
+		return rc;
+	r->ev_no = r->nevents;	/* consumed as a whole */
+	*data = r->buf;
+	*len = r->len;
+	*nevents = r->nevents;
+	return 1;
+}
+
+unsigned long long recording_reader__good_end(const struct recording_reader *r)
+{
+	return r->good_end;
+}
+
+const char *recording_reader__error(const struct recording_reader *r)
+{
+	return r->err ? r->msg : NULL;
+}
+
+const char *recording_reader__meta_json(const struct recording_reader *r)
+{
+	return r->meta;
+}
+
+const char *recording_reader__meta_extra(const struct recording_reader *r)
+{
+	return r->has_meta_extra ? r->meta_extra : NULL;
+}
+
+void recording_reader__free(struct recording_reader *r)
+{
+	if (!r)
+		return;
+	if (r->zinit)
+		inflateEnd(&r->zs);
+	free(r->name);
+	free(r->prefix);
+	free(r->meta);
+	free(r->zbuf);
+	free(r->buf);
+	free(r->meta_extra);
+	free(r);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Replay benchmark: how much slower is a full replay (decode + engine) than
+ * only reading and inflating the recording's blocks, and how much memory does
+ * the engine need per live mapping.
+ *
+ * Usage: bench_replay [-r RUNS] FILE
+ * Each measurement runs RUNS times (default 3), interleaved: inflate only,
+ * inflate + decode (the reader without the engine), full replay (reader +
+ * engine); medians are reported. The topology comes from the board text
+ * the recording carries (gen_stream puts it there).
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "engine.h"
+#include "recording.h"
+#include "recording_blocks.h"
+#include "topology.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "VmRSS" or "VmHWM" from /proc/self/status, in bytes */
+static unsigned long long proc_status_kb(const char *key)
+{
+	char line[256];
+	unsigned long long v = 0;
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			v = strtoull(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v * 1024;
+}
+
+static FILE *open_file(const char *path, struct recording_reader **r)
+{
+	char err[512];
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		fprintf(stderr, "bench_replay: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	if (recording_reader__open(r, f, path, err, sizeof(err))) {
+		fprintf(stderr, "bench_replay: %s\n", err);
+		exit(1);
+	}
+	return f;
+}
+
+static double run_inflate(const char *path, unsigned long long *nevents, unsigned long long *ubytes)
+{
+	struct recording_reader *r;
+	const void *data;
+	size_t len;
+	unsigned int n;
+	double t0;
+	int rc;
+	FILE *f;
+
+	*nevents = *ubytes = 0;
+	t0 = now_s();
+	f = open_file(path, &r);
+	while ((rc = recording_reader__next_block(r, &data, &len, &n)) == 1) {
+		*nevents += n;
+		*ubytes += len;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "bench_replay: %s\n", recording_reader__error(r));
+		exit(1);
+	}
+	recording_reader__free(r);
+	fclose(f);
+	return now_s() - t0;
+}
+
+/* reader only: inflate + decode every event, no engine */
+static double run_decode(const char *path)
+{
+	struct recording_reader *r;
+	struct smt_event ev;
+	unsigned long long sum = 0;
+	double t0;
+	int rc;
+	FILE *f;
+
+	t0 = now_s();
+	f = open_file(path, &r);
+	while ((rc = recording_reader__next(r, &ev)) == 1)
+		sum += ev.ts;	/* touch the event, as a consumer would */
+	if (rc < 0) {
+		fprintf(stderr, "bench_replay: %s\n", recording_reader__error(r));
+		exit(1);
+	}
+	recording_reader__free(r);
+	fclose(f);
+	if (sum == 42)
+		fprintf(stderr, "\n");
+	return now_s() - t0;
+}
+
+static void count_finding(const struct finding *fd, void *ctx)
+{
+	((unsigned long long *)ctx)[fd->rule]++;
+}
+
+static double run_replay(const char *path, const struct topology *topo,
+			 struct engine_summary *sum, unsigned long long *findings)
+{
+	struct engine_opts opts = { .topo = topo, .on_finding = count_finding, .ctx = findings };
+	struct recording_reader *r;
+	struct smt_event ev;
+	struct engine *e;
+	double t0;
+	int rc;
+	FILE *f;
+
+	memset(findings, 0, sizeof(unsigned long long) * RULE_MAX);
+	t0 = now_s();
+	f = open_file(path, &r);
+	e = engine__new(&opts);
+	if (!e) {
+		fprintf(stderr, "bench_replay: engine__new failed\n");
+		exit(1);
+	}
+	while ((rc = recording_reader__next(r, &ev)) == 1)
+		engine__feed(e, &ev);
+	if (rc < 0) {
+		fprintf(stderr, "bench_replay: %s\n", recording_reader__error(r));
+		exit(1);
+	}
+	engine__finish(e);
+	engine__summary(e, sum);
+	engine__free(e);
+	recording_reader__free(r);
+	fclose(f);
+	return now_s() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* the board text in the recording's metadata, or NULL */
+static char *meta_board(const char *path)
+{
+	struct recording_reader *r;
+	struct json_object *root, *b;
+	char *text = NULL;
+	FILE *f = open_file(path, &r);
+
+	root = json_tokener_parse(recording_reader__meta_json(r));
+	if (root && json_object_object_get_ex(root, "board", &b) &&
+	    json_object_is_type(b, json_type_string))
+		text = strdup(json_object_get_string(b));
+	json_object_put(root);
+	recording_reader__free(r);
+	fclose(f);
+	return text;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long nev = 0, ubytes = 0, findings[RULE_MAX], rss_before, hwm;
+	double t_inflate[16], t_decode[16], t_replay[16], inflate, decode, replay;
+	struct engine_summary sum;
+	struct topology topo;
+	struct rusage ru;
+	const char *path;
+	char err[512], *board;
+	int runs = 3, c;
+
+	while ((c = getopt(argc, argv, "r:")) != -1) {
+		if (c != 'r')
+			goto usage;
+		runs = atoi(optarg);
+		if (runs < 1 || runs > 16)
+			goto usage;
+	}
+	if (optind != argc - 1)
+		goto usage;
+	path = argv[optind];
+
+	topology__init(&topo);
+	board = meta_board(path);
+	if (board && board__load_text(&topo, board, "<board in recording>", err, sizeof(err))) {
+		fprintf(stderr, "bench_replay: %s\n", err);
+		return 1;
+	}
+	free(board);
+
+	/* the inflate buffers are allocated by the first inflate run: count them as baseline */
+	rss_before = 0;
+	for (int i = 0; i < runs; i++) {
+		t_inflate[i] = run_inflate(path, &nev, &ubytes);
+		t_decode[i] = run_decode(path);
+		if (i == 0)
+			rss_before = proc_status_kb("VmRSS");
+		t_replay[i] = run_replay(path, &topo, &sum, findings);
+	}
+	inflate = median(t_inflate, runs);
+	decode = median(t_decode, runs);
+	replay = median(t_replay, runs);
+	hwm = proc_status_kb("VmHWM");
+	getrusage(RUSAGE_SELF, &ru);
+
+	printf("recording:            %s\n", path);
+	printf("events:               %llu (%.1f MiB encoded, %.1f bytes/event)\n", nev,
+	       (double)ubytes / (1 << 20), nev ? (double)ubytes / (double)nev : 0.0);
+	printf("board:                %d SMMU(s), %d TBU(s)\n", topo.nsmmus, topo.ntbus);
+	printf("runs:                 %d, medians below\n", runs);
+	printf("inflate only:         %.3f s (%.1f M events/s)\n", inflate, (double)nev / inflate / 1e6);
+	printf("inflate + decode:     %.3f s (%.1f M events/s)\n", decode, (double)nev / decode / 1e6);
+	printf("full replay:          %.3f s (%.1f M events/s)\n", replay, (double)nev / replay / 1e6);
+	printf("replay / inflate:     %.2f (goal <= 2.00)\n", replay / inflate);
+	printf("peak live mappings:   %llu\n", (unsigned long long)sum.peak_live_mappings);
+	printf("peak RSS:             %.1f MiB (VmHWM; ru_maxrss %.1f MiB)\n",
+	       (double)hwm / (1 << 20), (double)ru.ru_maxrss / 1024);
+	printf("RSS before replay:    %.1f MiB\n", (double)rss_before / (1 << 20));
+	if (sum.peak_live_mappings) {
+		printf("RSS per live mapping: %.1f bytes total, %.1f bytes above the pre-replay RSS (goal <= 128)\n",
+		       (double)hwm / (double)sum.peak_live_mappings,
+		       (double)(hwm - rss_before) / (double)sum.peak_live_mappings);
+	}
+	printf("findings:            ");
+	for (int r = 0; r < RULE_MAX; r++)
+		if (findings[r])
+			printf(" %s=%llu", rule__name(r), findings[r]);
+	printf("\n");
+	if (sum.events != nev)
+		printf("WARNING: the engine saw %llu events, the blocks hold %llu\n",
+		       (unsigned long long)sum.events, nev);
+	topology__free(&topo);
+	return 0;
+
+usage:
+	fprintf(stderr, "Usage: bench_replay [-r RUNS(1-16)] RECORDING\n");
+	return 2;
+}

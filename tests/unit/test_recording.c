@@ -1,0 +1,786 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Recording format: round trips, truncation, corruption, limits (src/recording.c). */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <zlib.h>
+#include "event.h"
+#include "recording.h"
+#include "recording_blocks.h"
+
+static char tmpdir[64];
+
+static int setup_dir(void **state)
+{
+	strcpy(tmpdir, "/tmp/smt-rec-test.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *tmp_path(const char *name)
+{
+	static char p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	return p;
+}
+
+/* whole file into memory */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n ? (size_t)n : 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+struct rec_event {
+	struct smt_event ev;
+	const char *meta_extra;
+};
+
+/* Every event type, once with every field set to extremes, once minimal. */
+static int make_events(struct rec_event *out)
+{
+	int n = 0;
+
+	for (unsigned int t = SMT_EV_META; t < SMT_EV_MAX; t++) {
+		struct smt_event *e = &out[n].ev;
+
+		/* all fields, extreme values */
+		event__init(e, t, 0xffffffffffffffffull - 1000 + n);
+		e->present = 0x1ffff;
+		e->cpu = INT32_MIN;
+		e->pid = INT32_MAX;
+		memset(e->comm, 'c', SMT_COMM_LEN - 1);
+		e->domain = 0xffffffffffffffffull;
+		e->iova = 0xffffffffffffffffull;
+		e->size = 0xffffffffffffffffull;
+		e->paddr = 0x8000000000000000ull;
+		e->ret = INT64_MIN;
+		e->dur = 0xffffffffffffffffull;
+		e->count = 0xffffffffffffffffull;
+		e->flags = 0xffffffff;
+		e->on = e->timeout = e->strict = e->since_boot = 1;
+		memset(e->smmu, 's', SMT_NAME_LEN - 1);
+		memset(e->name, 'n', SMT_NAME_LEN - 1);
+		e->nsids = SMT_MAX_SIDS;
+		for (int i = 0; i < SMT_MAX_SIDS; i++)
+			e->sids[i] = i == 0 ? 0xffffffffu : (uint32_t)i * 7919u;
+		if (t == SMT_EV_TLBI)
+			e->scope = SMT_TLBI_ALL;
+		else if (t == SMT_EV_SYNC)
+			e->scope = SMT_SYNC_GLOBAL;
+		if (t == SMT_EV_RPM)
+			e->state = SMT_RPM_RESUMING;
+		out[n].meta_extra = t == SMT_EV_META ? "{\"board\":\"x\\ny\",\"n\":[1,2,{}]}" : NULL;
+		n++;
+
+		/* minimal: only the type and a ts that goes back to 0 */
+		e = &out[n].ev;
+		event__init(e, t, 0);
+		out[n].meta_extra = t == SMT_EV_META ? "" : NULL;
+		n++;
+	}
+	/* a meta event without free-form fields, a negative cpu and ret */
+	event__init(&out[n].ev, SMT_EV_META, 5);
+	n++;
+	event__init(&out[n].ev, SMT_EV_MAP, 6);
+	out[n].ev.cpu = -1;
+	out[n].ev.ret = -17;
+	out[n].ev.present = SMT_HAS_RET | SMT_HAS_CPU;
+	n++;
+	return n;
+}
+
+static void write_events(const char *path, const struct rec_event *evs, int n,
+			 size_t block_bytes, const char *meta)
+{
+	struct recording_writer_opts opts = { .block_bytes = block_bytes };
+	struct recording_writer *w;
+	char err[256];
+
+	assert_int_equal(recording_writer__open(&w, path, meta, &opts, err, sizeof(err)), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(recording_writer__write(w, &evs[i].ev, evs[i].meta_extra), 0);
+	assert_int_equal(recording_writer__close(w), 0);
+}
+
+static void assert_same_event(const struct smt_event *a, const struct smt_event *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_true(a->ts == b->ts);
+	assert_memory_equal(a, b, sizeof(*a));
+}
+
+static void test_every_event_type_round_trips_exactly(void **state)
+{
+	struct rec_event evs[64];
+	int n = make_events(evs);
+	struct recording_reader *r;
+	struct smt_event ev;
+	char err[256];
+	FILE *f;
+
+	write_events(tmp_path("all.smt"), evs, n, 0, "{\"kernel\":\"6.1\"}");
+	f = fopen(tmp_path("all.smt"), "rb");
+	assert_int_equal(recording_reader__open(&r, f, "all.smt", err, sizeof(err)), 0);
+	assert_string_equal(recording_reader__meta_json(r), "{\"kernel\":\"6.1\"}");
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(recording_reader__next(r, &ev), 1);
+		assert_same_event(&ev, &evs[i].ev);
+		if (ev.type == SMT_EV_META) {
+			if (evs[i].meta_extra)
+				assert_string_equal(recording_reader__meta_extra(r), evs[i].meta_extra);
+			else
+				assert_null(recording_reader__meta_extra(r));
+		}
+	}
+	assert_int_equal(recording_reader__next(r, &ev), 0);
+	assert_null(recording_reader__error(r));
+	recording_reader__free(r);
+	fclose(f);
+}
+
+static void test_null_metadata_is_empty_object(void **state)
+{
+	struct recording_reader *r;
+	struct smt_event ev;
+	char err[256];
+	FILE *f;
+
+	write_events(tmp_path("empty.smt"), NULL, 0, 0, NULL);
+	f = fopen(tmp_path("empty.smt"), "rb");
+	assert_int_equal(recording_reader__open(&r, f, "empty.smt", err, sizeof(err)), 0);
+	assert_string_equal(recording_reader__meta_json(r), "{}");
+	assert_int_equal(recording_reader__next(r, &ev), 0);
+	recording_reader__free(r);
+	fclose(f);
+}
+
+/* a deterministic stream of map/unmap events over a few domains */
+static void stream_event(struct smt_event *e, unsigned int i)
+{
+	event__init(e, i % 3 == 2 ? SMT_EV_SYNC : (i & 1) ? SMT_EV_UNMAP : SMT_EV_MAP,
+		    1000000ull + i * 1234ull);
+	e->present = SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET | SMT_HAS_PID;
+	e->domain = 0xffffff8000001000ull + (i % 5) * 0x1000;
+	e->iova = 0xfff00000ull + (uint64_t)(i % 100) * 4096;
+	e->size = 4096;
+	e->pid = (int)(i % 300);
+	e->ret = e->type == SMT_EV_UNMAP ? 4096 : 0;
+	if (e->type == SMT_EV_SYNC)
+		e->dur = i;
+}
+
+static void test_many_blocks_read_back_in_order(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 256 };
+	struct recording_writer *w;
+	struct recording_reader *r;
+	struct smt_event ev, want;
+	const void *data;
+	size_t len;
+	unsigned int nev, blocks = 0, total = 0, short_blocks = 0;
+	char err[256];
+	FILE *f;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("many.smt"), NULL, &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < 5000; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+
+	f = fopen(tmp_path("many.smt"), "rb");
+	assert_int_equal(recording_reader__open(&r, f, "many.smt", err, sizeof(err)), 0);
+	for (unsigned int i = 0; i < 5000; i++) {
+		stream_event(&want, i);
+		assert_int_equal(recording_reader__next(r, &ev), 1);
+		assert_same_event(&ev, &want);
+	}
+	assert_int_equal(recording_reader__next(r, &ev), 0);
+	recording_reader__free(r);
+
+	/* the block view sees the same events, in more than a few blocks */
+	rewind(f);
+	assert_int_equal(recording_reader__open(&r, f, "many.smt", err, sizeof(err)), 0);
+	while (recording_reader__next_block(r, &data, &len, &nev) == 1) {
+		/* only the last block (written by close) may be short */
+		assert_true(short_blocks == 0);
+		if (len < 256)
+			short_blocks++;
+		blocks++;
+		total += nev;
+	}
+	assert_null(recording_reader__error(r));
+	assert_true(blocks > 50);
+	assert_int_equal(total, 5000);
+	recording_reader__free(r);
+	fclose(f);
+}
+
+/* block starts of FILE (and the header end) by walking block headers */
+static int block_starts(const uint8_t *buf, size_t len, size_t *starts, int max)
+{
+	size_t off = RECORDING_MAGIC_LEN + 8;
+	uint32_t meta_len;
+	int n = 0;
+
+	memcpy(&meta_len, buf + RECORDING_MAGIC_LEN + 4, 4);	/* the tests run little-endian */
+	off += meta_len + 4;
+	while (off < len && n < max) {
+		uint32_t clen;
+
+		starts[n++] = off;
+		memcpy(&clen, buf + off + 8, 4);
+		off += RECORDING_BLOCK_HDR_LEN + clen;
+	}
+	assert_int_equal(off, len);
+	if (n < max)
+		starts[n] = len;
+	return n;
+}
+
+/* events read from BUF[0..LEN) through a prefix + FILE; returns next()'s final value */
+static int read_all(const uint8_t *buf, size_t len, size_t prefix, unsigned int *nread,
+		    char *msg, size_t msglen, int *open_rc)
+{
+	struct recording_reader *r;
+	struct smt_event ev, want;
+	FILE *f;
+	int rc;
+
+	*nread = 0;
+	msg[0] = '\0';
+	if (prefix > len)
+		prefix = len;
+	/* fmemopen refuses a zero-sized buffer: an empty tail is /dev/null */
+	f = len - prefix ? fmemopen((void *)(buf + prefix), len - prefix, "rb") : fopen("/dev/null", "rb");
+	assert_non_null(f);
+	*open_rc = recording_reader__open_prefixed(&r, f, "cut.smt", buf, prefix, msg, msglen);
+	if (*open_rc) {
+		fclose(f);
+		return *open_rc;
+	}
+	while ((rc = recording_reader__next(r, &ev)) == 1) {
+		stream_event(&want, *nread);
+		assert_same_event(&ev, &want);
+		(*nread)++;
+	}
+	if (rc < 0) {
+		snprintf(msg, msglen, "%s", recording_reader__error(r));
+		/* errors stick */
+		assert_int_equal(recording_reader__next(r, &ev), rc);
+	}
+	recording_reader__free(r);
+	fclose(f);
+	return rc;
+}
+
+static void test_file_cut_at_every_byte_reads_whole_blocks_then_says_truncated(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 64 };
+	struct recording_writer *w;
+	struct smt_event ev;
+	size_t len, starts[64], hdr_end;
+	unsigned int per_block_total[64];
+	uint8_t *buf;
+	char err[512], want[512];
+	int nblocks;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("cut.smt"), "{\"k\":1}", &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < 40; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+	buf = slurp(tmp_path("cut.smt"), &len);
+	nblocks = block_starts(buf, len, starts, 64);
+	assert_true(nblocks >= 4);
+	hdr_end = starts[0];
+
+	/* events in whole blocks before each block start */
+	per_block_total[0] = 0;
+	for (int b = 0; b < nblocks; b++) {
+		uint32_t cnt;
+
+		memcpy(&cnt, buf + starts[b] + 12, 4);
+		per_block_total[b + 1] = per_block_total[b] + cnt;
+	}
+	assert_int_equal(per_block_total[nblocks], 40);
+
+	for (size_t cut = 0; cut <= len; cut++) {
+		unsigned int nread;
+		int rc, open_rc, whole = 0;
+
+		/* also hand part of it over as the sniffer's prefix */
+		rc = read_all(buf, cut, cut % 11, &nread, err, sizeof(err), &open_rc);
+		while (whole < nblocks && starts[whole + 1] <= cut)
+			whole++;
+		if (cut < hdr_end) {
+			assert_int_equal(open_rc, -EINVAL);
+			if (cut >= RECORDING_MAGIC_LEN)
+				assert_non_null(strstr(err, "inside the recording header"));
+			else
+				assert_non_null(strstr(err, "not a smmutrace recording"));
+			continue;
+		}
+		assert_int_equal(open_rc, 0);
+		assert_int_equal(nread, per_block_total[whole]);
+		if (whole < nblocks && cut == starts[whole]) {
+			assert_int_equal(rc, 0);	/* cut right after a whole block: clean end */
+			continue;
+		}
+		if (cut == len) {
+			assert_int_equal(rc, 0);
+			continue;
+		}
+		assert_int_equal(rc, -EINVAL);
+		snprintf(want, sizeof(want),
+			 "cut.smt: truncated at byte %zu: the last whole block ends at byte %zu; events up "
+			 "to there were read (a capture that was killed leaves this)", cut, starts[whole]);
+		assert_string_equal(err, want);
+	}
+	free(buf);
+}
+
+static void test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 64 };
+	struct recording_writer *w;
+	struct smt_event ev;
+	size_t len, starts[64];
+	uint8_t *buf;
+	char err[512], want[160];
+	int nblocks;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("flip.smt"), NULL, &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < 20; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+	buf = slurp(tmp_path("flip.smt"), &len);
+	nblocks = block_starts(buf, len, starts, 64);
+
+	for (int b = 0; b < nblocks; b++) {
+		for (size_t off = starts[b]; off < starts[b + 1]; off++) {
+			unsigned int nread, before = 0;
+			int rc, open_rc;
+
+			for (int k = 0; k < b; k++) {
+				uint32_t cnt;
+
+				memcpy(&cnt, buf + starts[k] + 12, 4);
+				before += cnt;
+			}
+			buf[off] ^= 0x20;
+			rc = read_all(buf, len, 0, &nread, err, sizeof(err), &open_rc);
+			buf[off] ^= 0x20;
+			assert_int_equal(open_rc, 0);
+			assert_int_equal(rc, -EINVAL);
+			assert_int_equal(nread, before);
+			snprintf(want, sizeof(want), "cut.smt: offset %zu: block %d: ", starts[b], b + 1);
+			if (strncmp(err, want, strlen(want)) != 0)
+				fail_msg("flip at %zu: '%s' does not start with '%s'", off, err, want);
+			assert_non_null(strstr(err, "(corrupt recording); events before it were read"));
+			if (off >= starts[b] + RECORDING_BLOCK_HDR_LEN)	/* payload */
+				assert_non_null(strstr(err, "checksum mismatch"));
+		}
+	}
+	free(buf);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* little-endian host, as the tests assume */
+}
+
+/* raw deflate (the format's payload encoding); returns the compressed length */
+static size_t raw_deflate(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
+{
+	z_stream zs = { 0 };
+	size_t n;
+
+	assert_int_equal(deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* a recording whose one block holds PAYLOAD with valid checksums */
+static size_t craft(uint8_t *out, const uint8_t *payload, size_t plen, uint32_t count,
+		    uint64_t first_ts, uint64_t last_ts)
+{
+	size_t off = 0;
+	uLongf clen = 4096;
+	uint8_t *h;
+
+	memcpy(out, RECORDING_MAGIC, 8);
+	put32(out + 8, RECORDING_VERSION);
+	put32(out + 12, 2);
+	memcpy(out + 16, "{}", 2);
+	put32(out + 18, (uint32_t)crc32(0, out, 18));
+	off = 22;
+	h = out + off;
+	clen = raw_deflate(h + RECORDING_BLOCK_HDR_LEN, clen, payload, plen);
+	memcpy(h, RECORDING_BLOCK_MAGIC, 4);
+	put32(h + 4, (uint32_t)plen);
+	put32(h + 8, (uint32_t)clen);
+	put32(h + 12, count);
+	memcpy(h + 16, &first_ts, 8);
+	memcpy(h + 24, &last_ts, 8);
+	put32(h + 32, (uint32_t)crc32(0, h + RECORDING_BLOCK_HDR_LEN, clen));
+	put32(h + 36, (uint32_t)crc32(0, h, 36));
+	return off + RECORDING_BLOCK_HDR_LEN + clen;
+}
+
+static int read_crafted(const uint8_t *file, size_t len, char *msg, size_t msglen, int *nev)
+{
+	struct recording_reader *r;
+	struct smt_event ev;
+	FILE *f = fmemopen((void *)file, len, "rb");
+	int rc;
+
+	*nev = 0;
+	rc = recording_reader__open(&r, f, "x.smt", msg, msglen);
+	if (rc == 0) {
+		while ((rc = recording_reader__next(r, &ev)) == 1)
+			(*nev)++;
+		if (rc < 0)
+			snprintf(msg, msglen, "%s", recording_reader__error(r));
+		recording_reader__free(r);
+	}
+	fclose(f);
+	return rc;
+}
+
+static void test_bad_event_contents_behind_a_good_checksum_are_rejected(void **state)
+{
+	static const struct {
+		uint8_t bytes[32];
+		size_t len;
+		uint32_t count;
+		const char *field;
+	} cases[] = {
+		/* type 0 */
+		{ { 0, 0, 0, 0 }, 4, 1, "event 1: type" },
+		/* type past SMT_EV_MAX */
+		{ { SMT_EV_MAX, 0, 0, 0 }, 4, 1, "event 1: type" },
+		/* comm literal of 16 bytes: does not fit with its NUL */
+		{ { SMT_EV_MAP, 0, 1 << 2, 0, 16 << 1 }, 21, 1, "event 1: comm" },
+		/* name literal with a NUL inside */
+		{ { SMT_EV_CLK, 0, 0x80, 0x80, 0x10, 0, 2 << 1, 'a', 0 }, 9, 1, "event 1: name" },
+		/* string length past the end of the block */
+		{ { SMT_EV_CLK, 0, 0x80, 0x80, 0x10, 0, 100, 'a' }, 8, 1, "event 1: name" },
+		/* reference to a string the block has not had */
+		{ { SMT_EV_CLK, 0, 0x80, 0x80, 0x10, 0, 1 }, 7, 1, "event 1: name" },
+		/* reference to a domain the block has not had */
+		{ { SMT_EV_MAP, 0, 0x10, 0, 1 }, 5, 1, "event 1: domain" },
+		/* a 17-byte name, then referenced as a comm (16 bytes) */
+		{ { SMT_EV_CLK, 0, 0x80, 0x80, 0x10, 0, 17 << 1, 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+		    'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', SMT_EV_MAP, 0, 1 << 2, 0, 1 },
+		  29, 2, "event 2: comm" },
+		/* 65 sids */
+		{ { SMT_EV_ATTACH, 0, 0x80, 0x80, 0x20, 0, 65 }, 7, 1, "event 1: sids" },
+		/* unknown field bit */
+		{ { SMT_EV_MAP, 0, 0x80, 0x80, 0x80, 0x01, 0 }, 7, 1, "event 1: fields" },
+		/* unknown present bit */
+		{ { SMT_EV_MAP, 0x80, 0x80, 0x08, 0, 0 }, 6, 1, "event 1: present" },
+		/* varint longer than 64 bits */
+		{ { SMT_EV_MAP, 0, 0x10, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f },
+		  14, 1, "event 1: domain" },
+		/* tlbi scope 3 */
+		{ { SMT_EV_TLBI, 0, 1 << 3, 0, 3 }, 5, 1, "event 1: scope" },
+		/* clk on = 2 */
+		{ { SMT_EV_CLK, 0, 0x80, 0x40, 0, 2 }, 6, 1, "event 1: on" },
+		/* meta_extra on a map event */
+		{ { SMT_EV_MAP, 0, 0x80, 0x80, 0x40, 0, 0 }, 7, 1, "event 1: meta_extra" },
+		/* count says 2, the block holds 1 event and 4 spare bytes */
+		{ { SMT_EV_MAP, 0, 0, 0, 0xff, 0, 0, 0 }, 8, 2, "event 2: type" },
+		/* count says 1, bytes left over */
+		{ { SMT_EV_MAP, 0, 0, 0, SMT_EV_MAP, 0, 0, 0 }, 8, 1, "event 1: bytes left" },
+		/* count larger than the block could hold */
+		{ { SMT_EV_MAP, 0, 0, 0 }, 4, 2, "event count does not fit" },
+	};
+	uint8_t file[8192];
+	char msg[512];
+	int nev;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = craft(file, cases[i].bytes, cases[i].len, cases[i].count, 0, 0);
+
+		assert_int_equal(read_crafted(file, len, msg, sizeof(msg), &nev), -EINVAL);
+		if (!strstr(msg, cases[i].field) || !strstr(msg, "offset 22: block 1: "))
+			fail_msg("case %zu: '%s' lacks '%s'", i, msg, cases[i].field);
+	}
+
+	/* and the same machinery accepts a good hand-made event */
+	{
+		/*
+		 * present HAS_NAME, fields ON|NAME, ts 10, on 1, name literal "clk";
+		 * then the same with ts + 0 and the name as reference 0
+		 */
+		const uint8_t good[] = { SMT_EV_CLK, 0x80, 0x20, 0x80, 0xc0, 0x10, 20,
+					 1, 3 << 1, 'c', 'l', 'k',
+					 SMT_EV_CLK, 0x80, 0x20, 0x80, 0xc0, 0x10, 0,
+					 1, 0 << 1 | 1 };
+		size_t len = craft(file, good, sizeof(good), 2, 10, 10);
+
+		assert_int_equal(read_crafted(file, len, msg, sizeof(msg), &nev), 0);
+		assert_int_equal(nev, 2);
+		/* first_ts in the header must match the event */
+		len = craft(file, good, sizeof(good), 2, 11, 10);
+		assert_int_equal(read_crafted(file, len, msg, sizeof(msg), &nev), -EINVAL);
+		assert_non_null(strstr(msg, "first_ts"));
+	}
+}
+
+static void test_other_version_is_refused_naming_the_version_read(void **state)
+{
+	uint8_t file[64];
+	char msg[512];
+	int nev;
+
+	memcpy(file, RECORDING_MAGIC, 8);
+	put32(file + 8, 2);
+	put32(file + 12, 2);
+	memcpy(file + 16, "{}", 2);
+	put32(file + 18, (uint32_t)crc32(0, file, 18));
+	assert_int_equal(read_crafted(file, 22, msg, sizeof(msg), &nev), -EINVAL);
+	assert_string_equal(msg, "x.smt: recording format version 2; this smmutrace reads version 1 "
+			    "only (read it with the smmutrace that wrote it, or a newer one)");
+}
+
+static void test_absurd_lengths_are_refused_before_allocating(void **state)
+{
+	uint8_t file[256];
+	uint8_t *h;
+	char msg[512];
+	int nev;
+	size_t len;
+
+	/* metadata length 4 GiB */
+	memcpy(file, RECORDING_MAGIC, 8);
+	put32(file + 8, 1);
+	put32(file + 12, 0xffffffffu);
+	assert_int_equal(read_crafted(file, 16, msg, sizeof(msg), &nev), -EINVAL);
+	assert_non_null(strstr(msg, "metadata length 4294967295 is over the 16 MiB limit"));
+
+	/* header checksum */
+	put32(file + 12, 2);
+	memcpy(file + 16, "{}", 2);
+	put32(file + 18, 0);
+	assert_int_equal(read_crafted(file, 22, msg, sizeof(msg), &nev), -EINVAL);
+	assert_non_null(strstr(msg, "header checksum mismatch"));
+
+	/* a block claiming 4 GiB, with a correct header checksum */
+	put32(file + 18, (uint32_t)crc32(0, file, 18));
+	h = file + 22;
+	memset(h, 0, RECORDING_BLOCK_HDR_LEN);
+	memcpy(h, RECORDING_BLOCK_MAGIC, 4);
+	put32(h + 4, 0xffffffffu);
+	put32(h + 8, 0xffffffffu);
+	put32(h + 12, 1);
+	put32(h + 36, (uint32_t)crc32(0, h, 36));
+	len = 22 + RECORDING_BLOCK_HDR_LEN;
+	assert_int_equal(read_crafted(file, len, msg, sizeof(msg), &nev), -EINVAL);
+	assert_string_equal(msg, "x.smt: offset 22: block 1: block length over the 16 MiB limit or zero "
+			    "(corrupt recording); events before it were read");
+
+	/* something that is not a block where one should start */
+	memcpy(h, "JUNK", 4);
+	assert_int_equal(read_crafted(file, len, msg, sizeof(msg), &nev), -EINVAL);
+	assert_non_null(strstr(msg, "offset 22: block 1: no block header here"));
+}
+
+/* more distinct strings and domains in one block than its tables hold */
+static void table_event(struct smt_event *e, unsigned int i)
+{
+	event__init(e, SMT_EV_ATTACH, i);
+	e->present = SMT_HAS_DOMAIN | SMT_HAS_NAME | SMT_HAS_COMM | SMT_HAS_SMMU;
+	e->domain = 0xffff000000000000ull + (uint64_t)(i % 1500) * 0x1000;
+	snprintf(e->comm, sizeof(e->comm), "c%u", i % 2500);
+	snprintf(e->name, sizeof(e->name), "dev-%u", (i * 7) % 1700);
+	snprintf(e->smmu, sizeof(e->smmu), "smmu%u", i % 3);
+}
+
+static void test_string_and_domain_tables_overflowing_in_one_block_read_back(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 4u << 20 };
+	struct recording_writer *w;
+	struct recording_reader *r;
+	struct smt_event ev, want;
+	const void *data;
+	size_t len;
+	unsigned int nev;
+	char err[256];
+	FILE *f;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("tables.smt"), NULL, &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < 6000; i++) {
+		table_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+
+	f = fopen(tmp_path("tables.smt"), "rb");
+	assert_int_equal(recording_reader__open(&r, f, "tables.smt", err, sizeof(err)), 0);
+	for (unsigned int i = 0; i < 6000; i++) {
+		table_event(&want, i);
+		assert_int_equal(recording_reader__next(r, &ev), 1);
+		assert_same_event(&ev, &want);
+	}
+	assert_int_equal(recording_reader__next(r, &ev), 0);
+	recording_reader__free(r);
+	/* all of it was one block */
+	rewind(f);
+	assert_int_equal(recording_reader__open(&r, f, "tables.smt", err, sizeof(err)), 0);
+	assert_int_equal(recording_reader__next_block(r, &data, &len, &nev), 1);
+	assert_int_equal(nev, 6000);
+	recording_reader__free(r);
+	fclose(f);
+}
+
+static void test_writer_refuses_events_the_reader_would_refuse(void **state)
+{
+	struct recording_writer *w;
+	struct smt_event ev;
+	char err[256];
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("bad.smt"), NULL, NULL, err,
+						sizeof(err)), 0);
+	event__init(&ev, SMT_EV_NONE, 1);
+	assert_int_equal(recording_writer__write(w, &ev, NULL), -EINVAL);
+	event__init(&ev, SMT_EV_TLBI, 1);
+	ev.scope = 3;
+	assert_int_equal(recording_writer__write(w, &ev, NULL), -EINVAL);
+	event__init(&ev, SMT_EV_ATTACH, 1);
+	ev.nsids = SMT_MAX_SIDS + 1;
+	assert_int_equal(recording_writer__write(w, &ev, NULL), -EINVAL);
+	event__init(&ev, SMT_EV_MAP, 1);
+	ev.present = 1u << 20;
+	assert_int_equal(recording_writer__write(w, &ev, NULL), -EINVAL);
+	/* and is still usable afterwards */
+	event__init(&ev, SMT_EV_MAP, 1);
+	assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	assert_int_equal(recording_writer__close(w), 0);
+}
+
+static void test_write_errors_are_returned(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 64 };
+	struct recording_writer *w;
+	struct smt_event ev;
+	char err[256];
+	int rc = 0;
+
+	/* /dev/full: the header write itself fails with ENOSPC */
+	assert_int_equal(recording_writer__open(&w, "/dev/full", NULL, &opts, err, sizeof(err)),
+			 -ENOSPC);
+	assert_non_null(strstr(err, "/dev/full: write: No space left on device"));
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("no/such/dir.smt"), NULL, &opts, err,
+						sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "cannot create"));
+
+	/* a pipe whose reader is gone: block writes fail with EPIPE, not silently */
+	{
+		int fds[2], saved = dup(STDOUT_FILENO);
+
+		assert_int_equal(pipe(fds), 0);
+		signal(SIGPIPE, SIG_IGN);
+		fflush(stdout);
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[1]);
+		assert_int_equal(recording_writer__open(&w, "-", NULL, &opts, err, sizeof(err)), 0);
+		close(fds[0]);
+		for (unsigned int i = 0; i < 100 && rc == 0; i++) {
+			stream_event(&ev, i);
+			rc = recording_writer__write(w, &ev, NULL);
+		}
+		assert_int_equal(rc, -EPIPE);
+		assert_int_equal(recording_writer__close(w), -EPIPE);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+}
+
+static void test_bytes_counts_what_is_on_disk(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 100 };
+	struct recording_writer *w;
+	struct smt_event ev;
+	unsigned long long before;
+	size_t len;
+	char err[256];
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("bytes.smt"), "{}", &opts, err,
+						sizeof(err)), 0);
+	assert_int_equal(recording_writer__bytes(w), 8 + 4 + 4 + 2 + 4);
+	for (unsigned int i = 0; i < 50; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	before = recording_writer__bytes(w);
+	assert_int_equal(recording_writer__flush(w), 0);
+	assert_true(recording_writer__bytes(w) > before);
+	free(slurp(tmp_path("bytes.smt"), &len));
+	assert_int_equal(len, recording_writer__bytes(w));
+	assert_int_equal(recording_writer__close(w), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_event_type_round_trips_exactly),
+		cmocka_unit_test(test_null_metadata_is_empty_object),
+		cmocka_unit_test(test_many_blocks_read_back_in_order),
+		cmocka_unit_test(test_file_cut_at_every_byte_reads_whole_blocks_then_says_truncated),
+		cmocka_unit_test(test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset),
+		cmocka_unit_test(test_bad_event_contents_behind_a_good_checksum_are_rejected),
+		cmocka_unit_test(test_other_version_is_refused_naming_the_version_read),
+		cmocka_unit_test(test_absurd_lengths_are_refused_before_allocating),
+		cmocka_unit_test(test_string_and_domain_tables_overflowing_in_one_block_read_back),
+		cmocka_unit_test(test_writer_refuses_events_the_reader_would_refuse),
+		cmocka_unit_test(test_write_errors_are_returned),
+		cmocka_unit_test(test_bytes_counts_what_is_on_disk),
+	};
+
+	return cmocka_run_group_tests_name("recording", tests, setup_dir, teardown_dir);
+}
