@@ -28,4 +28,11 @@ size=$(wc -c <"$tmp/stream.smt")
 awk -v a="$t0" -v b="$t1" -v s="$size" -v n="$events" 'BEGIN {
 	printf "generate + write:     %.2f s, recording %.1f MiB (%.2f bytes/event on disk)\n", b - a, s / 1048576, s / n }'
 
+echo "== worst case: every unmap picks a uniformly random live mapping (cold ranges)"
 "$out/bench/bench_replay" -r "$runs" "$tmp/stream.smt"
+
+# the same volume, but 90% of unmaps hit one of the 1024 most recent mappings:
+# short-lived DMA buffers next to long-lived ones, as real I/O makes them
+"$out/bench/gen_stream" -n "$events" -l "$live" --recent 90 -o "$tmp/recent.smt"
+echo "== mixed lifetimes: 90% of unmaps take a recent mapping"
+"$out/bench/bench_replay" -r "$runs" "$tmp/recent.smt"

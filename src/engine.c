@@ -1743,6 +1743,9 @@ void engine__summary(const struct engine *e, struct engine_summary *s)
 	s->domains_live = 0;
 	for (uint32_t i = 0; i < e->ndoms; i++)
 		s->domains_live += e->doms[i].used;
+	s->range_nodes = e->pool.live;
+	s->range_nodes_peak = e->pool.peak;
+	s->index_slots = e->hidx_cap;
 	s->strict_known = e->strict_known;
 	s->strict = e->strict;
 	s->since_boot = e->since_boot;

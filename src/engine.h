@@ -44,6 +44,8 @@ struct engine_summary {
 	uint64_t live_mappings;		/* ranges held as mapped now */
 	uint64_t peak_live_mappings;
 	uint64_t pending_invalidations;	/* unmapped ranges not yet invalidated+synced */
+	uint64_t range_nodes, range_nodes_peak;	/* ranges held (mapped, pending, freed) */
+	uint64_t index_slots;		/* exact-start index size */
 	uint64_t first_ts, last_ts;
 	int unknown_gates;		/* board gates never seen in an event */
 	const char *unknown_gate_names[32];	/* first few of them */

@@ -7,7 +7,7 @@
  * reuses freed IOVAs LIFO (as the kernel's IOVA rcaches do), and the number
  * of live mappings ramping up to a peak, holding, and draining.
  *
- * Usage: gen_stream [-n EVENTS] [-l PEAK_LIVE] [-s SEED] [--jsonl] [-B BOARD_OUT] -o OUT
+ * Usage: gen_stream [-n EVENTS] [-l PEAK_LIVE] [-s SEED] [--recent PCT] [--jsonl] [-B BOARD_OUT] -o OUT
  * A recording carries the board in its metadata; with --jsonl, -B writes it.
  */
 #include <errno.h>
@@ -222,9 +222,20 @@ static void do_map(void)
 }
 
 /* strict mode: unmap, then a VA TLBI and a context sync before the IOVA is freed */
+/*
+ * Which live mapping is unmapped next: uniformly random by default (the
+ * cache-hostile worst case: every unmap touches a cold range), or with
+ * --recent PCT, PCT% of the time one of the 1024 most recent mappings
+ * (short-lived DMA buffers, as block and network I/O make them).
+ */
+static unsigned int recent_pct;
+
 static void do_unmap(void)
 {
 	size_t k = (size_t)rnd_below(nlive);
+
+	if (recent_pct && rnd_below(100) < recent_pct)
+		k = nlive - 1 - (size_t)rnd_below(nlive < 1024 ? nlive : 1024);
 	struct live l = lives[k];
 	struct domain *d = &doms[l.dom];
 	struct smt_event ev;
@@ -358,7 +369,7 @@ static char *meta_json(uint64_t seed, uint64_t target)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: gen_stream [-n EVENTS] [-l PEAK_LIVE] [-s SEED] [--jsonl] [-B BOARD_OUT] -o OUT\n"
+	fprintf(f, "Usage: gen_stream [-n EVENTS] [-l PEAK_LIVE] [-s SEED] [--recent PCT] [--jsonl] [-B BOARD_OUT] -o OUT\n"
 		   "Deterministic benchmark stream (default 5000000 events, 100000 live mappings\n"
 		   "at peak) as a recording, or JSONL with --jsonl ('-' = stdout).\n");
 }
@@ -367,6 +378,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "jsonl", no_argument, NULL, 'j' },
+		{ "recent", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -383,6 +395,7 @@ int main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'B': board_out = optarg; break;
 		case 'j': jsonl = true; break;
+		case 'R': recent_pct = (unsigned int)strtoul(optarg, NULL, 0); if (recent_pct > 100) recent_pct = 100; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
