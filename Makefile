@@ -188,3 +188,11 @@ bpf-test-bins: $(BPF_TEST_BINS) $(BIN)
 # every tests/bpf/test_* binary and tests/bpf/*.sh script, as root
 test-bpf: bpf-test-bins
 	$(Q)tests/bpf/run.sh $(OUTPUT)
+
+# ---- report (smmutrace report) ---------------------------------------------
+# The HTML report in real headless Chromium (Debian `chromium`), the KCIDB v5.3
+# check and the Perfetto structure check, on the GPU-TBU example and on a
+# generated capture of REPORT_EVENTS events (default 1000000).
+.PHONY: test-report
+test-report: $(BIN)
+	$(Q)tests/report/run.sh $(BIN)

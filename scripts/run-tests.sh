@@ -4,11 +4,12 @@
 #   unit      cmocka unit tests (tests/unit), normal build
 #   unit-asan the same under ASan/UBSan
 #   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
+#   report    HTML report in headless Chromium, KCIDB and Perfetto checks
 #   fuzz      every libFuzzer target for FUZZ_SECONDS (default 20) each
 # SUITES="unit cli" make test   runs a subset.
 set -u
 cd "$(dirname "$0")/.."
-SUITES=${SUITES:-"unit unit-asan cli fuzz"}
+SUITES=${SUITES:-"unit unit-asan cli report fuzz"}
 JOBS=${JOBS:-2}
 pass=0 fail=0 failed_suites=""
 
@@ -48,6 +49,8 @@ for s in $SUITES; do
 	cli) suite cli sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 tests/cli/run.sh .output-asan/smmutrace" ;;
 	fuzz) suite fuzz scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" ;;
+	report) suite report sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
+		ASAN_OPTIONS=detect_leaks=1 tests/report/run.sh .output-asan/smmutrace" ;;
 	*) echo "run-tests.sh: unknown suite $s" >&2; fail=$((fail + 1)) ;;
 	esac
 done

@@ -1,10 +1,520 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* placeholder: being written (see the issue tracker) */
+/*
+ * smmutrace report: an incident report from a recording or JSONL stream.
+ * Wires a source, the engine and the report model (report.h), then the
+ * serializers. The engine always sees the whole stream (findings depend on
+ * history); the window only limits what the report shows.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "commands.h"
+#include "engine.h"
 #include "env.h"
+#include "report.h"
+#include "source.h"
+#include "topology.h"
+
+#define DEFAULT_AROUND_WINDOW_NS 1000000000ull	/* 1 s: a suspend/resume cycle or two */
+
+enum {
+	OPT_HTML = OPT_CMD_BASE,
+	OPT_FORMAT,
+	OPT_KCIDB,
+	OPT_PERFETTO,
+	OPT_FROM,
+	OPT_TO,
+	OPT_AROUND,
+	OPT_WINDOW,
+};
+
+static const struct option longopts[] = {
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "kcidb", required_argument, NULL, OPT_KCIDB },
+	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "around-finding", required_argument, NULL, OPT_AROUND },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	ENV_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: smmutrace report FILE [--html OUT] [--format text|markdown|json]\n"
+"                        [--kcidb OUT] [--perfetto OUT]\n"
+"                        [--from TS] [--to TS] | [--around-finding N [--window DUR]]\n"
+"                        [--board FILE]\n"
+"\n"
+"Write an incident report from a recording or a JSONL event stream (FILE, or -\n"
+"for stdin): a verdict, the findings with their evidence events, a timeline\n"
+"with one lane per TBU gate state and per SMMU and IOMMU domain, every\n"
+"domain's IOVA lifetimes (map -> unmap -> invalidated -> synced) coloured by\n"
+"hazard, sync-latency and IOVA-lifetime histograms, the topology and the\n"
+"capture metadata (kernel, hook table, DMA mode, lost events).\n"
+"\n"
+"Outputs (any combination; with none, text goes to stdout):\n"
+"  --html OUT            one self-contained HTML file (inline SVG timeline, no\n"
+"                        network, no external resources): open it in a browser\n"
+"  --format FMT          text (default), markdown (for tickets) or json, on stdout\n"
+"                        (--json is --format json here)\n"
+"  --kcidb OUT           KCIDB v5.3 JSON (checkout, build, tests, issues,\n"
+"                        incidents; origin \"smmutrace\") for kcidb-submit\n"
+"  --perfetto OUT        Chrome trace-event JSON: open it in ui.perfetto.dev\n"
+"                        (gate states and mappings as slices, findings as instants)\n"
+"\n"
+"Zooming into an incident (the analysis still reads the whole capture):\n"
+"  --from TS, --to TS    show only events in [TS, TS]. TS is event time: a plain\n"
+"                        number is nanoseconds as in the stream's \"ts\"; with a\n"
+"                        unit (5120ms, 5s) it is absolute too; a leading + makes\n"
+"                        it relative to the first event (+120ms)\n"
+"  --around-finding N    centre the window on finding N (1 = first, as numbered\n"
+"                        in the report); reads FILE twice, so not from stdin\n"
+"  --window DUR          width of that window (default 1s)\n"
+"\n"
+"Analysis options:\n"
+ENV_COMMON_HELP
+"\n"
+"Exit status: 0 no finding at or above --fail-on (default error), 1 such\n"
+"findings (the report is written either way), 2 bad usage or bad input,\n"
+"3 an output file cannot be written.\n"
+"\n"
+"Examples:\n"
+"  smmutrace report cap.smt --html incident.html\n"
+"  smmutrace report events.jsonl --board board.ini --format markdown > ticket.md\n"
+"  smmutrace report cap.smt --around-finding 1 --window 200ms --html zoom.html\n"
+"  smmutrace report cap.smt --kcidb kcidb.json --perfetto trace.json --fail-on never\n");
+}
+
+struct window_arg {
+	bool set, relative;
+	uint64_t ns;
+};
+
+/* "123456789" (ns), "5120ms", "+120ms" */
+static int parse_ts(const char *opt, const char *arg, struct window_arg *w)
+{
+	const char *s = arg;
+	char *end;
+	unsigned long long v;
+
+	w->relative = *s == '+';
+	if (w->relative)
+		s++;
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (!errno && !*end) {
+			w->ns = v;
+			w->set = true;
+			return 0;
+		}
+	}
+	if (env__parse_duration(s, &w->ns) == 0) {
+		w->set = true;
+		return 0;
+	}
+	pr_err("--%s: '%s' is not a time: give nanoseconds (5120000000), a number with a unit\n"
+	       "(5120ms, 5s) or an offset from the first event (+120ms)\n", opt, arg);
+	return -1;
+}
+
+static int write_file(const char *path, const char *what, const struct report_model *m,
+		      int (*fn)(const struct report_model *, FILE *))
+{
+	char tmp[4096];
+	struct stat st;
+	FILE *f;
+	int err;
+
+	/* write next to OUT and rename: a reader never sees half a report */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		pr_err("%s: path too long\n", path);
+		return EXIT_INPUT;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		pr_err("%s: cannot write the %s report: %s; check the directory exists and is writable\n",
+		       path, what, strerror(errno));
+		return EXIT_ENV;
+	}
+	err = fn(m, f);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		pr_err("%s: writing the %s report failed: %s; check free space\n", path, what,
+		       strerror(-err));
+		return EXIT_ENV;
+	}
+	if (stat(path, &st) == 0)
+		printf("%s: %s report written (%lld KiB)\n", path, what,
+		       (long long)(st.st_size + 1023) / 1024);
+	return 0;
+}
+
+/* board text a recording carries in its metadata ("board": "..."), or NULL */
+static char *embedded_board(const char *meta_json)
+{
+	struct json_object *o, *b;
+	char *s = NULL;
+
+	if (!meta_json)
+		return NULL;
+	o = json_tokener_parse(meta_json);
+	if (o && json_object_object_get_ex(o, "board", &b) && json_object_is_type(b, json_type_string))
+		s = strdup(json_object_get_string(b));
+	json_object_put(o);
+	return s;
+}
+
+struct first_pass {
+	uint64_t want, seen, ts;
+	bool found;
+};
+
+static void count_finding(const struct finding *f, void *ctx)
+{
+	struct first_pass *p = ctx;
+
+	if (++p->seen == p->want && !p->found) {
+		p->found = true;
+		p->ts = f->ts;
+	}
+}
+
+struct run {
+	const struct env *env;
+	const char *path;
+	struct topology topo;
+	bool topo_ready;
+};
+
+static int open_source(const struct run *run, struct ev_source **src)
+{
+	char err[1024];
+
+	if (ev_source__open(run->path, src, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+static int load_topology(struct run *run, struct ev_source *src)
+{
+	char err[1024];
+	char *board;
+
+	if (run->topo_ready)
+		return 0;
+	topology__init(&run->topo);
+	run->topo_ready = true;
+	if (run->env->dt_dir && dt__discover(&run->topo, run->env->dt_dir, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_INPUT;
+	}
+	if (run->env->board_path) {
+		if (board__load(&run->topo, run->env->board_path, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_INPUT;
+		}
+		return 0;
+	}
+	board = embedded_board(ev_source__meta_json(src));
+	if (board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
+		pr_err("%s\n", err);
+		free(board);
+		return EXIT_INPUT;
+	}
+	free(board);
+	return 0;
+}
+
+static void engine_opts_init(struct engine_opts *o, const struct run *run)
+{
+	memset(o, 0, sizeof(*o));
+	o->topo = &run->topo;
+	o->inval_window_ns = run->env->inval_window_ns;
+	o->fault_window_ns = run->env->fault_window_ns;
+	o->sync_slow_ns = run->env->sync_slow_ns;
+}
+
+/* --around-finding: a first pass finds the finding's time */
+static int find_finding_ts(struct run *run, uint64_t n, uint64_t *ts)
+{
+	struct first_pass p = { .want = n };
+	struct ev_source *src;
+	struct engine_opts o;
+	struct engine *e;
+	struct smt_event ev;
+	int ret;
+
+	ret = open_source(run, &src);
+	if (ret)
+		return ret;
+	ret = load_topology(run, src);
+	if (ret)
+		goto out;
+	engine_opts_init(&o, run);
+	o.on_finding = count_finding;
+	o.ctx = &p;
+	e = engine__new(&o);
+	if (!e) {
+		pr_err("out of memory\n");
+		ret = EXIT_ENV;
+		goto out;
+	}
+	while (!p.found && (ret = ev_source__next(src, &ev)) == 1)
+		engine__feed(e, &ev);
+	if (ret < 0) {
+		pr_err("%s\n", ev_source__error(src));
+		ret = EXIT_INPUT;
+	} else {
+		if (!p.found)
+			engine__finish(e);
+		ret = 0;
+		if (!p.found) {
+			pr_err("--around-finding %" PRIu64 ": %s has only %" PRIu64 " finding%s; "
+			       "run 'smmutrace report %s' to see them numbered\n", n, run->path,
+			       p.seen, p.seen == 1 ? "" : "s", run->path);
+			ret = EXIT_INPUT;
+		}
+	}
+	engine__free(e);
+	*ts = p.ts;
+out:
+	ev_source__close(src);
+	return ret;
+}
 
 int cmd_report(int argc, char **argv)
 {
-	pr_err("report: not available in this build yet\n");
-	return EXIT_ENV;
+	const char *html = NULL, *kcidb = NULL, *perfetto = NULL, *format = NULL;
+	struct window_arg from = { 0 }, to = { 0 };
+	uint64_t around = 0, window_ns = DEFAULT_AROUND_WINDOW_NS;
+	bool window_given = false;
+	struct run run = { 0 };
+	struct report_opts ro = { 0 };
+	struct ev_source *src = NULL;
+	struct report *rep = NULL;
+	struct engine *e = NULL;
+	struct engine_summary sum;
+	struct engine_opts o;
+	struct smt_event ev;
+	char why[128] = "";
+	struct env env;
+	int c, ret, nread;
+
+	env__init(&env);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_HTML:
+			html = optarg;
+			break;
+		case OPT_KCIDB:
+			kcidb = optarg;
+			break;
+		case OPT_PERFETTO:
+			perfetto = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") && strcmp(optarg, "markdown") && strcmp(optarg, "json")) {
+				pr_err("--format: '%s' is not one of text, markdown, json "
+				       "(HTML, KCIDB and Perfetto have their own options)\n", optarg);
+				return EXIT_INPUT;
+			}
+			format = optarg;
+			break;
+		case OPT_FROM:
+			if (parse_ts("from", optarg, &from))
+				return EXIT_INPUT;
+			break;
+		case OPT_TO:
+			if (parse_ts("to", optarg, &to))
+				return EXIT_INPUT;
+			break;
+		case OPT_AROUND:
+			errno = 0;
+			around = strtoull(optarg, &end, 10);
+			if (errno || *end || !around || optarg[0] == '-') {
+				pr_err("--around-finding: '%s' is not a finding number (1 = the first "
+				       "finding of the report)\n", optarg);
+				return EXIT_INPUT;
+			}
+			break;
+		case OPT_WINDOW:
+			if (env__parse_duration(optarg, &window_ns) || !window_ns) {
+				pr_err("--window: '%s' is not a duration: give a number with a unit, "
+				       "e.g. 200ms, 2s\n", optarg);
+				return EXIT_INPUT;
+			}
+			window_given = true;
+			break;
+		default:
+			ret = env__parse_common(&env, c, optarg);
+			if (ret == 1)
+				break;
+			if (ret == 0)
+				fprintf(stderr, "Run 'smmutrace report --help' for the options.\n");
+			return EXIT_INPUT;
+		}
+	}
+	if (optind + 1 != argc) {
+		pr_err("report: %s; usage: smmutrace report FILE [--html OUT] ... "
+		       "(see 'smmutrace report --help')\n",
+		       optind >= argc ? "give the recording or JSONL file to report on"
+				      : "give exactly one input file");
+		return EXIT_INPUT;
+	}
+	if (env.json && !format)
+		format = "json";
+	if (around && (from.set || to.set)) {
+		pr_err("--around-finding and --from/--to both choose the window: use one of them\n");
+		return EXIT_INPUT;
+	}
+	if (window_given && !around) {
+		pr_err("--window sets the width around --around-finding N: add that option, "
+		       "or use --from/--to\n");
+		return EXIT_INPUT;
+	}
+	run.env = &env;
+	run.path = argv[optind];
+	if (around && strcmp(run.path, "-") == 0) {
+		pr_err("--around-finding reads the input twice, which stdin cannot do: "
+		       "save the stream to a file first\n");
+		return EXIT_INPUT;
+	}
+
+	if (around) {
+		uint64_t ts;
+
+		ret = find_finding_ts(&run, around, &ts);
+		if (ret)
+			goto out;
+		from = (struct window_arg){ .set = true, .ns = ts > window_ns / 2 ? ts - window_ns / 2 : 0 };
+		to = (struct window_arg){ .set = true, .ns = ts + window_ns / 2 };
+		snprintf(why, sizeof(why), "around finding %" PRIu64, around);
+	}
+
+	ret = open_source(&run, &src);
+	if (ret)
+		goto out;
+	ret = load_topology(&run, src);
+	if (ret)
+		goto out;
+	nread = ev_source__next(src, &ev);
+	/* the window needs the first event when it is relative to it */
+	ro.topo = &run.topo;
+	ro.source_name = ev_source__name(src);
+	if (from.set || to.set) {
+		uint64_t base = nread == 1 ? ev.ts : 0;
+
+		ro.windowed = true;
+		ro.from = from.set ? from.ns + (from.relative ? base : 0) : 0;
+		ro.to = to.set ? to.ns + (to.relative ? base : 0) : UINT64_MAX;
+		if (ro.from > ro.to) {
+			pr_err("--from is after --to: the window would be empty\n");
+			ret = EXIT_INPUT;
+			goto out;
+		}
+		if (!why[0])
+			snprintf(why, sizeof(why), "--from/--to");
+		ro.window_why = why;
+	}
+	rep = report__new(&ro);
+	engine_opts_init(&o, &run);
+	o.on_finding = report__add_finding;
+	o.ctx = rep;
+	e = rep ? engine__new(&o) : NULL;
+	if (!e) {
+		pr_err("out of memory\n");
+		ret = EXIT_ENV;
+		goto out;
+	}
+	/* the report reads TBU gate states back from the engine */
+	report__set_engine(rep, e);
+
+	for (; nread == 1; nread = ev_source__next(src, &ev)) {
+		engine__feed(e, &ev);
+		if (report__feed(rep, &ev)) {
+			pr_err("out of memory while building the report\n");
+			ret = EXIT_ENV;
+			goto out;
+		}
+	}
+	if (nread < 0) {
+		pr_err("%s\n", ev_source__error(src));
+		ret = EXIT_INPUT;
+		goto out;
+	}
+	engine__finish(e);
+	engine__summary(e, &sum);
+	report__set_source_meta(rep, ev_source__is_recording(src), ev_source__meta_json(src),
+				ev_source__meta_extra(src));
+	if (report__finish(rep, &sum)) {
+		pr_err("out of memory while linking findings to the timeline\n");
+		ret = EXIT_ENV;
+		goto out;
+	}
+
+	{
+		const struct report_model *m = report__model(rep);
+		int wret = 0;
+
+		if (format || (!html && !kcidb && !perfetto)) {
+			if (format && strcmp(format, "json") == 0)
+				wret = report__write_json(m, stdout);
+			else
+				wret = report__write_text(m, stdout, format && !strcmp(format, "markdown"));
+			fflush(stdout);
+			if (wret || ferror(stdout)) {
+				pr_err("writing the report to stdout failed\n");
+				ret = EXIT_ENV;
+				goto out;
+			}
+		} else {
+			char verdict[256];
+
+			report__verdict(m, verdict, sizeof(verdict));
+			printf("%s\n", verdict);
+		}
+		if (html && (wret = write_file(html, "HTML", m, report__write_html)))
+			goto written;
+		if (kcidb && (wret = write_file(kcidb, "KCIDB", m, report__write_kcidb)))
+			goto written;
+		if (perfetto && (wret = write_file(perfetto, "Perfetto", m, report__write_perfetto)))
+			goto written;
+written:
+		if (wret) {
+			ret = wret;
+			goto out;
+		}
+		ret = env__exit_status(&env, m->worst);
+	}
+out:
+	report__free(rep);
+	engine__free(e);
+	if (src)
+		ev_source__close(src);
+	if (run.topo_ready)
+		topology__free(&run.topo);
+	return ret;
 }

@@ -1,0 +1,97 @@
+# report: formats, windows, exit status and bad usage through the real CLI.
+. "$(dirname "$0")/lib.sh"
+
+S="$DATA/streams/gpu-tbu-gated.jsonl"
+B="$DATA/boards/gpu-tbu.ini"
+
+run "$SMMUTRACE" report --help
+expect_rc "report --help exits 0" 0
+expect_out "report --help teaches the window options" "--around-finding N"
+
+run "$SMMUTRACE" report "$S" --board "$B"
+expect_rc "gpu example: error findings exit 1" 1
+expect_out "gpu example: text verdict" "Verdict: FAIL: 5 errors, 2 warnings"
+expect_out "gpu example: stale exposure listed with its ranges" "stale ranges (2): 0xffffff80a1c2e000:0x100000+0x14000"
+expect_out "gpu example: the TBU's gated interval" "gated   +0.080040s .. +0.200080s (120ms)"
+expect_out "gpu example: device tree compatible from the meta event" "qcom,qcs6490-rb3gen2, qcom,qcm6490"
+
+run "$SMMUTRACE" report "$S" --board "$B" --fail-on never --format markdown
+expect_rc "--fail-on never exits 0" 0
+expect_out "markdown has a heading per section" "## IOVA lifetimes touched by findings"
+
+run "$SMMUTRACE" report "$S" --board "$B" --format json
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["type"] == "report" and d["worst"] == "error", d["worst"]
+assert [f["number"] for f in d["findings"]] == list(range(1, 8))
+assert d["findings_by_rule"] == {"unmap-while-gated": 2, "tlbi-while-gated": 2,
+                                 "sync-while-gated": 2, "tbu-stale-exposure": 1}
+lt = [l for l in d["lifetimes"] if l["iova"] == "0x100000"]
+assert len(lt) == 2 and all(l["hazard"] == "error" for l in lt), lt
+tbu = [l for l in d["lanes"] if l["kind"] == "tbu"][0]
+assert [i["state"] for i in tbu["intervals"]] == ["unknown", "gated"], tbu
+assert d["capture"]["dma_mode"] == "strict" and d["histograms"]["sync_latency"]["count"] == 4
+PY
+then ok "json: findings, hazardous lifetimes, gate intervals, histograms"; else notok "json: findings, hazardous lifetimes, gate intervals, histograms"; fi
+
+run "$SMMUTRACE" report "$S" --board "$B" --around-finding 7 --window 10ms --format json
+expect_rc "window around finding 7 holds an error: exit 1" 1
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = d["window"]
+assert w["windowed"] and w["from"] == 5195080000 and w["to"] == 5205080000, w
+assert [f["number"] for f in d["findings"]] == [7], d["findings"]
+assert w["findings_outside"] == 6
+PY
+then ok "--around-finding keeps the capture's finding number and centres the window"; else notok "--around-finding keeps the capture's finding number and centres the window"; fi
+
+run "$SMMUTRACE" report "$S" --board "$B" --from +200ms --to +216ms --fail-on warning
+expect_rc "--from/--to relative to the first event" 1
+expect_out "relative window is shown" "+0.200000s to +0.216000s (--from/--to)"
+
+run "$SMMUTRACE" report "$S" --board "$B" --from 5000000000 --to 5100000000
+expect_rc "a window without findings exits 0" 0
+expect_out "a window without findings passes" "Verdict: PASS"
+
+run "$SMMUTRACE" report "$S" --board "$B" --html "$TMP/r.html" --kcidb "$TMP/r.kcidb" --perfetto "$TMP/r.trace" --fail-on never
+expect_rc "file outputs exit 0 with --fail-on never" 0
+expect_out "each written file is named" "r.kcidb: KCIDB report written"
+if [ -s "$TMP/r.html" ] && [ -s "$TMP/r.kcidb" ] && [ -s "$TMP/r.trace" ] && ! ls "$TMP"/*.tmp* >/dev/null 2>&1; then
+	ok "HTML, KCIDB and Perfetto files written, no temporary left"
+else
+	notok "HTML, KCIDB and Perfetto files written, no temporary left"
+fi
+
+# bad usage and bad input: exit 2 with a message that says what to do
+run "$SMMUTRACE" report
+expect_rc "no input file: exit 2" 2
+expect_err "no input file: says what to give" "give the recording or JSONL file"
+run "$SMMUTRACE" report "$S" --format html
+expect_rc "--format html: exit 2" 2
+expect_err "--format html: points to --html" "have their own options"
+run "$SMMUTRACE" report "$S" --board "$B" --around-finding 9
+expect_rc "--around-finding past the last finding: exit 2" 2
+expect_err "--around-finding past the last: says how many" "has only 7 findings"
+run "$SMMUTRACE" report "$S" --around-finding 1 --from 1s
+expect_rc "--around-finding with --from: exit 2" 2
+run "$SMMUTRACE" report "$S" --window 5ms
+expect_rc "--window alone: exit 2" 2
+run "$SMMUTRACE" report "$S" --from 6s --to 5s
+expect_rc "--from after --to: exit 2" 2
+run "$SMMUTRACE" report "$S" --to 5x
+expect_rc "--to with a bad unit: exit 2" 2
+expect_err "--to with a bad unit: shows the forms" "+120ms"
+run sh -c "'$SMMUTRACE' report - --around-finding 1 < '$S'"
+expect_rc "--around-finding on stdin: exit 2" 2
+expect_err "--around-finding on stdin: says to save to a file" "save the stream to a file first"
+printf '{"ev":"meta","ts":1}\n{"ev":"map","ts":2,"domain":"0x1","iova":"0x1000","size":4096,"ret":0}\n{"ev":"nope","ts":3}\n' >"$TMP/bad.jsonl"
+run "$SMMUTRACE" report "$TMP/bad.jsonl"
+expect_rc "malformed stream: exit 2" 2
+expect_err "malformed stream: names the file and line" "bad.jsonl:3:"
+run "$SMMUTRACE" report "$S" --html "$TMP/no/such/dir/r.html"
+expect_rc "unwritable output: exit 3" 3
+expect_err "unwritable output: says what to check" "check the directory exists"
+
+finish
