@@ -770,12 +770,12 @@ static void tbu_came_back(struct engine *e, int t, const struct smt_event *ev)
 	finding_add_evidence(&f, &ts->first_tlbi);
 	evidence_from_event(&x, ev, "TBU back on");
 	finding_add_evidence(&f, &x);
-	if (ts->ranges_total > (unsigned long long)ts->nranges)
-		snprintf(extra, sizeof(extra), " (%llu TLBIs in all)", ts->ranges_total);
+	if (ts->ranges_total > FINDING_MAX_RANGES)
+		snprintf(extra, sizeof(extra), " (first %d listed)", ts->nranges);
 	snprintf(f.message, sizeof(f.message),
-		 "TBU %s is back on after %d invalidated range(s)%s were issued while it was gated "
-		 "and no SMMU reset reached it: its micro-TLB may still translate them",
-		 e->topo->tbus[t].name, ts->nranges, extra);
+		 "TBU %s is back on after %llu TLBI(s) over %d range(s)%s were issued while it was "
+		 "gated and no SMMU reset reached it: its micro-TLB may still translate them",
+		 e->topo->tbus[t].name, ts->ranges_total, ts->nranges, extra);
 	emit(e, &f);
 	ts->exposed = false;
 	ts->nranges = 0;

@@ -172,7 +172,7 @@ static void text_finding(FILE *out, const struct finding *f)
 			fprintf(out, "    range: all contexts of the SMMU\n");
 	}
 	if (f->ranges_total > (unsigned long long)f->nranges)
-		fprintf(out, "    ... %llu TLBIs in all\n", f->ranges_total);
+		fprintf(out, "    (%llu TLBIs in all)\n", f->ranges_total);
 }
 
 void sink__finding(const struct finding *f, void *ctx)
