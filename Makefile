@@ -154,6 +154,12 @@ demo:
 bench:
 	$(Q)scripts/bench.sh
 
+PREFIX ?= /usr/local
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/smmutrace
+	$(Q)install -D -m 0644 src/smmutrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/smmutrace.8
+
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) .output-*
