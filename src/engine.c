@@ -982,6 +982,18 @@ static void check_timer(struct engine *e, uint64_t now)
 
 /* ---- event handlers ------------------------------------------------------------ */
 
+static void dev_remove(struct engine *e, struct domain *d, const char *dev)
+{
+	for (int k = 0; k < d->ndevs; k++) {
+		if (strcmp(d->devs[k].dev, dev) == 0) {
+			free(d->devs[k].sids);
+			d->devs[k] = d->devs[--d->ndevs];
+			domain_recompute_serve(e, d);
+			return;
+		}
+	}
+}
+
 static void on_attach(struct engine *e, const struct smt_event *ev)
 {
 	struct domain *d = domain_get(e, ev->domain);
@@ -989,6 +1001,10 @@ static void on_attach(struct engine *e, const struct smt_event *ev)
 
 	if (!d)
 		return;
+	/* a device is in one domain at a time: attaching moves it */
+	for (struct domain *o = e->doms; o < e->doms + e->ndoms; o++)
+		if (o->used && o != d)
+			dev_remove(e, o, ev->name);
 	if (ev->present & SMT_HAS_SMMU && ev->smmu[0])
 		snprintf(d->smmu, sizeof(d->smmu), "%s", ev->smmu);
 	for (int k = 0; k < d->ndevs; k++)
@@ -1023,16 +1039,8 @@ static void on_detach(struct engine *e, const struct smt_event *ev)
 {
 	struct domain *d = domain_find(e, ev->domain);
 
-	if (!d)
-		return;
-	for (int k = 0; k < d->ndevs; k++) {
-		if (strcmp(d->devs[k].dev, ev->name) == 0) {
-			free(d->devs[k].sids);
-			d->devs[k] = d->devs[--d->ndevs];
-			break;
-		}
-	}
-	domain_recompute_serve(e, d);
+	if (d)
+		dev_remove(e, d, ev->name);
 }
 
 static int grow_scratch(struct engine *e)

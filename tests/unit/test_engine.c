@@ -912,6 +912,23 @@ static void test_detach_removes_sids(void **state)
 	assert_int_equal(first(fx, RULE_UNMAP_WHILE_GATED)->severity, SEV_WARNING);
 }
 
+static void test_attach_moves_device_between_domains(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* the GPU leaves its first domain for a new one: the old one is no longer served */
+	attach(fx, NET_DOM, "3d00000.gpu", 0x0);
+	attach(fx, GPU_DOM, "3d00000.gpu", 0x0);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, GPU_DOM, 0x1000, 0x1000, 0);
+	gate(fx, SMT_EV_CLK, "gpu_cc_ahb_clk", 0);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	unmap(fx, GPU_DOM, 0x1000, 0x1000);
+	assert_int_equal(count(fx, RULE_UNMAP_WHILE_GATED), 2);
+	assert_int_equal(fx->found[0].severity, SEV_WARNING);
+	assert_int_equal(fx->found[1].severity, SEV_ERROR);
+}
+
 static void test_unknown_gates_in_summary(void **state)
 {
 	struct fixture *fx = *state;
@@ -1008,6 +1025,7 @@ int main(void)
 		T(test_no_gated_tbu_means_no_gate_findings),
 		T(test_domain_pointer_reuse_after_free),
 		T(test_detach_removes_sids),
+		T(test_attach_moves_device_between_domains),
 		T(test_unknown_gates_in_summary),
 		T(test_long_clean_stream_has_no_findings),
 #undef T
