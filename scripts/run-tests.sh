@@ -4,12 +4,14 @@
 #   unit      cmocka unit tests (tests/unit), normal build
 #   unit-asan the same under ASan/UBSan
 #   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
+#   bpf       BPF programs on the running kernel (root): load, attach, real
+#             runtime-PM events, BPF_PROG_TEST_RUN twins, forced drops
 #   report    HTML report in headless Chromium, KCIDB and Perfetto checks
 #   fuzz      every libFuzzer target for FUZZ_SECONDS (default 20) each
 # SUITES="unit cli" make test   runs a subset.
 set -u
 cd "$(dirname "$0")/.."
-SUITES=${SUITES:-"unit unit-asan cli report fuzz"}
+SUITES=${SUITES:-"unit unit-asan cli bpf report fuzz"}
 JOBS=${JOBS:-2}
 pass=0 fail=0 failed_suites=""
 
@@ -49,6 +51,8 @@ for s in $SUITES; do
 	cli) suite cli sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 tests/cli/run.sh .output-asan/smmutrace" ;;
 	fuzz) suite fuzz scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" ;;
+	bpf) suite bpf sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 bpf-test-bins && \
+		ASAN_OPTIONS=detect_leaks=1 tests/bpf/run.sh .output-asan" ;;
 	report) suite report sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
 		ASAN_OPTIONS=detect_leaks=1 tests/report/run.sh .output-asan/smmutrace" ;;
 	*) echo "run-tests.sh: unknown suite $s" >&2; fail=$((fail + 1)) ;;

@@ -1,10 +1,242 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* placeholder: being written (see the issue tracker) */
+/* smmutrace live: trace now, findings as they happen, periodic per-domain summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "analysis.h"
+#include "capture.h"
 #include "commands.h"
 #include "env.h"
+#include "jsonl.h"
+
+enum {
+	OPT_DURATION = OPT_CMD_BASE,
+	OPT_INTERVAL,
+	OPT_BTF,
+	OPT_ALL_GATES,
+	OPT_RINGBUF,
+	OPT_EVENTS,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: smmutrace live [OPTIONS]\n"
+"\n"
+"Trace the running kernel (BPF on the SMMU drivers, io-pgtable, iommu core,\n"
+"runtime PM, clocks and power domains), report findings as they happen and a\n"
+"per-domain summary every --interval; on SIGINT/SIGTERM or after --duration,\n"
+"the final summary. Gate states at start are read from sysfs/debugfs. Needs root.\n"
+"\n"
+"Options:\n"
+"  --duration DUR        stop after DUR (default: until Ctrl-C)\n"
+"  --interval DUR        per-domain summary period (default 10s, 0 = none)\n"
+"  --btf FILE            kernel BTF when /sys/kernel/btf/vmlinux is missing\n"
+"  --all-gates           keep clk/rpm/pd events of every name (default: only\n"
+"                        the gates the board names)\n"
+"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
+"  --events FILE         also write every event as JSONL to FILE ('-' = stderr)\n"
+ENV_COMMON_HELP
+"\n"
+"Examples:\n"
+"  smmutrace live --board board.ini\n"
+"  smmutrace live --board board.ini --json --duration 60s --fail-on warning\n");
+}
+
+struct live {
+	struct analysis *a;
+	bool json;
+	FILE *events;	/* --events */
+};
+
+static void feed(const struct smt_event *ev, void *ctx)
+{
+	struct live *l = ctx;
+
+	if (l->events) {
+		jsonl__write_event(l->events, ev, NULL);
+		fflush(l->events);	/* a debugging aid: readable while live runs */
+	}
+	analysis__feed(l->a, ev);
+	fflush(stdout);
+}
+
+struct tick_ctx {
+	bool json;
+	bool first;
+};
+
+static void print_domain(const struct engine_domain_info *d, void *ctx)
+{
+	struct tick_ctx *t = ctx;
+
+	if (t->json) {
+		printf("%s{\"domain\":\"0x%" PRIx64 "\",\"smmu\":\"%s\",\"live_mappings\":%" PRIu64
+		       ",\"live_bytes\":%" PRIu64 ",\"pending\":%" PRIu64 ",\"maps\":%" PRIu64
+		       ",\"unmaps\":%" PRIu64 "}", t->first ? "" : ",", d->domain, d->smmu,
+		       d->live_mappings, d->live_bytes, d->pending, d->maps, d->unmaps);
+	} else {
+		printf("  domain 0x%" PRIx64 "%s%s: %" PRIu64 " live (%" PRIu64 " bytes), %" PRIu64
+		       " pending invalidation, %" PRIu64 " maps, %" PRIu64 " unmaps",
+		       d->domain, d->smmu[0] ? " on " : "", d->smmu, d->live_mappings,
+		       d->live_bytes, d->pending, d->maps, d->unmaps);
+		for (int i = 0; i < d->ndevs && i < 8; i++)
+			printf("%s%s", i ? ", " : "; devices: ", d->devs[i]);
+		printf("\n");
+	}
+	t->first = false;
+}
+
+static void tick(void *ctx, uint64_t elapsed)
+{
+	struct live *l = ctx;
+	struct tick_ctx t = { .json = l->json, .first = true };
+
+	if (l->json)
+		printf("{\"type\":\"interval\",\"elapsed_ns\":%" PRIu64 ",\"domains\":[", elapsed);
+	else
+		printf("-- %.1fs --\n", elapsed / 1e9);
+	engine__for_each_domain(analysis__engine(l->a), print_domain, &t);
+	if (l->json)
+		printf("]}\n");
+	fflush(stdout);
+}
+
+/* Gate states now, stamped at T0 (before attaching: every traced event comes after). */
+static int feed_initial_state(struct capture *c, const struct topology *t, uint64_t t0)
+{
+	struct smt_event evs[256];
+	int n = capture_state__read(t, "", t0, evs, 256);
+
+	for (int i = 0; i < n; i++)
+		if (capture__inject(c, &evs[i]))
+			return -1;
+	return n < 0 ? n : 0;
+}
 
 int cmd_live(int argc, char **argv)
 {
-	pr_err("live: not available in this build yet\n");
-	return EXIT_ENV;
+	static const struct option longopts[] = {
+		ENV_COMMON_LONGOPTS,
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
+		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ 0 },
+	};
+	struct capture_loop loop = { .interval_ns = 10000000000ull };
+	struct capture_opts opts = { 0 };
+	struct live l = { 0 };
+	struct capture *c;
+	struct env env;
+	const char *events_path = NULL;
+	uint64_t rb = 0, t0;
+	char err[512];
+	int ch, rc, status;
+
+	env__init(&env);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_DURATION:
+			if (env__parse_duration(optarg, &loop.duration_ns)) {
+				pr_err("live: --duration: '%s' is not a duration (e.g. 30s)\n", optarg);
+				return EXIT_INPUT;
+			}
+			continue;
+		case OPT_INTERVAL:
+			if (env__parse_duration(optarg, &loop.interval_ns) && strcmp(optarg, "0")) {
+				pr_err("live: --interval: '%s' is not a duration (e.g. 10s)\n", optarg);
+				return EXIT_INPUT;
+			}
+			if (!strcmp(optarg, "0"))
+				loop.interval_ns = 0;
+			continue;
+		case OPT_BTF:
+			opts.btf_path = optarg;
+			continue;
+		case OPT_ALL_GATES:
+			opts.all_gates = true;
+			continue;
+		case OPT_EVENTS:
+			events_path = optarg;
+			continue;
+		case OPT_RINGBUF:
+			if (capture__parse_size(optarg, &rb) || rb < 4096 || (rb & (rb - 1))) {
+				pr_err("live: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
+				return EXIT_INPUT;
+			}
+			opts.ringbuf_bytes = rb;
+			continue;
+		}
+		rc = env__parse_common(&env, ch, optarg);
+		if (rc < 0)
+			return EXIT_INPUT;
+		if (rc == 0) {
+			usage(stderr);
+			return EXIT_INPUT;
+		}
+	}
+	if (optind < argc) {
+		pr_err("live: unexpected argument '%s'; see 'smmutrace live --help'\n", argv[optind]);
+		return EXIT_INPUT;
+	}
+	/* SPEC §4: live boards also discover TBUs from their device tree */
+	if (!env.dt_dir && !access("/proc/device-tree", R_OK))
+		env.dt_dir = "/proc/device-tree";
+	if (events_path) {
+		l.events = strcmp(events_path, "-") ? fopen(events_path, "w") : stderr;
+		if (!l.events) {
+			pr_err("live: --events: %s: %s\n", events_path, strerror(errno));
+			return EXIT_INPUT;
+		}
+	}
+	status = analysis__new(&l.a, &env, NULL);
+	if (status) {
+		if (l.events && l.events != stderr)
+			fclose(l.events);
+		return status;
+	}
+	l.json = env.json;
+	opts.topo = analysis__topology(l.a);
+	capture__catch_signals();
+	t0 = capture__now();
+	if (capture__open(&c, &opts, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		analysis__free(l.a);
+		if (l.events && l.events != stderr)
+			fclose(l.events);
+		return EXIT_ENV;
+	}
+	if (feed_initial_state(c, opts.topo, t0))
+		pr_err("live: reading the initial gate states failed; they start unknown\n");
+	loop.fn = feed;
+	loop.on_tick = tick;
+	loop.ctx = &l;
+	rc = capture__run(c, &loop);
+	if (rc)
+		pr_err("live: ring buffer: %s\n", strerror(-rc));
+	if (env_verbose) {
+		struct capture_stats st;
+
+		capture__stats(c, &st);
+		fprintf(stderr, "smmutrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
+			" filtered, %" PRIu64 " reordered, %" PRIu64 " wakeups, %d hooks\n",
+			st.events, st.lost, st.filtered, st.reordered, st.wakeups, st.attached);
+	}
+	capture__free(c);
+	status = analysis__finish(l.a);
+	analysis__free(l.a);
+	if (l.events && l.events != stderr)
+		fclose(l.events);
+	return rc ? EXIT_ENV : status;
 }

@@ -1,0 +1,1025 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * smmutrace kernel side: turn SMMU driver calls, io-pgtable, iommu core,
+ * runtime-PM, clk and power-domain activity into struct smt_event records
+ * (include/smmutrace_events.h) in one ring buffer.
+ *
+ * Every handler body is a static function of plain arguments, wrapped twice:
+ * once for production (tp_btf / kprobe / kretprobe) and once as a raw_tp
+ * "twin" (twin_*), because raw_tp is the only type BPF_PROG_TEST_RUN accepts;
+ * tests feed the twins fabricated kernel objects. Nothing autoloads: the
+ * loader (src/capture.c) enables exactly the programs it attaches.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "smmutrace_events.h"
+#include "smmutrace_capture.h"
+#include "smmutrace.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- configuration, set by the loader before load ---- */
+const volatile bool filter_names = false;	/* clk/rpm/pd only for gate_names */
+const volatile __u32 wakeup_bytes = 256 * 1024;	/* force a wakeup past this backlog */
+const volatile struct smt_drv_offs v2_offs = { -1, -1, -1 };
+const volatile struct smt_drv_offs v3_offs = { -1, -1, -1 };
+/* arm_smmu_tlb_inv_range_s1/_s2: 5.4 has (iova,size,granule,leaf,cookie), 5.10+ (...,cookie,reg) */
+const volatile __u32 v2_range_cookie_arg = 3;
+/* arm_smmu_cmdq_issue_cmdlist: 4 args, or 5 since 6.12 (cmdq added as arg 1) */
+const volatile __u32 cmdlist_nargs = 4;
+const volatile bool emit_ties = true;		/* attach events learnt on the DMA path */
+
+/* ---- maps ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SMT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct gate_key {
+	char name[SMT_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct gate_key);
+	__type(value, __u32);
+} gate_names SEC(".maps");
+
+enum pend_kind {
+	PEND_MAP = 1,
+	PEND_UNMAP,
+	PEND_LPAE,
+	PEND_SYNC_V2,
+	PEND_SYNC_V3,
+	PEND_CTX_DOMAIN,	/* v2: domain whose context bank the next sync serves */
+	PEND_ATTACH,
+	PEND_PD,
+	PEND_GETDOM,
+	PEND_CTX_FAULT,
+	PEND_FLUSH,		/* inside flush_iotlb_all: its TLBI + sync are the flush_all event */
+};
+
+struct pend_key {
+	__u64 pid_tgid;
+	__u32 kind;
+	__u32 pad;
+};
+
+struct pend {
+	__u64 ts;
+	__u64 domain;
+	__u64 iova;
+	__u64 size;
+	__u64 paddr;
+	__u64 ptr;	/* smmu, dev or genpd */
+	__u32 flags;
+	__u32 aux;
+};
+
+/* LRU: a lost kretprobe (maxactive exceeded) must not leak entries forever */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct pend_key);
+	__type(value, struct pend);
+} pending SEC(".maps");
+
+/* rpm fold mode: last state emitted per struct device */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} rpm_last SEC(".maps");
+
+struct tie_key {
+	__u64 domain;
+	__u64 dev;
+};
+
+/* domain<->device ties already reported (attach, or learnt on the DMA path) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tie_key);
+	__type(value, __u8);
+} ties SEC(".maps");
+
+/* ---- helpers ---- */
+static __always_inline void stat_inc(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct pend_key pkey(__u32 kind)
+{
+	struct pend_key k = { .pid_tgid = bpf_get_current_pid_tgid(), .kind = kind };
+
+	return k;
+}
+
+/* Reserve a record of SIZE bytes (a prefix of struct smt_event), zeroed. */
+#define RESERVE(size) ({						\
+	struct smt_event *__e = bpf_ringbuf_reserve(&events, (size), 0);	\
+	if (__e)							\
+		__builtin_memset(__e, 0, (size));			\
+	else								\
+		stat_inc(SMT_STAT_DROPS);				\
+	__e;								\
+})
+
+static __always_inline void fill_common(struct smt_event *e, __u16 type, __u64 ts)
+{
+	e->ts = ts;
+	e->type = type;
+	e->present = SMT_HAS_CPU | SMT_HAS_PID | SMT_HAS_COMM;
+	e->cpu = bpf_get_smp_processor_id();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+/* Batched wakeups: a wakeup per record costs ~900 ns on the CI VM vs ~180 batched. */
+static __always_inline void submit(struct smt_event *e)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	if (avail >= wakeup_bytes) {
+		stat_inc(SMT_STAT_WAKEUPS);
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	} else {
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	}
+}
+
+static __always_inline void read_dev_name(char *dst, struct device *dev)
+{
+	const char *name;
+
+	if (!dev)
+		return;
+	name = BPF_CORE_READ(dev, kobj.name);
+	if (name)
+		bpf_probe_read_kernel_str(dst, SMT_NAME_LEN, name);
+}
+
+/* Name of the SMMU through an arm_smmu_device pointer, using per-driver offsets. */
+static __always_inline bool read_smmu_name(char *dst, __u64 smmu, int dev_off)
+{
+	struct device *dev = NULL;
+
+	if (!smmu || dev_off < 0)
+		return false;
+	bpf_probe_read_kernel(&dev, sizeof(dev), (void *)(smmu + dev_off));
+	if (!dev)
+		return false;
+	read_dev_name(dst, dev);
+	return true;
+}
+
+static __always_inline __u64 read_ptr(__u64 base, int off)
+{
+	__u64 v = 0;
+
+	if (!base || off < 0)
+		return 0;
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)(base + off));
+	return v;
+}
+
+/* Name filter for clk/rpm/pd: NAME must be NUL-padded to SMT_NAME_LEN. */
+static __always_inline bool wanted(struct gate_key *k, __u32 kind)
+{
+	__u32 *bits;
+
+	if (!filter_names)
+		return true;
+	bits = bpf_map_lookup_elem(&gate_names, k);
+	if (bits && (*bits & kind))
+		return true;
+	stat_inc(SMT_STAT_FILTERED);
+	return false;
+}
+
+/* ---- runtime PM ---- */
+static __always_inline int emit_rpm(struct device *dev, __u32 state)
+{
+	struct gate_key k = {};
+	struct smt_event *e;
+
+	read_dev_name(k.name, dev);
+	if (!wanted(&k, SMT_GATE_RPM))
+		return 0;
+	e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_RPM, bpf_ktime_get_ns());
+	e->state = state;
+	e->present |= SMT_HAS_NAME;
+	__builtin_memcpy(e->name, k.name, SMT_NAME_LEN);
+	submit(e);
+	return 0;
+}
+
+/* kernel enum rpm_status -> SPEC state; -1 for RPM_INVALID */
+static __always_inline int rpm_state(int st)
+{
+	if (st == bpf_core_enum_value(enum rpm_status, RPM_ACTIVE))
+		return SMT_RPM_ACTIVE;
+	if (st == bpf_core_enum_value(enum rpm_status, RPM_RESUMING))
+		return SMT_RPM_RESUMING;
+	if (st == bpf_core_enum_value(enum rpm_status, RPM_SUSPENDED))
+		return SMT_RPM_SUSPENDED;
+	if (st == bpf_core_enum_value(enum rpm_status, RPM_SUSPENDING))
+		return SMT_RPM_SUSPENDING;
+	return -1;
+}
+
+/* rpm:rpm_status (6.9+): every runtime_status change */
+static __always_inline int on_rpm_status(struct device *dev, int status)
+{
+	int st = rpm_state(status);
+
+	if (st < 0)
+		return 0;
+	return emit_rpm(dev, st);
+}
+
+/*
+ * Before 6.9 there is no rpm_status. rpm_return_int fires at the end of
+ * rpm_suspend()/rpm_resume()/rpm_idle(), after runtime_status was updated:
+ * read the state there and emit only changes per device. The intermediate
+ * suspending/resuming states are not seen in this mode (documented).
+ */
+static __always_inline int on_rpm_return_int(struct device *dev)
+{
+	__u64 key = (__u64)dev;
+	__u32 *last;
+	int st;
+
+	if (!dev)
+		return 0;
+	st = rpm_state(BPF_CORE_READ(dev, power.runtime_status));
+	if (st < 0)
+		return 0;
+	last = bpf_map_lookup_elem(&rpm_last, &key);
+	if (last && *last == (__u32)st)
+		return 0;
+	bpf_map_update_elem(&rpm_last, &key, &st, BPF_ANY);
+	return emit_rpm(dev, st);
+}
+
+/* ---- clocks (clk:clk_enable/clk_disable fire on 0<->1 enable-count transitions) ---- */
+static __always_inline int on_clk(struct clk_core *core, __u8 on)
+{
+	struct gate_key k = {};
+	struct smt_event *e;
+	const char *name;
+
+	if (!core)
+		return 0;
+	name = BPF_CORE_READ(core, name);
+	if (name)
+		bpf_probe_read_kernel_str(k.name, SMT_NAME_LEN, name);
+	if (!wanted(&k, SMT_GATE_CLK))
+		return 0;
+	e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_CLK, bpf_ktime_get_ns());
+	e->on = on;
+	e->present |= SMT_HAS_NAME;
+	__builtin_memcpy(e->name, k.name, SMT_NAME_LEN);
+	submit(e);
+	return 0;
+}
+
+/* ---- power domains: _genpd_power_on/off or gdsc_enable/disable, on success ---- */
+static __always_inline int on_pd_entry(void *genpd, __u32 on)
+{
+	struct pend_key k = pkey(PEND_PD);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .ptr = (__u64)genpd, .aux = on };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_pd_return(long ret)
+{
+	struct pend_key k = pkey(PEND_PD);
+	struct gate_key g = {};
+	struct smt_event *e;
+	struct pend *p;
+	const char *name = NULL;
+	__u64 genpd, ts;
+	__u32 on;
+
+	p = bpf_map_lookup_elem(&pending, &k);
+	if (!p)
+		return 0;
+	genpd = p->ptr;
+	ts = p->ts;
+	on = p->aux;
+	bpf_map_delete_elem(&pending, &k);
+	if (ret != 0 || !genpd)
+		return 0;
+	if (bpf_core_field_exists(struct generic_pm_domain___smt, name))
+		name = BPF_CORE_READ((struct generic_pm_domain___smt *)genpd, name);
+	if (name)
+		bpf_probe_read_kernel_str(g.name, SMT_NAME_LEN, name);
+	if (!wanted(&g, SMT_GATE_PD))
+		return 0;
+	e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	if (!e)
+		return 0;
+	/* ts = entry: power-off starts gating at entry; power-on is only safe at
+	 * return, but one event per transition keeps the stream simple */
+	fill_common(e, SMT_EV_PD, on ? bpf_ktime_get_ns() : ts);
+	e->on = on;
+	e->present |= SMT_HAS_NAME;
+	__builtin_memcpy(e->name, g.name, SMT_NAME_LEN);
+	submit(e);
+	return 0;
+}
+
+/* ---- map / unmap (entry saved, record emitted at return with ts = entry) ---- */
+static __always_inline int on_map_entry(__u64 domain, __u64 iova, __u64 paddr, __u64 size)
+{
+	struct pend_key k = pkey(PEND_MAP);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain, .iova = iova,
+			  .paddr = paddr, .size = size };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_map_return(long ret)
+{
+	struct pend_key k = pkey(PEND_MAP);
+	struct smt_event *e;
+	struct pend *p;
+
+	p = bpf_map_lookup_elem(&pending, &k);
+	if (!p)
+		return 0;
+	e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
+	if (e) {
+		fill_common(e, SMT_EV_MAP, p->ts);
+		e->domain = p->domain;
+		e->iova = p->iova;
+		e->size = p->size;
+		e->paddr = p->paddr;
+		e->ret = (int)ret;	/* int in every map op */
+		e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE |
+			      SMT_HAS_PADDR | SMT_HAS_RET;
+		submit(e);
+	}
+	bpf_map_delete_elem(&pending, &k);
+	return 0;
+}
+
+static __always_inline int on_unmap_entry(__u64 domain, __u64 iova, __u64 size, __u32 kind)
+{
+	struct pend_key k = pkey(kind);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain, .iova = iova, .size = size };
+
+	if (kind == PEND_LPAE) {
+		/* io-pgtable under the driver's own unmap: already reported by it */
+		struct pend_key outer = pkey(PEND_UNMAP);
+
+		if (bpf_map_lookup_elem(&pending, &outer)) {
+			stat_inc(SMT_STAT_NESTED);
+			return 0;
+		}
+	}
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_unmap_return(long ret, __u32 kind)
+{
+	struct pend_key k = pkey(kind);
+	struct smt_event *e;
+	struct pend *p;
+
+	p = bpf_map_lookup_elem(&pending, &k);
+	if (!p)
+		return 0;
+	e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
+	if (e) {
+		fill_common(e, SMT_EV_UNMAP, p->ts);
+		e->domain = p->domain;
+		e->iova = p->iova;
+		e->size = p->size;
+		e->ret = (__s64)(__u64)ret;	/* size_t bytes unmapped */
+		e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
+		submit(e);
+	}
+	bpf_map_delete_elem(&pending, &k);
+	return 0;
+}
+
+/* io-pgtable ops -> struct io_pgtable -> cookie: the owner (arm_smmu_domain, msm pagetable) */
+static __always_inline __u64 lpae_domain(__u64 ops)
+{
+	/* Without the owner's type the ops pointer itself identifies the page table. */
+	return ops;
+}
+
+/*
+ * flush_iotlb_all is reported as one flush_all event (SPEC: a context TLBI +
+ * sync); the TLBI and CMD_SYNC the driver issues inside it are not repeated,
+ * so a lazy-mode flush-queue flush is not also counted as a sync.
+ */
+static __always_inline bool in_flush_all(void)
+{
+	struct pend_key k = pkey(PEND_FLUSH);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+
+	/* a lost kretprobe must not hide this task's TLBIs for long */
+	return p && bpf_ktime_get_ns() - p->ts < 100000000ull;
+}
+
+/* ---- TLB invalidation ---- */
+static __always_inline int emit_tlbi(__u64 domain, __u32 scope, __u64 iova, __u64 size,
+				     __u64 smmu, int smmu_dev_off)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_TLBI, bpf_ktime_get_ns());
+	e->scope = scope;
+	if (domain) {
+		e->domain = domain;
+		e->present |= SMT_HAS_DOMAIN;
+	}
+	if (scope == SMT_TLBI_VA) {
+		e->iova = iova;
+		e->size = size;
+		e->present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
+	}
+	if (read_smmu_name(e->smmu, smmu, smmu_dev_off))
+		e->present |= SMT_HAS_SMMU;
+	submit(e);
+	return 0;
+}
+
+/* struct arm_smmu_domain * (io-pgtable cookie) -> struct iommu_domain * */
+static __always_inline __u64 cookie_domain(__u64 cookie, int dom_off)
+{
+	if (!cookie || dom_off < 0)
+		return 0;
+	return cookie + dom_off;
+}
+
+static __always_inline void set_ctx_domain(__u64 domain)
+{
+	struct pend_key k = pkey(PEND_CTX_DOMAIN);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+}
+
+/* v2: arm_smmu_tlb_inv_context_s1/_s2(cookie): TLBIASID / TLBIVMID, then a context sync */
+static __always_inline int on_v2_inv_context(__u64 cookie)
+{
+	__u64 dom = cookie_domain(cookie, v2_offs.dom_domain);
+
+	set_ctx_domain(dom);
+	if (in_flush_all())
+		return 0;
+	return emit_tlbi(dom, SMT_TLBI_CONTEXT, 0, 0, read_ptr(cookie, v2_offs.dom_smmu),
+			 v2_offs.smmu_dev);
+}
+
+static __always_inline int on_v2_inv_range(__u64 iova, __u64 size, __u64 cookie)
+{
+	__u64 dom = cookie_domain(cookie, v2_offs.dom_domain);
+
+	set_ctx_domain(dom);
+	return emit_tlbi(dom, SMT_TLBI_VA, iova, size, read_ptr(cookie, v2_offs.dom_smmu),
+			 v2_offs.smmu_dev);
+}
+
+/* v3: __arm_smmu_tlb_inv_range(cmd, iova, size, granule, smmu_domain) */
+static __always_inline int on_v3_inv_range(__u64 iova, __u64 size, __u64 smmu_domain)
+{
+	return emit_tlbi(cookie_domain(smmu_domain, v3_offs.dom_domain), SMT_TLBI_VA, iova, size,
+			 read_ptr(smmu_domain, v3_offs.dom_smmu), v3_offs.smmu_dev);
+}
+
+static __always_inline int on_v3_inv_context(__u64 cookie)
+{
+	if (in_flush_all())
+		return 0;
+	return emit_tlbi(cookie_domain(cookie, v3_offs.dom_domain), SMT_TLBI_CONTEXT, 0, 0,
+			 read_ptr(cookie, v3_offs.dom_smmu), v3_offs.smmu_dev);
+}
+
+/* ---- v3 command queue ---- */
+#define CMDQ_OP_TLBI_NH_ALL	0x10
+#define CMDQ_OP_TLBI_EL2_ALL	0x20
+#define CMDQ_OP_TLBI_NSNH_ALL	0x30
+#define CMDQ_MAX_DECODE		64	/* CMDQ_BATCH_ENTRIES = BITS_PER_LONG */
+
+/*
+ * Per-VA and per-ASID TLBIs are reported with their domain by
+ * __arm_smmu_tlb_inv_range / arm_smmu_tlb_inv_context; here only the
+ * SMMU-wide invalidations (which have no domain) become tlbi events, and a
+ * sync=true call becomes a global CMD_SYNC with its duration at return.
+ */
+static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
+{
+	__u64 cmds = cmdlist_nargs >= 5 ? a2 : a1;
+	__s64 n = (int)(cmdlist_nargs >= 5 ? a3 : a2);
+	bool sync = (cmdlist_nargs >= 5 ? a4 : a3) & 0xff;
+	__u64 now = bpf_ktime_get_ns();
+	int i;
+
+	if (in_flush_all())
+		return 0;
+	for (i = 0; i < CMDQ_MAX_DECODE; i++) {
+		__u64 w0 = 0;
+		__u32 op;
+
+		if (i >= n)
+			break;
+		bpf_probe_read_kernel(&w0, sizeof(w0), (void *)(cmds + i * 16));
+		op = w0 & 0xff;
+		if (op == CMDQ_OP_TLBI_NH_ALL || op == CMDQ_OP_TLBI_EL2_ALL ||
+		    op == CMDQ_OP_TLBI_NSNH_ALL)
+			emit_tlbi(0, SMT_TLBI_ALL, 0, 0, smmu, v3_offs.smmu_dev);
+	}
+	if (sync) {
+		struct pend_key k = pkey(PEND_SYNC_V3);
+		struct pend p = { .ts = now, .ptr = smmu };
+
+		bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	}
+	return 0;
+}
+
+static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, __u8 timeout,
+				     int smmu_dev_off)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_SYNC, p->ts);
+	e->scope = scope;
+	e->dur = bpf_ktime_get_ns() - p->ts;
+	e->present |= SMT_HAS_DUR | SMT_HAS_TIMEOUT;
+	e->timeout = timeout;
+	if (domain) {
+		e->domain = domain;
+		e->present |= SMT_HAS_DOMAIN;
+	}
+	if (read_smmu_name(e->smmu, p->ptr, smmu_dev_off))
+		e->present |= SMT_HAS_SMMU;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int on_cmdlist_return(long ret)
+{
+	struct pend_key k = pkey(PEND_SYNC_V3);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+
+	if (!p)
+		return 0;
+	/* -ETIMEDOUT from arm_smmu_cmdq_poll_until_sync ("CMD_SYNC timeout") */
+	emit_sync(p, SMT_SYNC_GLOBAL, 0, (int)ret != 0, v3_offs.smmu_dev);
+	bpf_map_delete_elem(&pending, &k);
+	return 0;
+}
+
+/* ---- v2 sync: __arm_smmu_tlb_sync(smmu, page, sync, status); page 0 = GR0 = global ---- */
+static __always_inline int on_v2_sync_entry(__u64 smmu, __u64 page)
+{
+	struct pend_key k = pkey(PEND_SYNC_V2);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .ptr = smmu, .aux = (int)page };
+
+	if (in_flush_all())
+		return 0;
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+/* qcom_smmu_tlb_sync_debug() runs only after a sync timed out (6.1+) */
+static __always_inline int on_v2_sync_timeout(void)
+{
+	struct pend_key k = pkey(PEND_SYNC_V2);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+
+	if (p)
+		p->flags = 1;
+	return 0;
+}
+
+static __always_inline int on_v2_sync_return(void)
+{
+	struct pend_key k = pkey(PEND_SYNC_V2);
+	struct pend_key kc = pkey(PEND_CTX_DOMAIN);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	struct pend *c;
+	__u64 domain = 0;
+
+	if (!p)
+		return 0;
+	if (p->aux != 0) {
+		c = bpf_map_lookup_elem(&pending, &kc);
+		if (c)
+			domain = c->domain;
+	}
+	emit_sync(p, p->aux == 0 ? SMT_SYNC_GLOBAL : SMT_SYNC_CONTEXT, domain, p->flags != 0,
+		  v2_offs.smmu_dev);
+	bpf_map_delete_elem(&pending, &k);
+	return 0;
+}
+
+/* ---- flush_all, domain_free, reset ---- */
+static __always_inline int emit_domain_only(__u32 type, __u64 domain)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
+
+	if (!e)
+		return 0;
+	fill_common(e, type, bpf_ktime_get_ns());
+	e->domain = domain;
+	e->present |= SMT_HAS_DOMAIN;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int on_flush_all(__u64 domain)
+{
+	struct pend_key k = pkey(PEND_FLUSH);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain };
+
+	set_ctx_domain(domain);
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return emit_domain_only(SMT_EV_FLUSH_ALL, domain);
+}
+
+static __always_inline int on_flush_all_return(void)
+{
+	struct pend_key k = pkey(PEND_FLUSH);
+
+	bpf_map_delete_elem(&pending, &k);
+	return 0;
+}
+
+static __always_inline int on_domain_free(__u64 domain)
+{
+	return emit_domain_only(SMT_EV_DOMAIN_FREE, domain);
+}
+
+static __always_inline int on_smmu_reset(__u64 smmu)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_SMMU_RESET, bpf_ktime_get_ns());
+	if (read_smmu_name(e->smmu, smmu, v2_offs.smmu_dev))
+		e->present |= SMT_HAS_SMMU;
+	submit(e);
+	return 0;
+}
+
+/* ---- attach / detach / ties ---- */
+static __always_inline struct iommu_fwspec *dev_fwspec(struct device *dev)
+{
+	if (bpf_core_field_exists(dev->iommu))
+		return BPF_CORE_READ(dev, iommu, fwspec);
+	return BPF_CORE_READ((struct device___old *)dev, iommu_fwspec);
+}
+
+/* The SMMU behind DEV: dev->iommu->iommu_dev is the iommu_device whose sysfs
+ * device is a child of the SMMU's platform device. */
+static __always_inline void dev_smmu_name(struct smt_event *e, struct device *dev)
+{
+	struct dev_iommu___smt *di;
+	struct iommu_device *idev;
+	struct device *sd, *parent;
+
+	if (!bpf_core_field_exists(struct dev_iommu___smt, iommu_dev))
+		return;
+	di = (struct dev_iommu___smt *)BPF_CORE_READ(dev, iommu);
+	if (!di)
+		return;
+	idev = BPF_CORE_READ(di, iommu_dev);
+	if (!idev)
+		return;
+	sd = BPF_CORE_READ(idev, dev);
+	if (!sd)
+		return;
+	parent = BPF_CORE_READ(sd, parent);
+	read_dev_name(e->smmu, parent ? parent : sd);
+	if (e->smmu[0])
+		e->present |= SMT_HAS_SMMU;
+}
+
+static __always_inline int emit_attach(__u64 domain, struct device *dev, __u64 ts)
+{
+	struct tie_key t = { .domain = domain, .dev = (__u64)dev };
+	struct iommu_fwspec *fw;
+	struct smt_event *e;
+	__u8 one = 1;
+	__u32 n = 0;
+
+	bpf_map_update_elem(&ties, &t, &one, BPF_ANY);
+	e = RESERVE(sizeof(struct smt_event));
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_ATTACH, ts);
+	e->domain = domain;
+	e->present |= SMT_HAS_DOMAIN | SMT_HAS_NAME | SMT_HAS_SIDS;
+	read_dev_name(e->name, dev);
+	dev_smmu_name(e, dev);
+	fw = dev_fwspec(dev);
+	if (fw) {
+		n = BPF_CORE_READ(fw, num_ids);
+		if (n > SMT_MAX_SIDS)
+			n = SMT_MAX_SIDS;
+		bpf_probe_read_kernel(e->sids, (n & 0x7f) * sizeof(__u32),
+				      (void *)fw + bpf_core_field_offset(struct iommu_fwspec, ids));
+	}
+	e->nsids = n;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int on_attach_entry(__u64 domain, __u64 dev)
+{
+	struct pend_key k = pkey(PEND_ATTACH);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain, .ptr = dev };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_attach_return(long ret)
+{
+	struct pend_key k = pkey(PEND_ATTACH);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	__u64 domain, dev, ts;
+
+	if (!p)
+		return 0;
+	domain = p->domain;
+	dev = p->ptr;
+	ts = p->ts;
+	bpf_map_delete_elem(&pending, &k);
+	if ((int)ret == 0 && domain && dev)
+		emit_attach(domain, (struct device *)dev, ts);
+	return 0;
+}
+
+static __always_inline int on_detach(__u64 domain, __u64 dev)
+{
+	struct tie_key t = { .domain = domain, .dev = dev };
+	struct smt_event *e;
+
+	bpf_map_delete_elem(&ties, &t);
+	e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_DETACH, bpf_ktime_get_ns());
+	e->domain = domain;
+	e->present |= SMT_HAS_DOMAIN | SMT_HAS_NAME;
+	read_dev_name(e->name, (struct device *)dev);
+	submit(e);
+	return 0;
+}
+
+/*
+ * Boot-time domains: iommu_get_dma_domain(dev) runs on every dma-iommu
+ * map/unmap, so its (dev, return value) pair ties a device to a domain that
+ * was attached before the capture started. Reported once per pair.
+ */
+static __always_inline int on_getdom_entry(__u64 dev)
+{
+	struct pend_key k = pkey(PEND_GETDOM);
+	struct pend p = { .ts = bpf_ktime_get_ns(), .ptr = dev };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_getdom_return(__u64 domain)
+{
+	struct pend_key k = pkey(PEND_GETDOM);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	struct tie_key t = {};
+	__u64 dev, ts;
+
+	if (!p)
+		return 0;
+	dev = p->ptr;
+	ts = p->ts;
+	bpf_map_delete_elem(&pending, &k);
+	if (!emit_ties || !domain || !dev)
+		return 0;
+	t.domain = domain;
+	t.dev = dev;
+	if (bpf_map_lookup_elem(&ties, &t))
+		return 0;
+	return emit_attach(domain, (struct device *)dev, ts);
+}
+
+/* ---- faults ---- */
+static __always_inline int emit_fault(__u64 domain, struct device *dev, __u64 iova, int flags)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_FAULT, bpf_ktime_get_ns());
+	e->iova = iova;
+	e->flags = flags;
+	e->present |= SMT_HAS_IOVA | SMT_HAS_FLAGS;
+	if (domain) {
+		e->domain = domain;
+		e->present |= SMT_HAS_DOMAIN;
+	}
+	if (dev) {
+		read_dev_name(e->name, dev);
+		e->present |= SMT_HAS_NAME;
+	}
+	submit(e);
+	return 0;
+}
+
+/* report_iommu_fault(domain, dev, iova, flags): every driver's fault report */
+static __always_inline int on_report_fault(__u64 domain, __u64 dev, __u64 iova, __u64 flags)
+{
+	return emit_fault(domain, (struct device *)dev, iova, (int)flags);
+}
+
+/* v2 arm_smmu_context_fault(irq, cookie): remember the domain for io_page_fault */
+static __always_inline int on_v2_context_fault(__u64 cookie)
+{
+	struct pend_key k = pkey(PEND_CTX_FAULT);
+	struct pend p = { .ts = bpf_ktime_get_ns(),
+			  .domain = cookie_domain(cookie, v2_offs.dom_domain) };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+/* iommu:io_page_fault (no domain in the tracepoint; from a v2 context fault if one is open) */
+static __always_inline int on_io_page_fault(struct device *dev, __u64 iova, int flags)
+{
+	struct pend_key k = pkey(PEND_CTX_FAULT);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	__u64 domain = 0;
+
+	if (p) {
+		domain = p->domain;
+		bpf_map_delete_elem(&pending, &k);
+	}
+	return emit_fault(domain, dev, iova, flags);
+}
+
+/* iommu:map / iommu:unmap: no domain pointer; used only when no map/unmap kprobe attaches */
+static __always_inline int on_tp_map(__u64 iova, __u64 paddr, __u64 size)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
+
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_MAP, bpf_ktime_get_ns());
+	e->iova = iova;
+	e->paddr = paddr;
+	e->size = size;
+	e->present |= SMT_HAS_IOVA | SMT_HAS_PADDR | SMT_HAS_SIZE | SMT_HAS_RET;
+	submit(e);
+	return 0;
+}
+
+static __always_inline int on_tp_unmap(__u64 iova, __u64 size, __u64 unmapped)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
+
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_UNMAP, bpf_ktime_get_ns());
+	e->iova = iova;
+	e->size = size;
+	e->ret = unmapped;
+	e->present |= SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
+	submit(e);
+	return 0;
+}
+
+/* ---- program wrappers ---- */
+
+/* tracepoint: tp_btf for production + raw_tp twin (also the fallback attach) */
+#define TP_TWIN(tp, call, ...)							\
+SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##tp, ##__VA_ARGS__) { return call; }	\
+SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__) { return call; }
+
+/* kernel function: kprobe (attached by name or address) + raw_tp twin for tests */
+#define KPROBE_TWIN(fn, call, ...)						\
+SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__) { return call; }	\
+SEC("raw_tp") int BPF_PROG(twin_kprobe_##fn, ##__VA_ARGS__) { return call; }
+
+#define KRETPROBE_TWIN(fn, call, arg)						\
+SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg) { return call; }	\
+SEC("raw_tp") int BPF_PROG(twin_kretprobe_##fn, arg) { return call; }
+
+TP_TWIN(rpm_status, on_rpm_status(dev, status), struct device *dev, int status)
+TP_TWIN(rpm_return_int, on_rpm_return_int(dev), struct device *dev, unsigned long ip, int ret)
+TP_TWIN(clk_enable, on_clk(core, 1), struct clk_core *core)
+TP_TWIN(clk_disable, on_clk(core, 0), struct clk_core *core)
+TP_TWIN(io_page_fault, on_io_page_fault(dev, iova, flags),
+	struct device *dev, unsigned long iova, int flags)
+TP_TWIN(map, on_tp_map(iova, paddr, size), unsigned long iova, __u64 paddr, size_t size)
+TP_TWIN(unmap, on_tp_unmap(iova, size, unmapped), unsigned long iova, size_t size,
+	size_t unmapped)
+
+/* arm_smmu_map_pages(domain, iova, paddr, pgsize, pgcount, prot, gfp, mapped) 5.15+ */
+KPROBE_TWIN(arm_smmu_map_pages, on_map_entry(domain, iova, paddr, pgsize * pgcount),
+	    __u64 domain, __u64 iova, __u64 paddr, __u64 pgsize, __u64 pgcount)
+/* arm_smmu_map / iommu_map(domain, iova, paddr, size, prot[, gfp]) */
+KPROBE_TWIN(arm_smmu_map, on_map_entry(domain, iova, paddr, size),
+	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
+KRETPROBE_TWIN(arm_smmu_map, on_map_return(ret), long ret)
+
+/* arm_smmu_unmap_pages(domain, iova, pgsize, pgcount, gather) 5.15+ */
+KPROBE_TWIN(arm_smmu_unmap_pages, on_unmap_entry(domain, iova, pgsize * pgcount, PEND_UNMAP),
+	    __u64 domain, __u64 iova, __u64 pgsize, __u64 pgcount)
+/* arm_smmu_unmap / __iommu_unmap(domain, iova, size[, gather]) */
+KPROBE_TWIN(arm_smmu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
+	    __u64 domain, __u64 iova, __u64 size)
+KRETPROBE_TWIN(arm_smmu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
+
+/* arm_lpae_unmap_pages(ops, iova, pgsize, pgcount, gather): drm/msm per-process tables */
+KPROBE_TWIN(arm_lpae_unmap_pages,
+	    on_unmap_entry(lpae_domain(ops), iova, pgsize * pgcount, PEND_LPAE),
+	    __u64 ops, __u64 iova, __u64 pgsize, __u64 pgcount)
+/* arm_lpae_unmap(ops, iova, size[, gather]) <= 6.1 */
+KPROBE_TWIN(arm_lpae_unmap, on_unmap_entry(lpae_domain(ops), iova, size, PEND_LPAE),
+	    __u64 ops, __u64 iova, __u64 size)
+KRETPROBE_TWIN(arm_lpae_unmap, on_unmap_return(ret, PEND_LPAE), long ret)
+
+/* v2 */
+KPROBE_TWIN(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(cookie), __u64 cookie)
+KPROBE_TWIN(arm_smmu_tlb_inv_range_s1,
+	    on_v2_inv_range(iova, size, v2_range_cookie_arg == 4 ? a4 : a3),
+	    __u64 iova, __u64 size, __u64 granule, __u64 a3, __u64 a4)
+/* arm_smmu_tlb_inv_walk_s1(iova, size, granule, cookie): fallback when range_s1 is inlined */
+KPROBE_TWIN(arm_smmu_tlb_inv_walk_s1, on_v2_inv_range(iova, size, cookie),
+	    __u64 iova, __u64 size, __u64 granule, __u64 cookie)
+/* arm_smmu_tlb_add_page_s1(gather, iova, granule, cookie) */
+KPROBE_TWIN(arm_smmu_tlb_add_page_s1, on_v2_inv_range(iova, granule, cookie),
+	    __u64 gather, __u64 iova, __u64 granule, __u64 cookie)
+KPROBE_TWIN(__arm_smmu_tlb_sync, on_v2_sync_entry(smmu, page), __u64 smmu, __u64 page)
+KRETPROBE_TWIN(__arm_smmu_tlb_sync, on_v2_sync_return(), long ret)
+KPROBE_TWIN(qcom_smmu_tlb_sync_debug, on_v2_sync_timeout(), __u64 smmu)
+/* the v2 copy of arm_smmu_iotlb_sync(domain, gather): names the domain of the next context sync */
+KPROBE_TWIN(arm_smmu_iotlb_sync, (set_ctx_domain(domain), 0), __u64 domain)
+KPROBE_TWIN(arm_smmu_device_reset, on_smmu_reset(smmu), __u64 smmu)
+KPROBE_TWIN(arm_smmu_context_fault, on_v2_context_fault(cookie), __u64 irq, __u64 cookie)
+
+/* v3 */
+KPROBE_TWIN(__arm_smmu_tlb_inv_range, on_v3_inv_range(iova, size, smmu_domain),
+	    __u64 cmd, __u64 iova, __u64 size, __u64 granule, __u64 smmu_domain)
+KPROBE_TWIN(arm_smmu_tlb_inv_context, on_v3_inv_context(cookie), __u64 cookie)
+KPROBE_TWIN(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_entry(smmu, a1, a2, a3, a4),
+	    __u64 smmu, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
+KRETPROBE_TWIN(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_return(ret), long ret)
+
+/* both drivers */
+KPROBE_TWIN(arm_smmu_flush_iotlb_all, on_flush_all(domain), __u64 domain)
+KRETPROBE_TWIN(arm_smmu_flush_iotlb_all, on_flush_all_return(), long ret)
+KPROBE_TWIN(arm_smmu_attach_dev, on_attach_entry(domain, dev), __u64 domain, __u64 dev)
+KRETPROBE_TWIN(arm_smmu_attach_dev, on_attach_return(ret), long ret)
+
+/* iommu core */
+KPROBE_TWIN(iommu_detach_device, on_detach(domain, dev), __u64 domain, __u64 dev)
+KPROBE_TWIN(iommu_domain_free, on_domain_free(domain), __u64 domain)
+KPROBE_TWIN(iommu_get_dma_domain, on_getdom_entry(dev), __u64 dev)
+KRETPROBE_TWIN(iommu_get_dma_domain, on_getdom_return(ret), __u64 ret)
+KPROBE_TWIN(report_iommu_fault, on_report_fault(domain, dev, iova, flags),
+	    __u64 domain, __u64 dev, __u64 iova, __u64 flags)
+
+/* power domains: _genpd_power_on/off(genpd, timed), gdsc_enable/disable(genpd) */
+KPROBE_TWIN(_genpd_power_on, on_pd_entry((void *)genpd, 1), __u64 genpd)
+KPROBE_TWIN(_genpd_power_off, on_pd_entry((void *)genpd, 0), __u64 genpd)
+KRETPROBE_TWIN(_genpd_power, on_pd_return(ret), long ret)

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Constants shared by the capture BPF programs (bpf/smmutrace.bpf.c) and their
+ * loader (src/capture.c) beyond the event ABI itself: the name-filter map's
+ * values and the per-CPU statistics slots.
+ */
+#ifndef SMMUTRACE_CAPTURE_ABI_H
+#define SMMUTRACE_CAPTURE_ABI_H
+
+/* gate_names map: key = NUL-padded name[SMT_NAME_LEN], value = these bits */
+#define SMT_GATE_CLK	(1u << 0)
+#define SMT_GATE_PD	(1u << 1)
+#define SMT_GATE_RPM	(1u << 2)
+
+/* stats per-CPU array slots (u64 each) */
+enum smt_stat {
+	SMT_STAT_DROPS = 0,	/* ring buffer full: record dropped */
+	SMT_STAT_FILTERED,	/* clk/rpm/pd events dropped by the name filter */
+	SMT_STAT_WAKEUPS,	/* forced consumer wakeups */
+	SMT_STAT_NESTED,	/* io-pgtable unmaps skipped: inside a driver unmap */
+	SMT_STAT_MAX,
+};
+
+/* offsets into arm-smmu driver structs, -1 = unknown (see smmutrace.bpf.h) */
+struct smt_drv_offs {
+	int dom_smmu;		/* arm_smmu_domain.smmu */
+	int dom_domain;		/* arm_smmu_domain.domain (embedded iommu_domain) */
+	int smmu_dev;		/* arm_smmu_device.dev */
+};
+
+#endif

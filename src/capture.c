@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Live capture: environment checks, loader, ring-buffer consumer (see capture.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "env.h"
+#include "smmutrace_capture.h"
+#include "smmutrace.skel.h"
+
+#define DEFAULT_RINGBUF		(16u << 20)
+#define DEFAULT_REORDER_NS	20000000ull	/* 20 ms: longer than any map/unmap call */
+
+struct pending_ev {
+	struct smt_event ev;
+	uint64_t seq;
+};
+
+struct capture {
+	struct smmutrace_bpf *skel;
+	struct ring_buffer *rb;
+	struct btf *btf;
+	struct hook_res res[64];
+	struct bpf_link *links[128];
+	int nlinks;
+	char btf_source[256];
+	char fentry_note[160];
+	char layout_note[200];
+	uint64_t reorder_ns;
+	/* reorder buffer */
+	struct pending_ev *buf;
+	size_t n, cap;
+	uint64_t seq;
+	uint64_t last_ts;	/* last ts handed out */
+	bool any_out;
+	uint64_t lost_seen;	/* drops already reported in `lost` events */
+	uint64_t user_lost;	/* records dropped here (reorder buffer at its cap) */
+	struct capture_stats st;
+	int ncpus;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!env_verbose || (level == LIBBPF_DEBUG && env_verbose < 2))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* ---- BTF facts the programs need (never version numbers) ---- */
+static int member_off(const struct btf *btf, const struct btf_type *t, const char *name)
+{
+	const struct btf_member *m = btf_members(t);
+
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+
+		if (n && !strcmp(n, name))
+			return (int)(btf_member_bit_offset(t, i) / 8);
+	}
+	return -1;
+}
+
+static bool has_member(const struct btf *btf, const struct btf_type *t, const char *name)
+{
+	return member_off(btf, t, name) >= 0;
+}
+
+/*
+ * v2 and v3 each define struct arm_smmu_domain and struct arm_smmu_device;
+ * with both built in, BTF holds two of each, so CO-RE cannot tell them apart.
+ * Tell them apart here by members only one driver has.
+ */
+static void drv_offsets(const struct btf *btf, struct smt_drv_offs *v2, struct smt_drv_offs *v3)
+{
+	int n = btf__type_cnt(btf);
+
+	for (int id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+
+		if (!btf_is_struct(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!name)
+			continue;
+		if (!strcmp(name, "arm_smmu_domain")) {
+			/* v2: struct arm_smmu_cfg cfg; v3: none */
+			struct smt_drv_offs *o = has_member(btf, t, "cfg") ? v2 : v3;
+
+			o->dom_smmu = member_off(btf, t, "smmu");
+			o->dom_domain = member_off(btf, t, "domain");
+		} else if (!strcmp(name, "arm_smmu_device")) {
+			/* v2 has context banks (num_context_banks), v3 a command queue */
+			struct smt_drv_offs *o = has_member(btf, t, "cmdq") ? v3 :
+						 has_member(btf, t, "num_context_banks") ? v2 : NULL;
+
+			if (o)
+				o->smmu_dev = member_off(btf, t, "dev");
+		}
+	}
+}
+
+/* Parameter count and index of a named parameter of function FN, or -1. */
+static int func_params(const struct btf *btf, const char *fn, const char *param, int *idx)
+{
+	int id = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC);
+	const struct btf_type *t;
+	const struct btf_param *p;
+
+	if (idx)
+		*idx = -1;
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	p = btf_params(t);
+	for (int i = 0; idx && param && i < btf_vlen(t); i++) {
+		const char *n = btf__name_by_offset(btf, p[i].name_off);
+
+		if (n && !strcmp(n, param))
+			*idx = i;
+	}
+	return btf_vlen(t);
+}
+
+static bool tp_in_btf(const struct btf *btf, const char *tp)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/*
+ * Trampolines (fentry) are tried, never assumed: libbpf-tools'
+ * fentry_can_attach() does the same. On the CI kernel the load fails with
+ * EPERM (ftrace hooks refused); on arm64 6.1 with ENOTSUPP.
+ */
+static void probe_fentry(struct capture *c)
+{
+	int id = btf__find_by_name_kind(c->btf, "iommu_domain_free", BTF_KIND_FUNC);
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY);
+	int fd, lfd;
+
+	if (strcmp(c->btf_source, "/sys/kernel/btf/vmlinux")) {
+		snprintf(c->fentry_note, sizeof(c->fentry_note),
+			 "fentry: not tried (BTF from a file); kprobes used");
+		return;
+	}
+	if (id < 0)
+		id = btf__find_by_name_kind(c->btf, "schedule", BTF_KIND_FUNC);
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "smt_fentry", "GPL", insns, 2, &o);
+	if (fd < 0) {
+		snprintf(c->fentry_note, sizeof(c->fentry_note),
+			 "fentry: kernel refused a trampoline (%s); kprobes used", strerror(errno));
+		return;
+	}
+	lfd = bpf_raw_tracepoint_open(NULL, fd);
+	if (lfd < 0)
+		snprintf(c->fentry_note, sizeof(c->fentry_note),
+			 "fentry: attach failed (%s); kprobes used", strerror(errno));
+	else
+		snprintf(c->fentry_note, sizeof(c->fentry_note),
+			 "fentry: works here; smmutrace uses kprobes (by address where names "
+			 "are duplicated, where fentry would bind the wrong copy)");
+	if (lfd >= 0)
+		close(lfd);
+	close(fd);
+}
+
+/* ---- environment ---- */
+static int check_env(const struct capture_opts *opts, char *err, size_t errlen)
+{
+	char buf[256] = "";
+	FILE *f;
+
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "must run as root: BPF programs and kernel symbol addresses "
+			 "need CAP_BPF, CAP_PERFMON and CAP_SYSLOG; run it with sudo");
+		return -EPERM;
+	}
+	if (!opts->btf_path && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen, "kernel BTF not found (/sys/kernel/btf/vmlinux): use a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE (see 'smmutrace probe "
+			 "--help' for making one with bpftool gen min_core_btf)");
+		return -ENOENT;
+	}
+	f = fopen("/sys/kernel/security/lockdown", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && strstr(buf, "[confidentiality]")) {
+			fclose(f);
+			snprintf(err, errlen, "kernel lockdown is in confidentiality mode: BPF may not "
+				 "read kernel memory; boot with lockdown=integrity (or none) to trace");
+			return -EPERM;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/* ---- hook selection ---- */
+static bool group_attached(const struct capture *c, const char *group)
+{
+	for (int i = 0; i < hook_table_len; i++)
+		if (!hook_table[i].fallback && !strcmp(hook_table[i].group, group) &&
+		    c->res[i].status == HOOK_ATTACHED)
+			return true;
+	return false;
+}
+
+static struct bpf_program *prog_by_name(struct capture *c, const char *name)
+{
+	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
+/* tp_btf_X -> raw_tp_X */
+static struct bpf_program *tp_prog(struct capture *c, const struct hook_res *r, bool btf)
+{
+	char name[96];
+	const char *e = r->def->cands[r->cand].entry_prog;
+
+	if (btf)
+		return prog_by_name(c, e);
+	snprintf(name, sizeof(name), "raw_tp_%s", e + strlen("tp_btf_"));
+	return prog_by_name(c, name);
+}
+
+static void resolve_tps(struct capture *c)
+{
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+		const char *tp = r->def->cands[0].target;
+
+		if (r->def->kind != HOOK_TP)
+			continue;
+		r->cand = 0;
+		snprintf(r->symbol, sizeof(r->symbol), "%s", tp);
+		if (tp_in_btf(c->btf, tp)) {
+			r->status = HOOK_RESOLVED;
+			snprintf(r->method, sizeof(r->method), "tp_btf");
+		} else {
+			r->status = HOOK_MISSING;
+			snprintf(r->reason, sizeof(r->reason), "no tracepoint %s in this kernel", tp);
+		}
+	}
+}
+
+/* Force the pre-6.9 rpm_return_int folding (tests it on kernels that have rpm_status). */
+static void force_rpm_fold(struct capture *c)
+{
+	for (int i = 0; i < hook_table_len; i++)
+		if (!strcmp(c->res[i].def->hook, "rpm") && c->res[i].status == HOOK_RESOLVED) {
+			c->res[i].status = HOOK_SKIPPED;
+			snprintf(c->res[i].reason, sizeof(c->res[i].reason), "rpm_return_int folding asked for");
+		}
+}
+
+static void set_autoload(struct capture *c, bool twins)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, c->skel->obj)
+		bpf_program__set_autoload(p, twins && !strncmp(bpf_program__name(p), "twin_", 5));
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+		const struct hook_cand *k;
+
+		if (r->status != HOOK_RESOLVED)
+			continue;
+		k = &r->def->cands[r->cand];
+		if (r->def->kind == HOOK_TP) {
+			p = tp_prog(c, r, true);
+		} else {
+			p = prog_by_name(c, k->entry_prog);
+			if (k->ret_prog && prog_by_name(c, k->ret_prog))
+				bpf_program__set_autoload(prog_by_name(c, k->ret_prog), true);
+		}
+		if (p)
+			bpf_program__set_autoload(p, true);
+	}
+	if (twins) {
+		/* the raw_tp variants of the tracepoints are twins too */
+		bpf_object__for_each_program(p, c->skel->obj)
+			if (!strncmp(bpf_program__name(p), "raw_tp_", 7))
+				bpf_program__set_autoload(p, true);
+	}
+}
+
+static int add_link(struct capture *c, struct bpf_link *l)
+{
+	if (!l)
+		return -errno ? -errno : -EINVAL;
+	if (c->nlinks >= (int)(sizeof(c->links) / sizeof(c->links[0]))) {
+		bpf_link__destroy(l);
+		return -E2BIG;
+	}
+	c->links[c->nlinks++] = l;
+	return 0;
+}
+
+static struct bpf_link *attach_kprobe(struct bpf_program *p, const struct hook_res *r, bool ret)
+{
+	LIBBPF_OPTS(bpf_kprobe_opts, o, .retprobe = ret);
+
+	if (r->by_addr) {
+		/* libbpf 1.1: no name + offset = absolute address (perf kprobe PMU) */
+		o.offset = r->addr;
+		return bpf_program__attach_kprobe_opts(p, NULL, &o);
+	}
+	return bpf_program__attach_kprobe_opts(p, r->symbol, &o);
+}
+
+static void attach_one(struct capture *c, struct hook_res *r)
+{
+	const struct hook_cand *k = &r->def->cands[r->cand];
+	struct bpf_program *p;
+	int nl = c->nlinks, err;
+
+	if (r->def->kind == HOOK_TP) {
+		p = tp_prog(c, r, true);
+		err = add_link(c, bpf_program__attach(p));
+		if (err) {
+			r->status = HOOK_FAILED;
+			snprintf(r->reason, sizeof(r->reason), "tp_btf attach: %s", strerror(-err));
+			return;
+		}
+		r->status = HOOK_ATTACHED;
+		return;
+	}
+	p = prog_by_name(c, k->entry_prog);
+	err = add_link(c, attach_kprobe(p, r, false));
+	if (!err && k->ret_prog)
+		err = add_link(c, attach_kprobe(prog_by_name(c, k->ret_prog), r, true));
+	if (err) {
+		while (c->nlinks > nl)
+			bpf_link__destroy(c->links[--c->nlinks]);
+		r->status = HOOK_FAILED;
+		if (access("/sys/bus/event_source/devices/kprobe", F_OK) &&
+		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+		    access("/sys/kernel/debug/tracing/kprobe_events", F_OK))
+			snprintf(r->reason, sizeof(r->reason),
+				 "kprobe attach: %s (kernel has no kprobes: CONFIG_KPROBES off)",
+				 strerror(-err));
+		else if (r->by_addr)
+			snprintf(r->reason, sizeof(r->reason), "kprobe at 0x%llx: %s", r->addr,
+				 strerror(-err));
+		else
+			snprintf(r->reason, sizeof(r->reason), "kprobe attach: %s", strerror(-err));
+		return;
+	}
+	r->status = HOOK_ATTACHED;
+}
+
+static void attach_all(struct capture *c)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < hook_table_len; i++) {
+			struct hook_res *r = &c->res[i];
+
+			if (r->status != HOOK_RESOLVED || r->def->fallback != (pass == 1))
+				continue;
+			if (pass == 1 && group_attached(c, r->def->group)) {
+				r->status = HOOK_SKIPPED;
+				snprintf(r->reason, sizeof(r->reason), "not needed: primary %s hook attached",
+					 r->def->group);
+				continue;
+			}
+			attach_one(c, r);
+			if (r->status == HOOK_ATTACHED)
+				c->st.attached++;
+		}
+	}
+}
+
+static int fill_gate_names(struct capture *c, const struct topology *t)
+{
+	int fd = bpf_map__fd(c->skel->maps.gate_names);
+
+	for (int i = 0; t && i < t->ntbus; i++) {
+		for (int g = 0; g < t->tbus[i].ngates; g++) {
+			const struct gate_ref *gr = &t->tbus[i].gates[g];
+			char key[SMT_NAME_LEN] = "";
+			__u32 bits = 0;
+
+			snprintf(key, sizeof(key), "%s", gr->name);
+			bpf_map_lookup_elem(fd, key, &bits);
+			bits |= gr->kind == GATE_CLK ? SMT_GATE_CLK :
+				gr->kind == GATE_PD ? SMT_GATE_PD : SMT_GATE_RPM;
+			if (bpf_map_update_elem(fd, key, &bits, BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+/* ---- ring buffer ---- */
+static int push(struct capture *c, const struct smt_event *ev)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
+		struct pending_ev *nb;
+
+		/* consumer hopelessly behind: count as lost, never grow unbounded */
+		if (cap > (64u << 20) / sizeof(*nb))
+			return -ENOMEM;
+		nb = realloc(c->buf, cap * sizeof(*nb));
+		if (!nb)
+			return -ENOMEM;
+		c->buf = nb;
+		c->cap = cap;
+	}
+	c->buf[c->n].ev = *ev;
+	c->buf[c->n].seq = c->seq++;
+	c->n++;
+	return 0;
+}
+
+int capture__inject(struct capture *c, const struct smt_event *ev)
+{
+	return push(c, ev);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct capture *c = ctx;
+	struct smt_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (size < SMT_EVENT_SIZE_NUMERIC)
+		return 0;
+	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+	if (push(c, &ev))
+		c->user_lost++;
+	return 0;
+}
+
+static uint64_t stat_sum(struct capture *c, __u32 slot)
+{
+	__u64 vals[c->ncpus];
+	uint64_t sum = 0;
+
+	memset(vals, 0, sizeof(vals));
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &slot, vals))
+		return 0;
+	for (int i = 0; i < c->ncpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending_ev *x = a, *y = b;
+
+	if (x->ev.ts != y->ev.ts)
+		return x->ev.ts < y->ev.ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Hand out events with ts < CUTOFF in ts order; later arrivals are clamped. */
+static void release(struct capture *c, uint64_t cutoff, capture_event_fn fn, void *ctx)
+{
+	size_t i;
+
+	if (!c->n)
+		return;
+	qsort(c->buf, c->n, sizeof(*c->buf), cmp_pending);
+	for (i = 0; i < c->n && c->buf[i].ev.ts < cutoff; i++) {
+		struct smt_event *ev = &c->buf[i].ev;
+
+		if (c->any_out && ev->ts < c->last_ts) {
+			ev->ts = c->last_ts;
+			c->st.reordered++;
+		}
+		c->last_ts = ev->ts;
+		c->any_out = true;
+		c->st.events++;
+		fn(ev, ctx);
+	}
+	memmove(c->buf, c->buf + i, (c->n - i) * sizeof(*c->buf));
+	c->n -= i;
+}
+
+/* New kernel-side drops become one `lost` event at the point they were noticed. */
+static void check_lost(struct capture *c, uint64_t ts)
+{
+	uint64_t drops = stat_sum(c, SMT_STAT_DROPS) + c->user_lost;
+	struct smt_event ev;
+
+	if (drops <= c->lost_seen)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMT_EV_LOST;
+	ev.ts = ts;
+	ev.count = drops - c->lost_seen;
+	if (push(c, &ev))
+		return;	/* reported with the next one */
+	c->lost_seen = drops;
+	c->st.lost = drops;
+}
+
+int capture__poll(struct capture *c, int timeout_ms, capture_event_fn fn, void *ctx)
+{
+	uint64_t now;
+	int err;
+
+	err = ring_buffer__poll(c->rb, timeout_ms);
+	if (err < 0 && err != -EINTR)
+		return err;
+	/* records submitted with BPF_RB_NO_WAKEUP are not signalled: always consume */
+	err = ring_buffer__consume(c->rb);
+	if (err < 0 && err != -EINTR)
+		return err;
+	now = now_ns();
+	check_lost(c, now > c->reorder_ns ? now - c->reorder_ns : 0);
+	release(c, now > c->reorder_ns ? now - c->reorder_ns : 0, fn, ctx);
+	return 0;
+}
+
+int capture__drain(struct capture *c, capture_event_fn fn, void *ctx)
+{
+	int err = ring_buffer__consume(c->rb);
+
+	check_lost(c, now_ns());
+	release(c, UINT64_MAX, fn, ctx);
+	return err < 0 ? err : 0;
+}
+
+void capture__stats(struct capture *c, struct capture_stats *s)
+{
+	c->st.filtered = stat_sum(c, SMT_STAT_FILTERED);
+	c->st.wakeups = stat_sum(c, SMT_STAT_WAKEUPS);
+	*s = c->st;
+}
+
+const struct hook_res *capture__hooks(const struct capture *c)
+{
+	return c->res;
+}
+
+const char *capture__btf_source(const struct capture *c)
+{
+	return c->btf_source;
+}
+
+const char *capture__fentry_note(const struct capture *c)
+{
+	return c->fentry_note;
+}
+
+const char *capture__layout_note(const struct capture *c)
+{
+	return c->layout_note;
+}
+
+struct smmutrace_bpf *capture__skel(struct capture *c)
+{
+	return c->skel;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+char *capture__hooks_json(const struct capture *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputc('[', f);
+	for (int i = 0; i < hook_table_len; i++) {
+		const struct hook_res *r = &c->res[i];
+
+		fprintf(f, "%s{\"hook\":", i ? "," : "");
+		json_str(f, r->def->hook);
+		fprintf(f, ",\"event\":");
+		json_str(f, r->def->event);
+		fprintf(f, ",\"target\":");
+		json_str(f, r->symbol[0] ? r->symbol : r->def->cands[0].target);
+		fprintf(f, ",\"method\":");
+		json_str(f, r->method[0] ? r->method : "-");
+		if (r->addr)
+			fprintf(f, ",\"addr\":\"0x%llx\"", r->addr);
+		fprintf(f, ",\"status\":");
+		json_str(f, hooks__status_name(r->status));
+		fprintf(f, ",\"fallback\":%s,\"reason\":", r->def->fallback ? "true" : "false");
+		json_str(f, r->reason);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	fclose(f);
+	return buf;
+}
+
+void capture__free(struct capture *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	while (c->nlinks > 0)
+		bpf_link__destroy(c->links[--c->nlinks]);
+	smmutrace_bpf__destroy(c->skel);
+	btf__free(c->btf);
+	free(c->buf);
+	free(c);
+}
+
+int capture__open(struct capture **out, const struct capture_opts *opts, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct smt_drv_offs v2, v3;
+	struct ksyms *ks = NULL;
+	struct capture *c;
+	size_t rb_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF;
+	int ret, nparams, idx;
+
+	ret = check_env(opts, err, errlen);
+	if (ret)
+		return ret;
+	libbpf_set_print(libbpf_print);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->reorder_ns = opts->reorder_ns ? opts->reorder_ns : DEFAULT_REORDER_NS;
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0)
+		c->ncpus = 1;
+	if ((int)(sizeof(c->res) / sizeof(c->res[0])) < hook_table_len) {
+		snprintf(err, errlen, "internal: hook table too long");
+		ret = -E2BIG;
+		goto fail;
+	}
+
+	snprintf(c->btf_source, sizeof(c->btf_source), "%s",
+		 opts->btf_path ? opts->btf_path : "/sys/kernel/btf/vmlinux");
+	c->btf = opts->btf_path ? btf__parse(opts->btf_path, NULL) : btf__load_vmlinux_btf();
+	if (!c->btf) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot read BTF: %s; %s", c->btf_source, strerror(errno),
+			 opts->btf_path ? "give the BTF of the running kernel (a raw .btf file)" :
+			 "pass --btf FILE");
+		c->btf = NULL;
+		goto fail;
+	}
+
+	ret = ksyms__load_path(&ks, opts->kallsyms_path ? opts->kallsyms_path : "/proc/kallsyms",
+			       err, errlen);
+	if (ret)
+		goto fail;
+	if (ksyms__addrs_hidden(ks)) {
+		snprintf(err, errlen, "/proc/kallsyms shows only zero addresses: run as root, or set "
+			 "sysctl kernel.kptr_restrict=0");
+		ret = -EPERM;
+		goto fail;
+	}
+	hooks__resolve(ks, c->res);
+	resolve_tps(c);
+	probe_fentry(c);
+
+	oo.btf_custom_path = opts->btf_path;
+	c->skel = smmutrace_bpf__open_opts(&oo);
+	if (!c->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	/* 5.4: range_s1(iova, size, granule, leaf, cookie); 5.10+: (..., cookie, reg) */
+	if (func_params(c->btf, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)
+		c->skel->rodata->v2_range_cookie_arg = idx;
+	/* 6.12 added a cmdq argument to arm_smmu_cmdq_issue_cmdlist */
+	nparams = func_params(c->btf, "arm_smmu_cmdq_issue_cmdlist", NULL, NULL);
+	v2 = (struct smt_drv_offs){ -1, -1, -1 };
+	v3 = (struct smt_drv_offs){ -1, -1, -1 };
+	drv_offsets(c->btf, &v2, &v3);
+	/* drivers built as modules carry their types in module BTF */
+	for (int i = 0; i < 2 && !opts->btf_path; i++) {
+		static const char *const mods[] = { "arm_smmu", "arm_smmu_v3" };
+		char path[64];
+		struct btf *mb;
+
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mods[i]);
+		if (access(path, R_OK))
+			continue;
+		mb = btf__load_module_btf(mods[i], c->btf);
+		if (!mb)
+			continue;
+		drv_offsets(mb, &v2, &v3);
+		if (nparams <= 0)
+			nparams = func_params(mb, "arm_smmu_cmdq_issue_cmdlist", NULL, NULL);
+		if (func_params(mb, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)
+			c->skel->rodata->v2_range_cookie_arg = idx;
+		btf__free(mb);
+	}
+	*(struct smt_drv_offs *)&c->skel->rodata->v2_offs = v2;
+	*(struct smt_drv_offs *)&c->skel->rodata->v3_offs = v3;
+	snprintf(c->layout_note, sizeof(c->layout_note),
+		 "driver layout from BTF: v2 %s, v3 %s%s",
+		 v2.dom_domain >= 0 && v2.smmu_dev >= 0 ? "known" : "unknown",
+		 v3.dom_domain >= 0 && v3.smmu_dev >= 0 ? "known" : "unknown",
+		 v2.dom_domain < 0 || v3.dom_domain < 0 ?
+		 " (unknown: TLBIs from io-pgtable callbacks carry no domain or SMMU name)" : "");
+	if (nparams > 0)
+		c->skel->rodata->cmdlist_nargs = nparams;
+	else
+		for (int i = 0; i < hook_table_len; i++)
+			if (!strcmp(c->res[i].def->hook, "cmdq@v3") &&
+			    c->res[i].status == HOOK_RESOLVED) {
+				c->res[i].status = HOOK_MISSING;
+				snprintf(c->res[i].reason, sizeof(c->res[i].reason),
+					 "no BTF prototype: cannot tell 4 from 5 arguments");
+			}
+	if (opts->test_layout) {
+		const struct capture_test_layout *t = opts->test_layout;
+
+		v2 = (struct smt_drv_offs){ t->v2_dom_smmu, t->v2_dom_domain, t->v2_smmu_dev };
+		v3 = (struct smt_drv_offs){ t->v3_dom_smmu, t->v3_dom_domain, t->v3_smmu_dev };
+		*(struct smt_drv_offs *)&c->skel->rodata->v2_offs = v2;
+		*(struct smt_drv_offs *)&c->skel->rodata->v3_offs = v3;
+		c->skel->rodata->cmdlist_nargs = t->cmdlist_nargs;
+		c->skel->rodata->v2_range_cookie_arg = t->v2_range_cookie_arg;
+	}
+	c->skel->rodata->filter_names = !opts->all_gates;
+	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
+	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
+	if (opts->rpm_fold)
+		force_rpm_fold(c);
+	set_autoload(c, opts->load_twins);
+
+	ret = smmutrace_bpf__load(c->skel);
+	if (ret) {
+		snprintf(err, errlen, "loading the BPF programs failed: %s (run with -v for the "
+			 "verifier log; 'smmutrace probe' shows what this kernel offers)",
+			 strerror(-ret));
+		goto fail;
+	}
+	ret = fill_gate_names(c, opts->topo);
+	if (ret) {
+		snprintf(err, errlen, "filling the gate-name filter: %s", strerror(-ret));
+		goto fail;
+	}
+	if (!opts->no_attach)
+		attach_all(c);
+	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_record, c, NULL);
+	if (!c->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	ksyms__free(ks);
+	*out = c;
+	return 0;
+fail:
+	ksyms__free(ks);
+	capture__free(c);
+	return ret < 0 ? ret : -EINVAL;
+}

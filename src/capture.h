@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Live capture: check the environment, resolve the hook table against
+ * kallsyms and BTF, load and attach the BPF programs, and turn ring-buffer
+ * records into struct smt_event in timestamp order (kretprobe records carry
+ * their entry time, so they arrive late: a short reorder window fixes that),
+ * with `lost` events where the kernel side had to drop records.
+ */
+#ifndef SMMUTRACE_CAPTURE_H
+#define SMMUTRACE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "capture_hooks.h"
+#include "smmutrace_events.h"
+#include "topology.h"
+
+struct capture;
+struct smmutrace_bpf;
+
+struct capture_opts {
+	const char *btf_path;		/* --btf FILE; NULL = /sys/kernel/btf/vmlinux */
+	const char *kallsyms_path;	/* NULL = /proc/kallsyms */
+	const struct topology *topo;	/* gate names for the in-kernel filter; may be NULL */
+	bool all_gates;			/* --all-gates: no clk/rpm/pd name filter */
+	size_t ringbuf_bytes;		/* 0 = 16 MiB; a power of two >= page size */
+	uint64_t reorder_ns;		/* 0 = 20 ms */
+	bool no_attach;			/* load only (tests, probe --load-only) */
+	bool load_twins;		/* also load the raw_tp test twins (tests) */
+	bool rpm_fold;			/* rpm states from rpm_return_int even if rpm_status exists */
+	/* tests: driver layout of fabricated objects instead of the kernel's BTF */
+	const struct capture_test_layout *test_layout;
+};
+
+struct capture_test_layout {
+	int v2_dom_smmu, v2_dom_domain, v2_smmu_dev;
+	int v3_dom_smmu, v3_dom_domain, v3_smmu_dev;
+	int cmdlist_nargs;		/* 4 (<= 6.11) or 5 (6.12+) */
+	int v2_range_cookie_arg;	/* 3 (5.10+) or 4 (5.4) */
+};
+
+typedef void (*capture_event_fn)(const struct smt_event *ev, void *ctx);
+
+/*
+ * 0, or -errno with one line in ERR saying what is missing and what to do
+ * (the caller prints it and exits EXIT_ENV).
+ */
+int capture__open(struct capture **out, const struct capture_opts *opts, char *err, size_t errlen);
+
+/* Wait up to TIMEOUT_MS, then hand every event older than the reorder window to FN. */
+int capture__poll(struct capture *c, int timeout_ms, capture_event_fn fn, void *ctx);
+/* Queue an event made here (initial state) so it goes out in ts order with the rest. */
+int capture__inject(struct capture *c, const struct smt_event *ev);
+/* End of capture: hand over everything still buffered. */
+int capture__drain(struct capture *c, capture_event_fn fn, void *ctx);
+
+struct capture_stats {
+	uint64_t events;	/* records delivered */
+	uint64_t lost;		/* records the kernel side dropped (ring buffer full) */
+	uint64_t filtered;	/* clk/rpm/pd records dropped by the name filter */
+	uint64_t wakeups;	/* forced consumer wakeups */
+	uint64_t reordered;	/* records that arrived after the window (ts clamped) */
+	int attached;		/* hooks attached */
+};
+void capture__stats(struct capture *c, struct capture_stats *s);
+
+/* The resolved hook table (hook_table_len rows). */
+const struct hook_res *capture__hooks(const struct capture *c);
+/* Where the BTF came from: "/sys/kernel/btf/vmlinux" or the --btf path. */
+const char *capture__btf_source(const struct capture *c);
+/* One line about fentry on this kernel (probe shows it). */
+const char *capture__fentry_note(const struct capture *c);
+/* Whether the arm-smmu driver struct offsets were found in BTF (probe shows it). */
+const char *capture__layout_note(const struct capture *c);
+/* The hook table as a JSON array (for probe --json and recording metadata); malloc'd. */
+char *capture__hooks_json(const struct capture *c);
+/* The loaded skeleton (tests drive the raw_tp twins with BPF_PROG_TEST_RUN). */
+struct smmutrace_bpf *capture__skel(struct capture *c);
+void capture__free(struct capture *c);
+
+/*
+ * Initial state (capture_state.c): the meta event and one event per gate the
+ * topology names (clk enable counts from debugfs, runtime-PM status from
+ * sysfs, genpd state from debugfs), all at time TS. ROOT prefixes every path
+ * ("" on a live system; tests use a fake tree). Returns how many events were
+ * written to EVS (at most MAX), or -errno.
+ */
+int capture_state__read(const struct topology *t, const char *root, uint64_t ts,
+			struct smt_event *evs, int max);
+/* DMA mode: 1 strict, 0 lazy (flush queue), from iommu_groups/x/type or the cmdline. */
+int capture_state__strict(const char *root);
+
+#endif
+
+#ifndef SMMUTRACE_CAPTURE_RUN
+#define SMMUTRACE_CAPTURE_RUN
+/*
+ * The capture loop shared by live and record (capture_loop.c): SIGINT/SIGTERM
+ * end it cleanly; DURATION_NS 0 = until a signal; ON_TICK runs every
+ * INTERVAL_NS (0 = never) with the elapsed time. Everything buffered is
+ * handed to FN before it returns. Returns 0 or -errno.
+ */
+struct capture_loop {
+	uint64_t duration_ns;
+	uint64_t interval_ns;
+	capture_event_fn fn;
+	void (*on_tick)(void *ctx, uint64_t elapsed_ns);
+	void *ctx;
+};
+int capture__run(struct capture *c, const struct capture_loop *l);
+/*
+ * Catch SIGINT/SIGTERM from now on (call before the slow capture__open, so a
+ * signal during setup is not lost: capture__run then returns at once).
+ */
+void capture__catch_signals(void);
+/* monotonic now, the clock of every event timestamp */
+uint64_t capture__now(void);
+/* "16M", "4096", "1G" -> bytes; -EINVAL */
+int capture__parse_size(const char *s, uint64_t *bytes);
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The hook table (every logical hook, its candidate kernel functions or
+ * tracepoints in fallback order, and the BPF programs that serve it) and its
+ * resolution against a kernel's symbol list (/proc/kallsyms). Pure: no BPF
+ * here, so the resolution is unit-tested against symbol lists of 5.10, 5.15,
+ * 6.1 and 6.12 kernels (tests/data/kallsyms/).
+ *
+ * Duplicated names. With arm-smmu (v2) and arm-smmu-v3 both built in, about
+ * 20 static names exist twice (arm_smmu_map_pages, arm_smmu_unmap_pages, ...):
+ * a kprobe by name fails (EADDRNOTAVAIL) and fentry binds the v2 copy. Each
+ * copy is assigned to a driver by the address range spanned by symbols that
+ * exist in one driver only, and attached by address.
+ */
+#ifndef SMMUTRACE_CAPTURE_HOOKS_H
+#define SMMUTRACE_CAPTURE_HOOKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct ksyms;
+
+/* Parse kallsyms text ("ADDR TYPE NAME [MODULE]"); only text symbols are kept. */
+int ksyms__load(struct ksyms **out, FILE *f, const char *name, char *err, size_t errlen);
+int ksyms__load_path(struct ksyms **out, const char *path, char *err, size_t errlen);
+/* true when every address read was 0 (kallsyms read without privilege) */
+bool ksyms__addrs_hidden(const struct ksyms *ks);
+void ksyms__free(struct ksyms *ks);
+
+enum hook_drv {
+	HOOK_DRV_ANY = 0,	/* iommu core, io-pgtable, genpd: one copy expected */
+	HOOK_DRV_V2,		/* arm-smmu.c */
+	HOOK_DRV_V3,		/* arm-smmu-v3.c */
+};
+
+enum hook_kind {
+	HOOK_KPROBE = 0,	/* kernel function: kprobe (+ kretprobe when ret_prog) */
+	HOOK_TP,		/* tracepoint: tp_btf, else raw_tp */
+};
+
+struct hook_cand {
+	const char *target;	/* function or tracepoint name */
+	const char *entry_prog;	/* BPF program for the entry / tracepoint */
+	const char *ret_prog;	/* kretprobe program, or NULL */
+};
+
+struct hook_def {
+	const char *hook;	/* logical name shown by probe: "unmap@v3" */
+	const char *event;	/* SPEC event it produces */
+	enum hook_kind kind;
+	enum hook_drv drv;
+	/* Hooks of one group are alternatives: a `fallback` row is attached
+	 * only when no other row of its group attached (e.g. iommu:unmap, which
+	 * has no domain pointer, stands in for the driver unmap hooks). */
+	const char *group;
+	bool fallback;
+	bool optional;		/* not a problem when absent (probe says "n/a") */
+	struct hook_cand cands[3];	/* in order of preference */
+};
+
+extern const struct hook_def hook_table[];
+extern const int hook_table_len;
+
+enum hook_status {
+	HOOK_UNRESOLVED = 0,
+	HOOK_RESOLVED,		/* target found; attach not tried yet */
+	HOOK_ATTACHED,
+	HOOK_FAILED,		/* attach tried and failed */
+	HOOK_MISSING,		/* no candidate exists in this kernel */
+	HOOK_SKIPPED,		/* fallback not needed, or not selected */
+};
+
+struct hook_res {
+	const struct hook_def *def;
+	int cand;			/* index into def->cands, -1 if none */
+	char symbol[128];		/* the kallsyms name (may carry .isra.N) */
+	unsigned long long addr;	/* 0 when attached by name / tracepoint */
+	bool by_addr;			/* kprobe by address (duplicated name) */
+	char method[32];		/* "kprobe", "kprobe@addr", "tp_btf", "raw_tp" */
+	enum hook_status status;
+	char reason[160];
+};
+
+/* Which driver a text address belongs to, from the unique-symbol ranges. */
+enum hook_drv ksyms__driver_of(const struct ksyms *ks, unsigned long long addr);
+
+/*
+ * Resolve every HOOK_KPROBE row against KS into RES[hook_table_len]
+ * (HOOK_TP rows are left HOOK_UNRESOLVED for the BTF check).
+ */
+void hooks__resolve(const struct ksyms *ks, struct hook_res *res);
+const char *hooks__status_name(enum hook_status s);
+
+#endif

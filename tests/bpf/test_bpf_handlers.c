@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The capture handlers on the running kernel, through their raw_tp twins and
+ * BPF_PROG_TEST_RUN: kernel objects (struct device, clk_core, fwspec,
+ * arm_smmu_domain, command lists, ...) are fabricated in a map value whose
+ * kernel address is known, laid out with this kernel's BTF offsets, and the
+ * decoded smt_event fields are checked after the real consumer path
+ * (ring buffer -> reorder -> lost accounting). Needs root; skips without.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "engine.h"
+#include "event.h"
+#include "fakemem.skel.h"
+#include "smmutrace_capture.h"
+#include "smmutrace.skel.h"
+
+/* ---- fabricated kernel memory ---- */
+static struct fakemem_bpf *fm;
+static struct btf *vmlinux;
+static char mem[65536];
+static uint64_t base;	/* kernel address of mem[0] */
+static size_t used;
+
+static uint64_t kaddr(void *p)
+{
+	return base + ((char *)p - mem);
+}
+
+static void *alloc_fake(size_t n)
+{
+	void *p;
+
+	used = (used + 15) & ~15ul;
+	assert_true(used + n <= sizeof(mem));
+	p = mem + used;
+	used += n;
+	return p;
+}
+
+static void sync_mem(void)
+{
+	__u32 k = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fm->maps.mem), &k, mem, BPF_ANY), 0);
+}
+
+static void put64(void *obj, int off, uint64_t v)
+{
+	assert_true(off >= 0);
+	memcpy((char *)obj + off, &v, 8);
+}
+
+static void put32(void *obj, int off, uint32_t v)
+{
+	assert_true(off >= 0);
+	memcpy((char *)obj + off, &v, 4);
+}
+
+static const struct btf_type *skip_mods(int *id)
+{
+	const struct btf_type *t = btf__type_by_id(vmlinux, *id);
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t))) {
+		*id = t->type;
+		t = btf__type_by_id(vmlinux, *id);
+	}
+	return t;
+}
+
+/* byte offset of NAME in struct type ID, searching anonymous members; -1 if absent */
+static int member(int id, const char *name, int *type_id)
+{
+	const struct btf_type *t = skip_mods(&id);
+	const struct btf_member *m;
+
+	if (!t || !btf_is_composite(t))
+		return -1;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(vmlinux, m->name_off);
+		int off = btf_member_bit_offset(t, i) / 8;
+
+		if (n && *n && !strcmp(n, name)) {
+			*type_id = m->type;
+			return off;
+		}
+		if (!n || !*n) {
+			int sub = member(m->type, name, type_id);
+
+			if (sub >= 0)
+				return off + sub;
+		}
+	}
+	return -1;
+}
+
+/* offset of a dotted PATH ("kobj.name") in struct SNAME of this kernel */
+static int off(const char *sname, const char *path)
+{
+	int id = btf__find_by_name_kind(vmlinux, sname, BTF_KIND_STRUCT), total = 0;
+	char buf[128], *tok, *save;
+
+	assert_true(id > 0);
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+		int o = member(id, tok, &id);
+
+		if (o < 0)
+			fail_msg("struct %s has no %s", sname, path);
+		total += o;
+	}
+	return total;
+}
+
+static int size_of(const char *sname)
+{
+	int id = btf__find_by_name_kind(vmlinux, sname, BTF_KIND_STRUCT);
+
+	assert_true(id > 0);
+	return btf__resolve_size(vmlinux, id);
+}
+
+static char *fake_string(const char *s)
+{
+	char *p = alloc_fake(strlen(s) + 1);
+
+	strcpy(p, s);
+	return p;
+}
+
+static void *fake_device(const char *name)
+{
+	void *dev = alloc_fake(size_of("device"));
+
+	put64(dev, off("device", "kobj.name"), kaddr(fake_string(name)));
+	return dev;
+}
+
+/* ---- capture under test ---- */
+/* fabricated driver layouts (see test_layout) */
+#define V2_DOM_SMMU 0
+#define V2_DOM_DOMAIN 64
+#define V3_DOM_SMMU 8
+#define V3_DOM_DOMAIN 128
+#define SMMU_DEV 16
+
+static struct capture *cap;
+static struct smt_event got[4096];
+static int ngot;
+
+static void collect(const struct smt_event *ev, void *ctx)
+{
+	if (ngot < (int)(sizeof(got) / sizeof(got[0])))
+		got[ngot++] = *ev;
+}
+
+static void drain(void)
+{
+	ngot = 0;
+	assert_int_equal(capture__drain(cap, collect, NULL), 0);
+}
+
+static int open_capture(size_t ringbuf, int cmdlist_nargs, const struct topology *topo)
+{
+	struct capture_test_layout layout = {
+		V2_DOM_SMMU, V2_DOM_DOMAIN, SMMU_DEV, V3_DOM_SMMU, V3_DOM_DOMAIN, SMMU_DEV,
+		cmdlist_nargs, 3,
+	};
+	struct capture_opts o = {
+		.no_attach = true, .load_twins = true, .all_gates = !topo, .topo = topo,
+		.ringbuf_bytes = ringbuf, .test_layout = &layout,
+	};
+	char err[512] = "";
+	int ret = capture__open(&cap, &o, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "capture__open: %s\n", err);
+	return ret;
+}
+
+static void run(const char *prog, int nargs, ...)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(capture__skel(cap)->obj, prog);
+	__u64 args[8] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(args[0]) * nargs);
+	va_list ap;
+
+	if (!p)
+		fail_msg("no program %s", prog);
+	va_start(ap, nargs);
+	for (int i = 0; i < nargs; i++)
+		args[i] = va_arg(ap, __u64);
+	va_end(ap);
+	if (bpf_prog_test_run_opts(bpf_program__fd(p), &o))
+		fail_msg("test_run %s: %s", prog, strerror(errno));
+}
+
+#define RUN(prog, ...) run(prog, sizeof((__u64[]){ __VA_ARGS__ }) / sizeof(__u64), __VA_ARGS__)
+
+static int setup(void **state)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	__u64 dummy[1] = { 0 };
+
+	used = 0;
+	memset(mem, 0, sizeof(mem));
+	if (open_capture(0, 4, NULL))
+		return -1;
+	o.ctx_in = dummy;
+	o.ctx_size_in = sizeof(dummy);
+	if (bpf_prog_test_run_opts(bpf_program__fd(fm->progs.publish_addr), &o))
+		return -1;
+	base = fm->bss->mem_addr;
+	return base ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	capture__free(cap);
+	cap = NULL;
+	return 0;
+}
+
+static const struct smt_event *only(unsigned int type)
+{
+	const struct smt_event *e = NULL;
+
+	for (int i = 0; i < ngot; i++) {
+		if (got[i].type != type)
+			continue;
+		if (e)
+			fail_msg("more than one %s event", event__type_name(type));
+		e = &got[i];
+	}
+	if (!e)
+		fail_msg("no %s event among %d", event__type_name(type), ngot);
+	return e;
+}
+
+static int count(unsigned int type)
+{
+	int n = 0;
+
+	for (int i = 0; i < ngot; i++)
+		n += got[i].type == type;
+	return n;
+}
+
+/* ---- tests ---- */
+static void test_rpm_status_maps_kernel_states_and_reads_device_name(void **state)
+{
+	void *dev = fake_device("fake-gpu.0");
+	const struct smt_event *e;
+
+	sync_mem();
+	RUN("raw_tp_rpm_status", kaddr(dev), 3 /* RPM_SUSPENDING */);
+	RUN("raw_tp_rpm_status", kaddr(dev), 2 /* RPM_SUSPENDED */);
+	RUN("raw_tp_rpm_status", kaddr(dev), 1 /* RPM_RESUMING */);
+	RUN("raw_tp_rpm_status", kaddr(dev), (__u64)-1 /* RPM_INVALID */);
+	drain();
+	assert_int_equal(ngot, 3);
+	assert_string_equal(got[0].name, "fake-gpu.0");
+	assert_int_equal(got[0].state, SMT_RPM_SUSPENDING);
+	assert_int_equal(got[1].state, SMT_RPM_SUSPENDED);
+	assert_int_equal(got[2].state, SMT_RPM_RESUMING);
+	e = &got[0];
+	assert_int_equal(e->type, SMT_EV_RPM);
+	assert_true(e->present & SMT_HAS_NAME);
+	assert_int_equal(e->pid, getpid());
+	assert_true(got[0].ts <= got[1].ts && got[1].ts <= got[2].ts);
+}
+
+static void test_rpm_return_int_reports_state_changes_only(void **state)
+{
+	void *dev = fake_device("fake-dsp.0");
+	int st = off("device", "power.runtime_status");
+
+	put32(dev, st, 2);	/* RPM_SUSPENDED */
+	sync_mem();
+	RUN("raw_tp_rpm_return_int", kaddr(dev), 0, 0);
+	RUN("raw_tp_rpm_return_int", kaddr(dev), 0, 0);
+	put32(dev, st, 0);	/* RPM_ACTIVE */
+	sync_mem();
+	RUN("raw_tp_rpm_return_int", kaddr(dev), 0, 0);
+	drain();
+	assert_int_equal(ngot, 2);
+	assert_int_equal(got[0].state, SMT_RPM_SUSPENDED);
+	assert_int_equal(got[1].state, SMT_RPM_ACTIVE);
+	assert_string_equal(got[1].name, "fake-dsp.0");
+}
+
+static void test_clk_enable_disable_carry_clock_name(void **state)
+{
+	void *core = alloc_fake(size_of("clk_core"));
+
+	put64(core, off("clk_core", "name"), kaddr(fake_string("gpu_cc_ahb_clk")));
+	sync_mem();
+	RUN("raw_tp_clk_disable", kaddr(core));
+	RUN("raw_tp_clk_enable", kaddr(core));
+	drain();
+	assert_int_equal(ngot, 2);
+	assert_int_equal(got[0].type, SMT_EV_CLK);
+	assert_string_equal(got[0].name, "gpu_cc_ahb_clk");
+	assert_int_equal(got[0].on, 0);
+	assert_int_equal(got[1].on, 1);
+}
+
+static void test_map_and_unmap_report_entry_time_and_return_value(void **state)
+{
+	const struct smt_event *m, *u;
+
+	RUN("twin_kprobe_arm_smmu_map_pages", 0xd0d0, 0x100000, 0x80000000ull, 4096, 4);
+	RUN("twin_kretprobe_arm_smmu_map", 0);
+	RUN("twin_kprobe_arm_smmu_unmap_pages", 0xd0d0, 0x100000, 4096, 4);
+	RUN("twin_kretprobe_arm_smmu_unmap", 16384);
+	RUN("twin_kprobe_arm_smmu_map", 0xd0d0, 0x200000, 0x90000000ull, 8192);
+	RUN("twin_kretprobe_arm_smmu_map", (__u64)-17);
+	drain();
+	assert_int_equal(count(SMT_EV_MAP), 2);
+	m = &got[0];
+	assert_int_equal(m->type, SMT_EV_MAP);
+	assert_int_equal(m->domain, 0xd0d0);
+	assert_int_equal(m->iova, 0x100000);
+	assert_int_equal(m->size, 16384);
+	assert_int_equal(m->paddr, 0x80000000ull);
+	assert_int_equal(m->ret, 0);
+	assert_true(m->present & SMT_HAS_RET);
+	u = only(SMT_EV_UNMAP);
+	assert_int_equal(u->size, 16384);
+	assert_int_equal(u->ret, 16384);
+	assert_int_equal(got[2].type, SMT_EV_MAP);
+	assert_int_equal(got[2].ret, -17);
+	assert_int_equal(got[2].size, 8192);
+}
+
+static void test_io_pgtable_unmap_inside_driver_unmap_is_not_doubled(void **state)
+{
+	RUN("twin_kprobe_arm_smmu_unmap_pages", 0xd0d0, 0x1000, 4096, 1);
+	RUN("twin_kprobe_arm_lpae_unmap_pages", 0xaaaa, 0x1000, 4096, 1);
+	RUN("twin_kretprobe_arm_lpae_unmap", 4096);
+	RUN("twin_kretprobe_arm_smmu_unmap", 4096);
+	RUN("twin_kprobe_arm_lpae_unmap_pages", 0xbbbb, 0x5000, 4096, 2);
+	RUN("twin_kretprobe_arm_lpae_unmap", 8192);
+	drain();
+	assert_int_equal(ngot, 2);
+	assert_int_equal(got[0].domain, 0xd0d0);
+	assert_int_equal(got[1].domain, 0xbbbb);	/* drm/msm-style: the ops identify the table */
+	assert_int_equal(got[1].size, 8192);
+}
+
+/* v2: arm_smmu_domain { smmu @0, domain @64 }, arm_smmu_device { dev @16 } */
+static uint64_t fake_smmu(const char *name)
+{
+	char *smmu = alloc_fake(64);
+
+	put64(smmu, SMMU_DEV, kaddr(fake_device(name)));
+	return kaddr(smmu);
+}
+
+static uint64_t fake_domain(uint64_t smmu, int smmu_off, int size)
+{
+	char *d = alloc_fake(size);
+
+	put64(d, smmu_off, smmu);
+	return kaddr(d);
+}
+
+static void test_v2_tlbi_and_sync_decode_domain_smmu_scope_and_timeout(void **state)
+{
+	uint64_t smmu = fake_smmu("15000000.iommu");
+	uint64_t cookie = fake_domain(smmu, V2_DOM_SMMU, 256);
+	const struct smt_event *e;
+
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_tlb_inv_range_s1", 0x4000, 0x2000, 4096, cookie, 0x620);
+	RUN("twin_kprobe_arm_smmu_tlb_inv_context_s1", cookie);
+	RUN("twin_kprobe___arm_smmu_tlb_sync", smmu, 9, 0x7f0, 0x7f4);	/* context bank page */
+	RUN("twin_kretprobe___arm_smmu_tlb_sync", 0);
+	RUN("twin_kprobe___arm_smmu_tlb_sync", smmu, 0, 0x70, 0x74);	/* GR0: global */
+	RUN("twin_kprobe_qcom_smmu_tlb_sync_debug", smmu);
+	RUN("twin_kretprobe___arm_smmu_tlb_sync", 0);
+	drain();
+	assert_int_equal(ngot, 4);
+	e = &got[0];
+	assert_int_equal(e->type, SMT_EV_TLBI);
+	assert_int_equal(e->scope, SMT_TLBI_VA);
+	assert_int_equal(e->domain, cookie + V2_DOM_DOMAIN);
+	assert_int_equal(e->iova, 0x4000);
+	assert_int_equal(e->size, 0x2000);
+	assert_string_equal(e->smmu, "15000000.iommu");
+	assert_int_equal(got[1].scope, SMT_TLBI_CONTEXT);
+	assert_int_equal(got[2].type, SMT_EV_SYNC);
+	assert_int_equal(got[2].scope, SMT_SYNC_CONTEXT);
+	assert_int_equal(got[2].domain, cookie + V2_DOM_DOMAIN);
+	assert_int_equal(got[2].timeout, 0);
+	assert_true(got[2].present & SMT_HAS_DUR);
+	assert_int_equal(got[3].scope, SMT_SYNC_GLOBAL);
+	assert_int_equal(got[3].timeout, 1);
+	assert_string_equal(got[3].smmu, "15000000.iommu");
+	assert_true(got[3].dur > 0);
+}
+
+static void test_v2_sync_of_context_names_domain_from_iotlb_sync(void **state)
+{
+	uint64_t smmu = fake_smmu("5040000.iommu");
+
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_iotlb_sync", 0xfeed);
+	RUN("twin_kprobe___arm_smmu_tlb_sync", smmu, 3, 0x7f0, 0x7f4);
+	RUN("twin_kretprobe___arm_smmu_tlb_sync", 0);
+	drain();
+	assert_int_equal(only(SMT_EV_SYNC)->domain, 0xfeed);
+}
+
+static void test_v3_tlbi_range_and_context_use_v3_layout(void **state)
+{
+	uint64_t smmu = fake_smmu("9050000.smmuv3");
+	uint64_t sd = fake_domain(smmu, V3_DOM_SMMU, 256);
+
+	sync_mem();
+	RUN("twin_kprobe___arm_smmu_tlb_inv_range", 0, 0x8000, 0x1000, 4096, sd);
+	RUN("twin_kprobe_arm_smmu_tlb_inv_context", sd);
+	drain();
+	assert_int_equal(ngot, 2);
+	assert_int_equal(got[0].domain, sd + V3_DOM_DOMAIN);
+	assert_int_equal(got[0].iova, 0x8000);
+	assert_string_equal(got[0].smmu, "9050000.smmuv3");
+	assert_int_equal(got[1].scope, SMT_TLBI_CONTEXT);
+	assert_int_equal(got[1].domain, sd + V3_DOM_DOMAIN);
+}
+
+/* commands: TLBI_NH_VA (domain-attributed elsewhere: not repeated), TLBI_NH_ALL, CFGI_STE */
+static uint64_t fake_cmds(void)
+{
+	uint64_t *cmds = alloc_fake(6 * 8);
+
+	cmds[0] = 0x12 | (5ull << 48);
+	cmds[2] = 0x10;
+	cmds[4] = 0x03;
+	return kaddr(cmds);
+}
+
+static void check_cmdlist(void)
+{
+	const struct smt_event *t, *s;
+
+	t = only(SMT_EV_TLBI);
+	assert_int_equal(t->scope, SMT_TLBI_ALL);
+	assert_string_equal(t->smmu, "9050000.smmuv3");
+	s = only(SMT_EV_SYNC);
+	assert_int_equal(s->scope, SMT_SYNC_GLOBAL);
+	assert_int_equal(s->timeout, 1);	/* returned -ETIMEDOUT */
+	assert_true(s->ts <= t->ts);	/* ts = entry: the sync was issued with the batch */
+}
+
+static void test_v3_cmdlist_4_args_decodes_tlbi_all_and_cmd_sync(void **state)
+{
+	uint64_t smmu = fake_smmu("9050000.smmuv3"), cmds = fake_cmds();
+
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 3, 1, 0);
+	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", (__u64)-110);
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 0, 0);	/* no sync */
+	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", 0);
+	drain();
+	check_cmdlist();
+}
+
+static void test_v3_cmdlist_5_args_since_6_12(void **state)
+{
+	uint64_t smmu, cmds;
+
+	capture__free(cap);
+	assert_int_equal(open_capture(0, 5, NULL), 0);
+	smmu = fake_smmu("9050000.smmuv3");
+	cmds = fake_cmds();
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, 0xc0ffee /* cmdq */, cmds, 3, 1);
+	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", (__u64)-110);
+	drain();
+	check_cmdlist();
+}
+
+static void *fake_iommu_dev(const char *name, const char *smmu_name, int nsids, const uint32_t *sids)
+{
+	void *dev = fake_device(name);
+	void *di = alloc_fake(size_of("dev_iommu"));
+	char *fw = alloc_fake(size_of("iommu_fwspec") + 4 * nsids);
+	void *idev = alloc_fake(size_of("iommu_device"));
+	void *sysdev = fake_device("smmu3.0x0000000009050000");
+
+	put64(dev, off("device", "iommu"), kaddr(di));
+	put64(di, off("dev_iommu", "fwspec"), kaddr(fw));
+	put64(di, off("dev_iommu", "iommu_dev"), kaddr(idev));
+	put32(fw, off("iommu_fwspec", "num_ids"), nsids);
+	memcpy(fw + off("iommu_fwspec", "ids"), sids, 4 * nsids);
+	put64(idev, off("iommu_device", "dev"), kaddr(sysdev));
+	put64(sysdev, off("device", "parent"), kaddr(fake_device(smmu_name)));
+	return dev;
+}
+
+static void test_attach_reports_device_sids_and_smmu(void **state)
+{
+	uint32_t sids[] = { 0x10, 0x0c000021 };
+	void *dev = fake_iommu_dev("0000:00:01.0", "9050000.smmuv3", 2, sids);
+	const struct smt_event *e;
+
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_attach_dev", 0xd00d, kaddr(dev));
+	RUN("twin_kretprobe_arm_smmu_attach_dev", 0);
+	RUN("twin_kprobe_arm_smmu_attach_dev", 0xd11d, kaddr(dev));
+	RUN("twin_kretprobe_arm_smmu_attach_dev", (__u64)-22);	/* failed: no event */
+	drain();
+	e = only(SMT_EV_ATTACH);
+	assert_int_equal(e->domain, 0xd00d);
+	assert_string_equal(e->name, "0000:00:01.0");
+	assert_string_equal(e->smmu, "9050000.smmuv3");
+	assert_int_equal(e->nsids, 2);
+	assert_int_equal(e->sids[0], 0x10);
+	assert_int_equal(e->sids[1], 0x0c000021);
+}
+
+static void test_boot_time_domain_tie_is_reported_once_until_detach(void **state)
+{
+	uint32_t sid = 0x8;
+	void *dev = fake_iommu_dev("0000:00:03.0", "9050000.smmuv3", 1, &sid);
+
+	sync_mem();
+	for (int i = 0; i < 3; i++) {
+		RUN("twin_kprobe_iommu_get_dma_domain", kaddr(dev));
+		RUN("twin_kretprobe_iommu_get_dma_domain", 0xbeef);
+	}
+	RUN("twin_kprobe_iommu_detach_device", 0xbeef, kaddr(dev));
+	RUN("twin_kprobe_iommu_get_dma_domain", kaddr(dev));
+	RUN("twin_kretprobe_iommu_get_dma_domain", 0xbeef);
+	drain();
+	assert_int_equal(count(SMT_EV_ATTACH), 2);
+	assert_int_equal(only(SMT_EV_DETACH)->domain, 0xbeef);
+	assert_string_equal(only(SMT_EV_DETACH)->name, "0000:00:03.0");
+	assert_int_equal(got[0].sids[0], 8);
+	assert_int_equal(got[0].domain, 0xbeef);
+}
+
+static void test_faults_carry_iova_flags_and_domain(void **state)
+{
+	uint64_t smmu = fake_smmu("15000000.iommu");
+	uint64_t cookie = fake_domain(smmu, V2_DOM_SMMU, 256);
+	void *dev = fake_device("3d00000.gpu");
+
+	sync_mem();
+	RUN("twin_kprobe_report_iommu_fault", 0xd0d0, kaddr(dev), 0xdead000, 1);
+	RUN("twin_kprobe_arm_smmu_context_fault", 42, cookie);
+	RUN("raw_tp_io_page_fault", 0, 0xbad000, 0);
+	drain();
+	assert_int_equal(count(SMT_EV_FAULT), 2);
+	assert_int_equal(got[0].domain, 0xd0d0);
+	assert_int_equal(got[0].iova, 0xdead000);
+	assert_int_equal(got[0].flags, 1);
+	assert_string_equal(got[0].name, "3d00000.gpu");
+	assert_int_equal(got[1].domain, cookie + V2_DOM_DOMAIN);
+	assert_int_equal(got[1].iova, 0xbad000);
+	assert_false(got[1].present & SMT_HAS_NAME);
+}
+
+static void test_pd_reported_only_on_success(void **state)
+{
+	RUN("twin_kprobe__genpd_power_off", 0x1234, 0);
+	RUN("twin_kretprobe__genpd_power", 0);
+	RUN("twin_kprobe__genpd_power_on", 0x1234, 0);
+	RUN("twin_kretprobe__genpd_power", (__u64)-16);
+	RUN("twin_kprobe__genpd_power_on", 0x1234, 0);
+	RUN("twin_kretprobe__genpd_power", 0);
+	drain();
+	/* genpd is not in this kernel's BTF: the name read is compiled out, the event is not */
+	assert_int_equal(ngot, 2);
+	assert_int_equal(got[0].type, SMT_EV_PD);
+	assert_int_equal(got[0].on, 0);
+	assert_int_equal(got[1].on, 1);
+}
+
+static void test_tlbi_and_sync_inside_flush_all_are_the_flush_all_event(void **state)
+{
+	uint64_t smmu = fake_smmu("9050000.smmuv3");
+	uint64_t sd = fake_domain(smmu, V3_DOM_SMMU, 256), cmds = fake_cmds();
+
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_flush_iotlb_all", sd + V3_DOM_DOMAIN);
+	RUN("twin_kprobe_arm_smmu_tlb_inv_context", sd);
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 1, 0);
+	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", 0);
+	RUN("twin_kretprobe_arm_smmu_flush_iotlb_all", 0);
+	/* after it, the same calls are reported again */
+	RUN("twin_kprobe_arm_smmu_tlb_inv_context", sd);
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 1, 0);
+	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", 0);
+	drain();
+	assert_int_equal(ngot, 3);
+	assert_int_equal(got[0].type, SMT_EV_FLUSH_ALL);
+	assert_int_equal(got[0].domain, sd + V3_DOM_DOMAIN);
+	assert_int_equal(got[1].type, SMT_EV_TLBI);
+	assert_int_equal(got[2].type, SMT_EV_SYNC);
+}
+
+static void test_flush_all_domain_free_and_reset(void **state)
+{
+	uint64_t smmu = fake_smmu("15000000.iommu");
+
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_flush_iotlb_all", 0xd0d0);
+	RUN("twin_kretprobe_arm_smmu_flush_iotlb_all", 0);
+	RUN("twin_kprobe_iommu_domain_free", 0xd0d0);
+	RUN("twin_kprobe_arm_smmu_device_reset", smmu);
+	drain();
+	assert_int_equal(only(SMT_EV_FLUSH_ALL)->domain, 0xd0d0);
+	assert_int_equal(only(SMT_EV_DOMAIN_FREE)->domain, 0xd0d0);
+	assert_string_equal(only(SMT_EV_SMMU_RESET)->smmu, "15000000.iommu");
+}
+
+static void test_name_filter_keeps_only_board_gates(void **state)
+{
+	const char *board = "[tbu t]\nsids = 0x0-0xf\ngates = clk:gpu_cc_ahb_clk, rpm:3d00000.gpu\n";
+	void *c1 = alloc_fake(size_of("clk_core")), *c2 = alloc_fake(size_of("clk_core"));
+	void *gpu = fake_device("3d00000.gpu"), *other = fake_device("a600000.usb");
+	struct topology t;
+	char err[256];
+	struct capture_stats st;
+
+	topology__init(&t);
+	assert_int_equal(board__load_text(&t, board, "b", err, sizeof(err)), 0);
+	capture__free(cap);
+	assert_int_equal(open_capture(0, 4, &t), 0);
+	put64(c1, off("clk_core", "name"), kaddr(fake_string("gpu_cc_ahb_clk")));
+	put64(c2, off("clk_core", "name"), kaddr(fake_string("gcc_usb30_clk")));
+	sync_mem();
+	RUN("raw_tp_clk_enable", kaddr(c1));
+	RUN("raw_tp_clk_enable", kaddr(c2));
+	RUN("raw_tp_rpm_status", kaddr(gpu), 2);
+	RUN("raw_tp_rpm_status", kaddr(other), 2);
+	drain();
+	assert_int_equal(ngot, 2);
+	assert_string_equal(only(SMT_EV_CLK)->name, "gpu_cc_ahb_clk");
+	assert_string_equal(only(SMT_EV_RPM)->name, "3d00000.gpu");
+	capture__stats(cap, &st);
+	assert_int_equal(st.filtered, 2);
+	topology__free(&t);
+}
+
+static void test_full_ring_buffer_drops_become_lost_events_and_summary(void **state)
+{
+	void *dev = fake_device("fake-gpu.0");
+	struct engine_opts eo = { 0 };
+	struct engine_summary s;
+	struct capture_stats st;
+	struct engine *e;
+	uint64_t lost = 0;
+	int i;
+
+	capture__free(cap);
+	assert_int_equal(open_capture(4096, 4, NULL), 0);	/* room for ~15 rpm records */
+	sync_mem();
+	for (i = 0; i < 200; i++)
+		RUN("raw_tp_rpm_status", kaddr(dev), i & 1 ? 0 : 2);
+	drain();
+	for (i = 0; i < ngot; i++)
+		if (got[i].type == SMT_EV_LOST)
+			lost += got[i].count;
+	capture__stats(cap, &st);
+	assert_true(lost > 0);
+	assert_int_equal(lost, st.lost);
+	assert_int_equal(lost + count(SMT_EV_RPM), 200);
+	/* the engine's summary reports them and raises events-lost */
+	e = engine__new(&eo);
+	assert_non_null(e);
+	for (i = 0; i < ngot; i++)
+		engine__feed(e, &got[i]);
+	engine__finish(e);
+	engine__summary(e, &s);
+	assert_int_equal(s.lost, lost);
+	assert_true(s.findings[RULE_EVENTS_LOST] >= 1);
+	engine__free(e);
+	printf("# tiny ring buffer: %d records delivered, %llu lost\n", count(SMT_EV_RPM),
+	       (unsigned long long)lost);
+}
+
+/* ---- real runtime-PM transitions of the host bridge (ci-host-kernel.md §4) ---- */
+#define HB "/sys/bus/pci/devices/0000:00:00.0/power/"
+
+static int write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fputs(s, f) < 0 ? -EIO : 0;
+	return fclose(f) ? -errno : ret;
+}
+
+static bool wait_status(const char *want)
+{
+	char buf[32] = "";
+
+	for (int i = 0; i < 50; i++) {
+		FILE *f = fopen(HB "runtime_status", "r");
+
+		if (f) {
+			if (!fgets(buf, sizeof(buf), f))
+				buf[0] = 0;
+			fclose(f);
+		}
+		if (!strncmp(buf, want, strlen(want)))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static void host_bridge_cycle(bool fold)
+{
+	const char *board = "[tbu hb]\nsids = 0x0-0xff\ngates = rpm:0000:00:00.0\n";
+	struct capture_opts o = { .rpm_fold = fold };
+	const char *want_fold[] = { "suspended", "active" };
+	const char *want_status[] = { "suspending", "suspended", "resuming", "active" };
+	const char **want = fold ? want_fold : want_status;
+	int nwant = fold ? 2 : 4, n = 0;
+	struct topology t;
+	char err[512];
+
+	if (access(HB "control", W_OK))
+		skip();
+	topology__init(&t);
+	assert_int_equal(board__load_text(&t, board, "b", err, sizeof(err)), 0);
+	o.topo = &t;
+	capture__free(cap);
+	if (capture__open(&cap, &o, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(write_str(HB "control", "on"), 0);
+	assert_true(wait_status("active"));
+	drain();	/* nothing of the setup */
+	assert_int_equal(write_str(HB "control", "auto"), 0);
+	assert_true(wait_status("suspended"));
+	assert_int_equal(write_str(HB "control", "on"), 0);
+	assert_true(wait_status("active"));
+	drain();
+	for (int i = 0; i < ngot; i++) {
+		assert_int_equal(got[i].type, SMT_EV_RPM);	/* the filter let nothing else through */
+		assert_string_equal(got[i].name, "0000:00:00.0");
+		if (n < nwant && !strcmp(event__rpm_state_name(got[i].state), want[n]))
+			n++;
+	}
+	if (n != nwant)
+		fail_msg("saw %d of the %d expected states in %d events", n, nwant, ngot);
+	assert_int_equal(got[ngot - 1].state, SMT_RPM_ACTIVE);
+	topology__free(&t);
+}
+
+static void test_host_bridge_runtime_pm_through_rpm_status(void **state)
+{
+	host_bridge_cycle(false);
+}
+
+static void test_host_bridge_runtime_pm_through_rpm_return_int_folding(void **state)
+{
+	host_bridge_cycle(true);
+}
+
+/* Every program of the object (kprobes included) passes this kernel's verifier. */
+static void test_every_program_loads(void **state)
+{
+	struct smmutrace_bpf *skel = smmutrace_bpf__open();
+	struct bpf_program *p;
+	int n = 0;
+
+	assert_non_null(skel);
+	bpf_object__for_each_program(p, skel->obj) {
+		bpf_program__set_autoload(p, true);
+		n++;
+	}
+	assert_int_equal(smmutrace_bpf__load(skel), 0);
+	bpf_object__for_each_program(p, skel->obj)
+		assert_true(bpf_program__fd(p) >= 0);
+	printf("# %d programs loaded\n", n);
+	smmutrace_bpf__destroy(skel);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_program_loads),
+		cmocka_unit_test_setup_teardown(test_rpm_status_maps_kernel_states_and_reads_device_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpm_return_int_reports_state_changes_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clk_enable_disable_carry_clock_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_and_unmap_report_entry_time_and_return_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_pgtable_unmap_inside_driver_unmap_is_not_doubled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_tlbi_and_sync_decode_domain_smmu_scope_and_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_sync_of_context_names_domain_from_iotlb_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_tlbi_range_and_context_use_v3_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_cmdlist_4_args_decodes_tlbi_all_and_cmd_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_cmdlist_5_args_since_6_12, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_reports_device_sids_and_smmu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_time_domain_tie_is_reported_once_until_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faults_carry_iova_flags_and_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pd_reported_only_on_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tlbi_and_sync_inside_flush_all_are_the_flush_all_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_all_domain_free_and_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_filter_keeps_only_board_gates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_bridge_runtime_pm_through_rpm_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_bridge_runtime_pm_through_rpm_return_int_folding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_ring_buffer_drops_become_lost_events_and_summary, setup, teardown),
+	};
+	int ret;
+
+	if (geteuid() != 0) {
+		printf("skipped: BPF_PROG_TEST_RUN needs root\n");
+		return 0;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	fm = fakemem_bpf__open_and_load();
+	if (!vmlinux || !fm) {
+		printf("skipped: no kernel BTF or BPF on this kernel\n");
+		return 0;
+	}
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	fakemem_bpf__destroy(fm);
+	btf__free(vmlinux);
+	return ret;
+}

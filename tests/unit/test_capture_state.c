@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Initial gate states and DMA mode read from a fabricated sysfs/debugfs tree. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "capture.h"
+#include "event.h"
+
+static char root[256];
+
+static void put(const char *rel, const char *text)
+{
+	char path[512], cmd[700];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	snprintf(root, sizeof(root), "/tmp/smt-state-XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	put("sys/kernel/debug/clk/gpu_cc_ahb_clk/clk_enable_count", "0\n");
+	put("sys/kernel/debug/clk/gcc_gpu_memnoc_clk/clk_enable_count", "3\n");
+	put("sys/bus/platform/devices/3d00000.gpu/power/runtime_status", "suspended\n");
+	put("sys/bus/pci/devices/0000:00:01.0/power/runtime_status", "unsupported\n");
+	put("sys/kernel/debug/pm_genpd/gpu_cx_gdsc/current_state", "off-0\n");
+	put("sys/kernel/debug/pm_genpd/gpu_gx_gdsc/current_state", "on\n");
+	put("proc/cmdline", "console=ttyAMA0 iommu.strict=0\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd);
+}
+
+static const char board[] =
+	"[tbu gpu_tbu0]\nsids = 0x0-0x3ff\n"
+	"gates = clk:gpu_cc_ahb_clk, pd:gpu_cx_gdsc, rpm:3d00000.gpu\n"
+	"[tbu gpu_tbu1]\nsids = 0x400-0x7ff\n"
+	"gates = clk:gpu_cc_ahb_clk, clk:gcc_gpu_memnoc_clk, pd:gpu_gx_gdsc, rpm:0000:00:01.0,"
+	" clk:not_in_debugfs\n";
+
+static const struct smt_event *find(const struct smt_event *evs, int n, unsigned int type,
+				    const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (evs[i].type == type && !strcmp(evs[i].name, name))
+			return &evs[i];
+	return NULL;
+}
+
+static void test_gate_states_come_first_after_meta(void **state)
+{
+	struct smt_event evs[32];
+	struct topology t;
+	char err[256];
+	int n, clk = 0;
+
+	topology__init(&t);
+	assert_int_equal(board__load_text(&t, board, "b", err, sizeof(err)), 0);
+	n = capture_state__read(&t, root, 1234, evs, 32);
+	assert_int_equal(evs[0].type, SMT_EV_META);
+	assert_int_equal(evs[0].since_boot, 0);
+	assert_true(evs[0].present & SMT_HAS_SINCE_BOOT);
+	assert_int_equal(evs[0].strict, 0);	/* iommu.strict=0 on the command line */
+	/* clk x2 (one listed twice), pd x2, rpm x1 (0000:00:01.0 is "unsupported") */
+	assert_int_equal(n, 6);
+	assert_int_equal(find(evs, n, SMT_EV_CLK, "gpu_cc_ahb_clk")->on, 0);
+	assert_int_equal(find(evs, n, SMT_EV_CLK, "gcc_gpu_memnoc_clk")->on, 1);
+	assert_int_equal(find(evs, n, SMT_EV_PD, "gpu_cx_gdsc")->on, 0);
+	assert_int_equal(find(evs, n, SMT_EV_PD, "gpu_gx_gdsc")->on, 1);
+	assert_int_equal(find(evs, n, SMT_EV_RPM, "3d00000.gpu")->state, SMT_RPM_SUSPENDED);
+	assert_null(find(evs, n, SMT_EV_RPM, "0000:00:01.0"));
+	assert_null(find(evs, n, SMT_EV_CLK, "not_in_debugfs"));
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(evs[i].ts, 1234);
+		clk += evs[i].type == SMT_EV_CLK;
+	}
+	assert_int_equal(clk, 2);
+	topology__free(&t);
+}
+
+static void test_output_is_bounded_by_max(void **state)
+{
+	struct smt_event evs[3];
+	struct topology t;
+	char err[256];
+
+	topology__init(&t);
+	assert_int_equal(board__load_text(&t, board, "b", err, sizeof(err)), 0);
+	assert_int_equal(capture_state__read(&t, root, 1, evs, 3), 3);
+	assert_int_equal(capture_state__read(&t, root, 1, evs, 0), -ENOSPC);
+	topology__free(&t);
+}
+
+static void test_dma_mode_from_iommu_group_type_wins_over_cmdline(void **state)
+{
+	assert_int_equal(capture_state__strict(root), 0);
+	put("sys/kernel/iommu_groups/0/type", "DMA\n");
+	put("proc/cmdline", "iommu.strict=0\n");
+	assert_int_equal(capture_state__strict(root), 1);
+	put("sys/kernel/iommu_groups/1/type", "DMA-FQ\n");
+	assert_int_equal(capture_state__strict(root), 0);	/* any lazy group: lazy */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_gate_states_come_first_after_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_is_bounded_by_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_mode_from_iommu_group_type_wins_over_cmdline, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
