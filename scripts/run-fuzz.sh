@@ -2,7 +2,7 @@
 # Build and run every libFuzzer target tests/fuzz/fuzz_<name>.c for SECONDS
 # seconds each (default 20), starting from tests/fuzz/corpus/<name>/.
 #   scripts/run-fuzz.sh [SECONDS]
-# Prints "fuzz_<name>: ok (N runs)" per target, or the crash and where its
+# Prints "ok - fuzz_<name> (N runs)" per target, or the crash and where its
 # input was saved; exits 1 if any target crashed, leaked or failed to build.
 # The seed corpus is copied to a temporary directory: the repo is never written.
 set -u
@@ -71,7 +71,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	bin="$out/$t"
 	if ! "$CLANG" "${CFLAGS[@]}" "${SAN[@]}" -fsanitize=fuzzer "$src" "${objs[@]}" "${LIBS[@]}" \
 			-o "$bin" 2>"$out/$t.build.log"; then
-		echo "$t: BUILD FAILED"
+		echo "not ok - $t: BUILD FAILED"
 		cat "$out/$t.build.log"
 		rc=1
 		continue
@@ -89,9 +89,9 @@ for src in tests/fuzz/fuzz_*.c; do
 	rm -rf "$work"
 	if [ "$st" = 0 ]; then
 		runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
-		echo "$t: ok (${runs:-?} runs)"
+		echo "ok - $t (${runs:-?} runs)"
 	else
-		echo "$t: CRASH (exit $st); full log: $log"
+		echo "not ok - $t: CRASH (exit $st); full log: $log"
 		# the report's first lines and innermost frames, then where the input went
 		sed -n '/ERROR:\|runtime error:/,/^$/p' "$log" | head -n 10
 		grep -E '^SUMMARY:' "$log" | head -n 1
