@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Host half of tests/vm/60-record-replay.sh: replay the guest's recording with
+# the host's smmutrace and compare with the guest's own replay (exactly) and
+# the guest's live run (per-rule counts). Prints KTAP results (indented as a
+# subtest); exit 0 when all pass.
+#   scripts/vm/replay-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR
+set -uo pipefail
+[ $# -eq 3 ] || { echo "usage: replay-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR" >&2; exit 2; }
+bin=$1 log=$2 dir=$3
+rm -rf "$dir" && mkdir -p "$dir"
+n=0 fail=0
+res() { # res OK NAME [DIAG]
+	n=$((n + 1))
+	[ -n "${3:-}" ] && echo "  # $3"
+	if [ "$1" = 0 ]; then echo "  ok $n $2"; else echo "  not ok $n $2"; fail=1; fi
+}
+echo "  KTAP version 1"
+echo "  1..4"
+"$(dirname "$0")/extract-files.sh" "$log" "$dir" 2>"$dir/extract.err"
+[ -s "$dir/rec.smtrec" ]; res $? recording-came-back "$(cat "$dir/extract.err")"
+# same analysis options as the guest's runs (tests/vm/lib.sh SMT_OPTS)
+"$bin" replay --sync-slow 1s --json "$dir/rec.smtrec" >"$dir/host-replay.jsonl" 2>"$dir/host-replay.err"
+rc=$?
+[ $rc = 1 ]; res $? host-replay-exit-status "exit $rc $(head -c 300 "$dir/host-replay.err")"
+# findings only: the summary may carry host-specific fields
+findings() { grep -E '"type" *: *"finding"' "$1" 2>/dev/null; }
+if diff <(findings "$dir/replay.jsonl") <(findings "$dir/host-replay.jsonl") >"$dir/diff" 2>&1; then
+	res 0 host-replay-identical-to-guest-replay "$(findings "$dir/host-replay.jsonl" | wc -l) findings"
+else
+	res 1 host-replay-identical-to-guest-replay "differ: $(head -c 400 "$dir/diff")"
+fi
+rules() { findings "$1" | sed -n 's/.*"rule" *: *"\([^"]*\)".*/\1/p' | sort | uniq -c | tr -s ' \n' '  '; }
+a=$(rules "$dir/live.jsonl") b=$(rules "$dir/host-replay.jsonl")
+[ "$a" = "$b" ]; res $? host-replay-finds-what-guest-live-found "live: $a; host replay: $b"
+exit $fail

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# modes: strict
+# smmutrace probe resolves the arm-smmu-v3 hooks on Debian's kernel: names both
+# drivers define are attached by address, fentry is never used on 6.1.
+. ./lib.sh
+smt_need probe
+plan 6
+
+"$SMT_BIN" probe --json >/tmp/probe.json 2>/tmp/probe.err
+check_eq probe-exit-status $? 0
+diag_file /tmp/probe.err 5
+missing=""
+for ev in map unmap tlbi sync flush_all attach rpm clk pd fault; do
+	grep -qE "\"$ev\" *: *true" /tmp/probe.json || missing="$missing $ev"
+done
+check_eq events-with-a-source "${missing:-none}" none
+# one line per hook object
+sed 's/},{/}\n{/g' /tmp/probe.json >/tmp/probe.hooks
+send_file probe.json /tmp/probe.json
+hook() { grep -E "\"hook\" *: *\"$1\"" /tmp/probe.hooks | head -n1; }
+h=$(hook unmap@v3)
+check_eq unmap-v3-attached "$(echo "$h" | jfield status)/$(echo "$h" | jfield method)" "attached/kprobe@addr"
+# every hook on a v3 copy of a duplicated name sits at the v3 address, every
+# v2 one elsewhere (the v3 copy is the one next to v3-only functions)
+wrong=""
+for h in $(grep -E '"method" *: *"kprobe@addr"' /tmp/probe.hooks | grep -E '"status" *: *"attached"' | tr -d ' '); do
+	name=$(echo "$h" | jfield hook) t=$(echo "$h" | jfield target) a=$(echo "$h" | jfield addr)
+	v3=$(ksym_v3 "${t%@*}")
+	case "$name" in
+	*@v3) [ "${a#0x}" = "$v3" ] || wrong="$wrong $name" ;;
+	*@v2) [ "${a#0x}" != "$v3" ] || wrong="$wrong $name" ;;
+	esac
+done
+check_eq by-address-hooks-on-the-right-copy "${wrong:-none}" none
+h=$(hook map@v3)
+check_eq map-v3-attached "$(echo "$h" | jfield status)/$(echo "$h" | jfield method)" "attached/kprobe@addr"
+case "$(uname -r)" in
+6.1.*) check_eq no-fentry-on-6.1 "$(grep -cE '"method" *: *"f(entry|exit)' /tmp/probe.hooks)" 0 ;;
+*) ok "no-fentry-on-6.1 # (kernel $(uname -r))" ;;
+esac
+diag "attached: $(grep -cE '"status" *: *"attached"' /tmp/probe.hooks) of $(wc -l </tmp/probe.hooks) hooks; methods: $(jfield method </tmp/probe.hooks | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')"

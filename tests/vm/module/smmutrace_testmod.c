@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smmutrace_testmod: test equipment for the emulated board (QEMU virt has no
+ * clock or power domain that can be toggled after boot). It creates, with
+ * names the board file can refer to:
+ *   clock        "smt_tbu_clk"   a gate clock (in-memory "register") whose
+ *                                parent is "smt_tbu_parent_clk"
+ *   power domain "smt_tbu_pd"    a generic PM domain (pm_genpd_init), off
+ *   device       "smt-tbu.0"     a platform device in that domain with runtime
+ *                                PM; runtime suspend/resume gate the clock
+ * so real clk:*, rpm:* tracepoints and _genpd_power_on/off calls happen on
+ * demand. Control from debugfs, /sys/kernel/debug/smt_tbu/:
+ *   ctl     write "get" (pm_runtime_get_sync: pd on, clock on),
+ *                 "put" (pm_runtime_put_sync: clock off, pd off),
+ *                 "clk_on" / "clk_off" (the clock alone)
+ *   status  read: rpm=<status> clk=<0|1> pd=<0|1> resumes=N suspends=N
+ *                 pd_on=N pd_off=N
+ * One source for Debian's 6.1 and 6.12 arm64 kernels. Not for production.
+ */
+#include <linux/clk.h>
+#include <linux/clk-provider.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/pm_domain.h>
+#include <linux/pm_runtime.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+
+#define SMT_CLK_NAME "smt_tbu_clk"
+#define SMT_PARENT_CLK_NAME "smt_tbu_parent_clk"
+#define SMT_PD_NAME "smt_tbu_pd"
+#define SMT_DEV_NAME "smt-tbu"
+
+static struct smt_state {
+	struct clk_hw *parent;
+	struct clk_hw gate;
+	u32 gate_reg;		/* the fake enable register */
+	struct clk *clk;	/* consumer handle on the gate */
+	bool clk_direct;	/* enabled through "clk_on" */
+	struct generic_pm_domain pd;
+	bool pd_on;
+	struct platform_device *pdev;
+	bool gate_registered;
+	bool pd_added;
+	bool drv_registered;
+	struct dentry *dir;
+	unsigned long resumes, suspends, pd_ons, pd_offs;
+	struct mutex lock;	/* serialises debugfs commands */
+} smt;
+
+/* ---- the gate clock --------------------------------------------------- */
+static int smt_gate_enable(struct clk_hw *hw)
+{
+	WRITE_ONCE(smt.gate_reg, 1);
+	return 0;
+}
+
+static void smt_gate_disable(struct clk_hw *hw)
+{
+	WRITE_ONCE(smt.gate_reg, 0);
+}
+
+static int smt_gate_is_enabled(struct clk_hw *hw)
+{
+	return READ_ONCE(smt.gate_reg);
+}
+
+static const struct clk_ops smt_gate_ops = {
+	.enable = smt_gate_enable,
+	.disable = smt_gate_disable,
+	.is_enabled = smt_gate_is_enabled,
+};
+
+/* ---- the power domain ------------------------------------------------- */
+static int smt_pd_power_on(struct generic_pm_domain *pd)
+{
+	smt.pd_on = true;
+	smt.pd_ons++;
+	return 0;
+}
+
+static int smt_pd_power_off(struct generic_pm_domain *pd)
+{
+	smt.pd_on = false;
+	smt.pd_offs++;
+	return 0;
+}
+
+/* genpd's embedded device is put on removal; without a release() 6.1 WARNs. */
+static void smt_pd_dev_release(struct device *dev)
+{
+}
+
+/* ---- the device's runtime PM: gate the clock ---------------------------- */
+static int smt_runtime_suspend(struct device *dev)
+{
+	clk_disable_unprepare(smt.clk);
+	smt.suspends++;
+	return 0;
+}
+
+static int smt_runtime_resume(struct device *dev)
+{
+	int err = clk_prepare_enable(smt.clk);
+
+	if (!err)
+		smt.resumes++;
+	return err;
+}
+
+static const struct dev_pm_ops smt_pm_ops = {
+	SET_RUNTIME_PM_OPS(smt_runtime_suspend, smt_runtime_resume, NULL)
+};
+
+static int smt_probe(struct platform_device *pdev)
+{
+	/* starts suspended: clock off, power domain off */
+	pm_runtime_enable(&pdev->dev);
+	return 0;
+}
+
+static void smt_remove_common(struct platform_device *pdev)
+{
+	pm_runtime_disable(&pdev->dev);
+	if (!pm_runtime_status_suspended(&pdev->dev)) {
+		clk_disable_unprepare(smt.clk);
+		pm_runtime_set_suspended(&pdev->dev);
+	}
+}
+
+/* platform_driver.remove returns void from 6.11 on */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static void smt_remove(struct platform_device *pdev)
+{
+	smt_remove_common(pdev);
+}
+#else
+static int smt_remove(struct platform_device *pdev)
+{
+	smt_remove_common(pdev);
+	return 0;
+}
+#endif
+
+static struct platform_driver smt_driver = {
+	.probe = smt_probe,
+	.remove = smt_remove,
+	.driver = {
+		.name = SMT_DEV_NAME,
+		.pm = &smt_pm_ops,
+	},
+};
+
+/* ---- debugfs ---------------------------------------------------------- */
+static ssize_t smt_ctl_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	struct device *dev = &smt.pdev->dev;
+	char cmd[16];
+	size_t n = min(len, sizeof(cmd) - 1);
+	int err = 0;
+
+	if (copy_from_user(cmd, ubuf, n))
+		return -EFAULT;
+	cmd[n] = '\0';
+	strim(cmd);
+
+	mutex_lock(&smt.lock);
+	if (!strcmp(cmd, "get")) {
+		err = pm_runtime_get_sync(dev);
+		if (err < 0)
+			pm_runtime_put_noidle(dev);
+		else
+			err = 0;
+	} else if (!strcmp(cmd, "put")) {
+		err = pm_runtime_put_sync(dev);
+		if (err > 0)
+			err = 0;
+	} else if (!strcmp(cmd, "clk_on")) {
+		if (!smt.clk_direct) {
+			err = clk_prepare_enable(smt.clk);
+			smt.clk_direct = !err;
+		}
+	} else if (!strcmp(cmd, "clk_off")) {
+		if (smt.clk_direct) {
+			clk_disable_unprepare(smt.clk);
+			smt.clk_direct = false;
+		}
+	} else {
+		err = -EINVAL;
+	}
+	mutex_unlock(&smt.lock);
+	return err ? err : len;
+}
+
+static ssize_t smt_status_read(struct file *file, char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct device *dev = &smt.pdev->dev;
+	const char *st;
+	char buf[160];
+	int n;
+
+	if (pm_runtime_active(dev))
+		st = "active";
+	else if (pm_runtime_status_suspended(dev))
+		st = "suspended";
+	else
+		st = "transition";
+	n = scnprintf(buf, sizeof(buf),
+		      "rpm=%s clk=%u pd=%d resumes=%lu suspends=%lu pd_on=%lu pd_off=%lu\n",
+		      st, READ_ONCE(smt.gate_reg), smt.pd_on, smt.resumes,
+		      smt.suspends, smt.pd_ons, smt.pd_offs);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations smt_ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = smt_ctl_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations smt_status_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = smt_status_read,
+	.llseek = default_llseek,
+};
+
+/* ---- setup and teardown ----------------------------------------------- */
+static void smt_teardown(void)
+{
+	debugfs_remove_recursive(smt.dir);
+	if (smt.drv_registered)
+		platform_driver_unregister(&smt_driver);
+	if (smt.pd_added)
+		pm_genpd_remove_device(&smt.pdev->dev);
+	if (smt.pdev)
+		platform_device_unregister(smt.pdev);
+	if (smt.pd.name)
+		pm_genpd_remove(&smt.pd);
+	if (smt.clk_direct)
+		clk_disable_unprepare(smt.clk);
+	if (smt.clk)
+		clk_put(smt.clk);
+	if (smt.gate_registered)
+		clk_hw_unregister(&smt.gate);
+	if (smt.parent)
+		clk_hw_unregister_fixed_rate(smt.parent);
+}
+
+static int __init smt_init(void)
+{
+	static const char *const parents[] = { SMT_PARENT_CLK_NAME };
+	struct clk_init_data init = {
+		.name = SMT_CLK_NAME,
+		.ops = &smt_gate_ops,
+		.parent_names = parents,
+		.num_parents = 1,
+	};
+	struct clk *clk;
+	int err;
+
+	mutex_init(&smt.lock);
+
+	smt.parent = clk_hw_register_fixed_rate(NULL, SMT_PARENT_CLK_NAME, NULL, 0, 100000000);
+	if (IS_ERR(smt.parent)) {
+		err = PTR_ERR(smt.parent);
+		smt.parent = NULL;
+		goto fail;
+	}
+	smt.gate.init = &init;
+	err = clk_hw_register(NULL, &smt.gate);
+	if (err)
+		goto fail;
+	smt.gate_registered = true;
+	clk = clk_hw_get_clk(&smt.gate, "smt");
+	if (IS_ERR(clk)) {
+		err = PTR_ERR(clk);
+		goto fail;
+	}
+	smt.clk = clk;
+
+	smt.pd.name = SMT_PD_NAME;
+	smt.pd.power_on = smt_pd_power_on;
+	smt.pd.power_off = smt_pd_power_off;
+	smt.pd.dev.release = smt_pd_dev_release;
+	err = pm_genpd_init(&smt.pd, NULL, true);
+	if (err) {
+		smt.pd.name = NULL;
+		goto fail;
+	}
+
+	smt.pdev = platform_device_register_simple(SMT_DEV_NAME, 0, NULL, 0);
+	if (IS_ERR(smt.pdev)) {
+		err = PTR_ERR(smt.pdev);
+		smt.pdev = NULL;
+		goto fail;
+	}
+	err = pm_genpd_add_device(&smt.pd, &smt.pdev->dev);
+	if (err)
+		goto fail;
+	smt.pd_added = true;
+
+	err = platform_driver_register(&smt_driver);
+	if (err)
+		goto fail;
+	smt.drv_registered = true;
+
+	smt.dir = debugfs_create_dir("smt_tbu", NULL);
+	debugfs_create_file("ctl", 0200, smt.dir, NULL, &smt_ctl_fops);
+	debugfs_create_file("status", 0444, smt.dir, NULL, &smt_status_fops);
+	pr_info("smmutrace_testmod: clock %s, power domain %s, device %s ready\n",
+		SMT_CLK_NAME, SMT_PD_NAME, dev_name(&smt.pdev->dev));
+	return 0;
+
+fail:
+	pr_err("smmutrace_testmod: setup failed: %d\n", err);
+	smt_teardown();
+	return err;
+}
+
+static void __exit smt_exit(void)
+{
+	smt_teardown();
+}
+
+module_init(smt_init);
+module_exit(smt_exit);
+MODULE_DESCRIPTION("smmutrace test equipment: gate clock, PM domain, runtime-PM device");
+MODULE_LICENSE("GPL");
