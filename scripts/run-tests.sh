@@ -6,12 +6,14 @@
 #   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
 #   bpf       BPF programs on the running kernel (root): load, attach, real
 #             runtime-PM events, BPF_PROG_TEST_RUN twins, forced drops
+#   vm        the emulated arm64 board: Debian 6.1 and 6.12 with a real SMMUv3
+#             (scripts/vmtest), strict and lazy, every golden count
 #   report    HTML report in headless Chromium, KCIDB and Perfetto checks
 #   fuzz      every libFuzzer target for FUZZ_SECONDS (default 20) each
 # SUITES="unit cli" make test   runs a subset.
 set -u
 cd "$(dirname "$0")/.."
-SUITES=${SUITES:-"unit unit-asan cli bpf report fuzz"}
+SUITES=${SUITES:-"unit unit-asan cli bpf report fuzz vm"}
 JOBS=${JOBS:-2}
 pass=0 fail=0 failed_suites=""
 
@@ -22,6 +24,11 @@ tally() {
 	f=$(grep -Eo '^\[  FAILED  \] [0-9]+' "$log" | awk '{s+=$4} END{print s+0}')
 	p=$((p + $(grep -c '^ok - ' "$log")))
 	f=$((f + $(grep -c '^not ok - ' "$log")))
+	# the board rig reports KTAP per kernel and one closing line
+	if grep -qE '^vmtest: [0-9]+ passed, [0-9]+ failed' "$log"; then
+		p=$((p + $(sed -nE 's/^vmtest: ([0-9]+) passed.*/\1/p' "$log" | tail -1)))
+		f=$((f + $(sed -nE 's/^vmtest: [0-9]+ passed, ([0-9]+) failed.*/\1/p' "$log" | tail -1)))
+	fi
 	pass=$((pass + p)); fail=$((fail + f))
 	echo "## $2: $p passed, $f failed"
 }
@@ -53,6 +60,7 @@ for s in $SUITES; do
 	fuzz) suite fuzz scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" ;;
 	bpf) suite bpf sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 bpf-test-bins && \
 		ASAN_OPTIONS=detect_leaks=1 tests/bpf/run.sh .output-asan" ;;
+	vm) suite vm scripts/vmtest test ;;
 	report) suite report sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
 		ASAN_OPTIONS=detect_leaks=1 tests/report/run.sh .output-asan/smmutrace" ;;
 	*) echo "run-tests.sh: unknown suite $s" >&2; fail=$((fail + 1)) ;;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install every Debian 12 package smmutrace's build, tests and demo need.
 # Idempotent; run as root on a bare Debian 12 (CI does).
-#   scripts/setup-deps.sh          host build + tests
-#   scripts/setup-deps.sh --board  also the arm64 cross build and the emulated board
+#   scripts/setup-deps.sh              everything: host build, tests, the arm64
+#                                      cross build and the emulated board
+#   scripts/setup-deps.sh --host-only  only the host build and its tests
 set -eu
 
 if [ "$(id -u)" != 0 ]; then
@@ -15,11 +16,14 @@ libzstd-dev libjson-c-dev libcmocka-dev pkg-config python3 git ca-certificates c
 BOARD_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross kmod cpio xz-utils bc
 dwarves libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libjson-c-dev:arm64"
 
-want="$HOST_PKGS"
+# `make test` boots the emulated board too, so the board packages are part of
+# the default set; --host-only leaves them out (no cross build, no QEMU).
+want="$HOST_PKGS $BOARD_PKGS"
 for a in "$@"; do
 	case "$a" in
-	--board) want="$want $BOARD_PKGS" ;;
-	*) echo "setup-deps.sh: unknown option $a" >&2; exit 2 ;;
+	--board) ;;
+	--host-only) want="$HOST_PKGS" ;;
+	*) echo "setup-deps.sh: unknown option $a (--board, --host-only)" >&2; exit 2 ;;
 	esac
 done
 
