@@ -202,3 +202,19 @@ test-bpf: bpf-test-bins
 .PHONY: test-report
 test-report: $(BIN)
 	$(Q)tests/report/run.sh $(BIN)
+
+# ---- monitor (smmutrace monitor; tests/monitor/) ----------------------------
+# Outputs on a stream with known findings, follow mode and signals, a real
+# Prometheus server scraping the endpoint (Debian `prometheus`, which also
+# gives promtool), and a soak at a fixed event rate with rotation on.
+#   make test-monitor          soak of SOAK_SECONDS (default 60)
+#   make soak                  the same suite with a 600 s soak (SOAK_SECONDS=N)
+SOAK_SECONDS ?= 60
+.PHONY: test-monitor soak
+test-monitor: $(BIN)
+	$(Q)SOAK_SECONDS=$(SOAK_SECONDS) tests/monitor/run.sh $(BIN)
+
+soak: $(BIN)
+	$(Q)SOAK_SECONDS=$(if $(filter command line environment,$(origin SOAK_SECONDS)),$(SOAK_SECONDS),600) \
+		tests/monitor/run.sh $(BIN)
+# ---- end of monitor -----------------------------------------------------------

@@ -6,6 +6,8 @@
 #   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
 #   bpf       BPF programs on the running kernel (root): load, attach, real
 #             runtime-PM events, BPF_PROG_TEST_RUN twins, forced drops
+#   monitor   monitor: outputs, follow mode, signals, a real Prometheus
+#             scraping it, a 60 s soak (normal build: it bounds RSS)
 #   vm        the emulated arm64 board: Debian 6.1 and 6.12 with a real SMMUv3
 #             (scripts/vmtest), strict and lazy, every golden count
 #   report    HTML report in headless Chromium, KCIDB and Perfetto checks
@@ -13,7 +15,7 @@
 # SUITES="unit cli" make test   runs a subset.
 set -u
 cd "$(dirname "$0")/.."
-SUITES=${SUITES:-"unit unit-asan cli bpf report fuzz vm"}
+SUITES=${SUITES:-"unit unit-asan cli bpf report monitor fuzz vm"}
 JOBS=${JOBS:-2}
 pass=0 fail=0 failed_suites=""
 
@@ -61,6 +63,8 @@ for s in $SUITES; do
 	bpf) suite bpf sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 bpf-test-bins && \
 		ASAN_OPTIONS=detect_leaks=1 tests/bpf/run.sh .output-asan" ;;
 	vm) suite vm scripts/vmtest test ;;
+	monitor) suite monitor sh -c "make -s -j$JOBS .output/smmutrace && \
+		SOAK_SECONDS=${SOAK_SECONDS:-60} tests/monitor/run.sh .output/smmutrace" ;;
 	report) suite report sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
 		ASAN_OPTIONS=detect_leaks=1 tests/report/run.sh .output-asan/smmutrace" ;;
 	*) echo "run-tests.sh: unknown suite $s" >&2; fail=$((fail + 1)) ;;

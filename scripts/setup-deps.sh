@@ -12,7 +12,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 HOST_PKGS="make gcc clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
-libzstd-dev libjson-c-dev libcmocka-dev pkg-config python3 git ca-certificates chromium"
+libzstd-dev libjson-c-dev libcmocka-dev pkg-config python3 git ca-certificates chromium
+prometheus"
 BOARD_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross kmod cpio xz-utils bc
 dwarves libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libjson-c-dev:arm64"
 
