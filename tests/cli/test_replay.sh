@@ -20,7 +20,7 @@ expect_rc "text mode exits 0" 0
 expect_out "text summary names the events" "events:        7"
 
 # the 2017 deferred-unmap sequence, with the board that says what gates the GPU TBU
-run "$SMMUTRACE" replay --json --board "$DATA/boards/sdm845-gpu.ini" "$DATA/streams/deferred-unmap-2017.jsonl"
+run "$SMMUTRACE" replay --json --board "$DATA/board/sdm845-gpu.ini" "$DATA/streams/deferred-unmap-2017.jsonl"
 expect_rc "2017 sequence exits 1" 1
 expect_json "2017: stale-pte found" 'c.get("stale-pte") == 1'
 expect_json "2017: unmap while the GPU TBU is gated is an error" \
@@ -29,7 +29,7 @@ expect_json "2017: evidence carries ts, pid and comm" \
 	'any(e.get("comm") == "kgsl_worker" and e["pid"] == 812 and e["ts"] == 30000 for x in f if x["rule"] == "stale-pte" for e in x["evidence"])'
 expect_json "2017: addresses written as 0x strings" 'all(x["domain"] == "0xffff800012340000" for x in f)'
 
-run "$SMMUTRACE" replay --fail-on never --board "$DATA/boards/sdm845-gpu.ini" "$DATA/streams/deferred-unmap-2017.jsonl"
+run "$SMMUTRACE" replay --fail-on never --board "$DATA/board/sdm845-gpu.ini" "$DATA/streams/deferred-unmap-2017.jsonl"
 expect_rc "--fail-on never exits 0 with errors" 0
 expect_out "text finding line names the rule" "stale-pte"
 

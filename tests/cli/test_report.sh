@@ -2,7 +2,7 @@
 . "$(dirname "$0")/lib.sh"
 
 S="$DATA/streams/gpu-tbu-gated.jsonl"
-B="$DATA/boards/gpu-tbu.ini"
+B="$DATA/board/gpu-tbu.ini"
 
 run "$SMMUTRACE" report --help
 expect_rc "report --help exits 0" 0

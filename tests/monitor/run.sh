@@ -43,7 +43,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 metrics_addr() { sed -n 's|^# metrics: http://\(.*\)/metrics$|\1|p' "$1"; }
 
 stream=$top/tests/data/streams/gpu-tbu-gated.jsonl
-board=$top/tests/data/boards/gpu-tbu.ini
+board=$top/tests/data/board/gpu-tbu.ini
 
 # ---- (a) a stream with known findings, every output -------------------------
 a=$tmp/a

@@ -7,7 +7,7 @@ and a UFS domain on the apps SMMU; map/unmap/TLBI/sync traffic on all three,
 now and then an unmap while the GPU TBU is gated, a slow sync and a fault.
 
 usage: gen_capture.py EVENTS OUT.jsonl [SEED]
-The matching board file is tests/data/boards/gpu-tbu.ini plus the apps SMMU
+The matching board file is tests/data/board/gpu-tbu.ini plus the apps SMMU
 written next to OUT as OUT.ini.
 """
 import random

@@ -69,7 +69,7 @@ report_set() {	# NAME STREAM BOARD: HTML, KCIDB and Perfetto of one capture
 
 # ---- the GPU TBU example ---------------------------------------------------
 S="$DATA/streams/gpu-tbu-gated.jsonl"
-B="$DATA/boards/gpu-tbu.ini"
+B="$DATA/board/gpu-tbu.ini"
 if report_set gpu "$S" "$B"; then ok "gpu example: report writes HTML, KCIDB, Perfetto"
 else sed 's/^/#   /' "$TMP/gpu.stderr"; notok "gpu example: report writes HTML, KCIDB, Perfetto"; fi
 if render "$TMP/gpu.html" gpu; then ok "gpu example: chromium renders the HTML"

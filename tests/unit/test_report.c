@@ -3,7 +3,7 @@
  * The report model (report.h) built from small event streams through the real
  * engine, as `smmutrace report` builds it: lifetimes, gate lanes, marks,
  * finding links, the window, and that every serializer writes what it must.
- * The board is the GPU TBU of tests/data/boards/gpu-tbu.ini, loaded as text.
+ * The board is the GPU TBU of tests/data/board/gpu-tbu.ini, loaded as text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
