@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "env.h"
+#include "recording.h"
 #include "event.h"
 #include "monitor_bpf_stats.h"
 #include "monitor_http.h"
@@ -640,21 +641,6 @@ static char *make_meta(struct mon *m, const char *src_meta)
 	return s;
 }
 
-static char *meta_board(const char *meta_json)
-{
-	struct json_object *root, *b;
-	char *text = NULL;
-
-	if (!meta_json)
-		return NULL;
-	root = json_tokener_parse(meta_json);
-	if (root && json_object_object_get_ex(root, "board", &b) &&
-	    json_object_is_type(b, json_type_string))
-		text = strdup(json_object_get_string(b));
-	json_object_put(root);
-	return text;
-}
-
 static int parse_count(const char *opt, const char *arg, uint64_t *v, uint64_t min)
 {
 	char *end;
@@ -897,7 +883,7 @@ int cmd_monitor(int argc, char **argv)
 			status = EXIT_INPUT;
 			goto out;
 		}
-		embedded = meta_board(mon_input__meta_json(in));
+		embedded = recording__meta_board(mon_input__meta_json(in));
 	} else if (!m->env.dt_dir && !access("/proc/device-tree", R_OK)) {
 		m->env.dt_dir = "/proc/device-tree";	/* SPEC §4, as live does */
 	}

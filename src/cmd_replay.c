@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* smmutrace replay: analyse a recording or a JSONL event stream offline. */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis.h"
 #include "commands.h"
 #include "env.h"
+#include "recording.h"
 #include "source.h"
 
 static void usage(FILE *f)
@@ -32,22 +32,6 @@ ENV_COMMON_HELP
 "  smmutrace replay --board board.ini events.jsonl\n"
 "  smmutrace replay --json capture.smt | jq 'select(.type==\"finding\")'\n"
 "  cat events.jsonl | smmutrace replay --fail-on warning -\n");
-}
-
-/* the board file text a recording carries in its metadata, or NULL */
-static char *meta_board(const char *meta_json)
-{
-	struct json_object *root, *b;
-	char *text = NULL;
-
-	if (!meta_json)
-		return NULL;
-	root = json_tokener_parse(meta_json);
-	if (root && json_object_object_get_ex(root, "board", &b) &&
-	    json_object_is_type(b, json_type_string))
-		text = strdup(json_object_get_string(b));
-	json_object_put(root);
-	return text;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -83,7 +67,7 @@ int cmd_replay(int argc, char **argv)
 		pr_err("%s\n", err);
 		return EXIT_INPUT;
 	}
-	board = meta_board(ev_source__meta_json(src));
+	board = recording__meta_board(ev_source__meta_json(src));
 	status = analysis__new(&a, &env, board);
 	free(board);
 	if (status) {

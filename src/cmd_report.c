@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "env.h"
+#include "recording.h"
 #include "report.h"
 #include "source.h"
 #include "topology.h"
@@ -164,21 +165,6 @@ static int write_file(const char *path, const char *what, const struct report_mo
 	return 0;
 }
 
-/* board text a recording carries in its metadata ("board": "..."), or NULL */
-static char *embedded_board(const char *meta_json)
-{
-	struct json_object *o, *b;
-	char *s = NULL;
-
-	if (!meta_json)
-		return NULL;
-	o = json_tokener_parse(meta_json);
-	if (o && json_object_object_get_ex(o, "board", &b) && json_object_is_type(b, json_type_string))
-		s = strdup(json_object_get_string(b));
-	json_object_put(o);
-	return s;
-}
-
 struct first_pass {
 	uint64_t want, seen, ts;
 	bool found;
@@ -232,7 +218,7 @@ static int load_topology(struct run *run, struct ev_source *src)
 		}
 		return 0;
 	}
-	board = embedded_board(ev_source__meta_json(src));
+	board = recording__meta_board(ev_source__meta_json(src));
 	if (board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
 		pr_err("%s\n", err);
 		free(board);

@@ -1073,6 +1073,27 @@ static int mid_nodes(struct engine *e, uint32_t mid)
 	return iova_tree__collect(&e->pool, mid, &e->scratch, &e->scratch_cap, 0);
 }
 
+/*
+ * The ranges over [A, B) into e->scratch: the EXACT node alone when there is
+ * one (the tree stays as it is), else the middle of a carve (C; the caller
+ * joins it back). Their count, or -1 when out of memory (tree left whole).
+ */
+static int ranges_over(struct engine *e, struct domain *d, uint64_t a, uint64_t b,
+		       uint32_t exact, struct iova_carve *c)
+{
+	if (exact) {
+		if (!e->scratch_cap && grow_scratch(e))
+			return -1;
+		e->scratch[0] = exact;
+		return 1;
+	}
+	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, c)) {
+		d->root = iova_tree__join(&e->pool, c->before, c->mid, c->after);
+		return -1;
+	}
+	return mid_nodes(e, c->mid);
+}
+
 static void on_map(struct engine *e, const struct smt_event *ev)
 {
 	struct domain *d = domain_get(e, ev->domain);
@@ -1084,20 +1105,11 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 	if (!d || ev->size == 0)
 		return;
 	d->maps++;
+	/* the common case, an IOVA handed out again whole: no carving */
 	exact = exact_node(e, d, a, b);
-	if (exact) {
-		/* the common case, an IOVA handed out again whole: no carving */
-		if (!e->scratch_cap && grow_scratch(e))
-			return;
-		e->scratch[0] = exact;
-		n = 1;
-	} else {
-		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
-			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-			return;
-		}
-		n = mid_nodes(e, c.mid);
-	}
+	n = ranges_over(e, d, a, b, exact, &c);
+	if (n < 0)
+		return;
 	for (int k = 0; k < n; k++) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
@@ -1247,18 +1259,9 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 
 	/* the common case, a whole mapping unmapped: no carving */
 	exact = a + done == b ? exact_node(e, d, a, b) : IOVA_NIL;
-	if (exact) {
-		if (!e->scratch_cap && grow_scratch(e))
-			return;
-		e->scratch[0] = exact;
-		n = 1;
-	} else {
-		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, &c)) {
-			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-			return;
-		}
-		n = mid_nodes(e, c.mid);
-	}
+	n = ranges_over(e, d, a, b, exact, &c);
+	if (n < 0)
+		return;
 	for (int k = 0; k < n; k++) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 		uint64_t len = x->end - x->start;

@@ -67,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include <zlib.h>
 #include "recording.h"
 #include "recording_blocks.h"
@@ -1153,4 +1154,19 @@ void recording_reader__free(struct recording_reader *r)
 	free(r->buf);
 	free(r->meta_extra);
 	free(r);
+}
+
+char *recording__meta_board(const char *meta_json)
+{
+	struct json_object *root, *b;
+	char *text = NULL;
+
+	if (!meta_json)
+		return NULL;
+	root = json_tokener_parse(meta_json);
+	if (root && json_object_object_get_ex(root, "board", &b) &&
+	    json_object_is_type(b, json_type_string))
+		text = strdup(json_object_get_string(b));
+	json_object_put(root);
+	return text;
 }

@@ -55,4 +55,10 @@ const char *recording_reader__meta_json(const struct recording_reader *r);
 const char *recording_reader__meta_extra(const struct recording_reader *r);
 void recording_reader__free(struct recording_reader *r);
 
+/*
+ * The board file text a recording carries in its metadata ("board"), as a
+ * malloc'ed string, or NULL when META_JSON is NULL or has none.
+ */
+char *recording__meta_board(const char *meta_json);
+
 #endif

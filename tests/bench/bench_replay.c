@@ -170,15 +170,9 @@ static double median(double *v, int n)
 static char *meta_board(const char *path)
 {
 	struct recording_reader *r;
-	struct json_object *root, *b;
-	char *text = NULL;
 	FILE *f = open_file(path, &r);
+	char *text = recording__meta_board(recording_reader__meta_json(r));
 
-	root = json_tokener_parse(recording_reader__meta_json(r));
-	if (root && json_object_object_get_ex(root, "board", &b) &&
-	    json_object_is_type(b, json_type_string))
-		text = strdup(json_object_get_string(b));
-	json_object_put(root);
 	recording_reader__free(r);
 	fclose(f);
 	return text;
