@@ -11,6 +11,7 @@
 #include "event.h"
 #include "json_writer.h"
 #include "report.h"
+#include "sink.h"
 
 #define REPORT_JSON_VERSION 1
 #define JSON_MAX_LIFETIMES 100000	/* hazardous ones always come first */
@@ -43,27 +44,6 @@ static void write_hist(struct jsonw *w, const char *k, const struct report_hist 
 		jsonw__obj_end(w);
 	}
 	jsonw__arr_end(w);
-	jsonw__obj_end(w);
-}
-
-static void write_evidence(struct jsonw *w, const struct evidence *x)
-{
-	jsonw__obj_begin(w);
-	jsonw__kv_str(w, "ev", event__type_name(x->type) ? event__type_name(x->type) : "?");
-	jsonw__kv_str(w, "what", x->what);
-	jsonw__kv_u64(w, "ts", x->ts);
-	if (x->present & SMT_HAS_PID)
-		jsonw__kv_s64(w, "pid", x->pid);
-	if (x->present & SMT_HAS_COMM)
-		jsonw__kv_str(w, "comm", x->comm);
-	if (x->present & SMT_HAS_DOMAIN)
-		jsonw__kv_hex(w, "domain", x->domain);
-	if (x->present & SMT_HAS_IOVA)
-		jsonw__kv_hex(w, "iova", x->iova);
-	if (x->present & SMT_HAS_SIZE)
-		jsonw__kv_u64(w, "size", x->size);
-	if (x->present & SMT_HAS_RET)
-		jsonw__kv_s64(w, "ret", x->ret);
 	jsonw__obj_end(w);
 }
 
@@ -109,7 +89,7 @@ static void write_finding(struct jsonw *w, const struct report_model *m, uint64_
 	jsonw__key(w, "evidence");
 	jsonw__arr_begin(w);
 	for (int k = 0; k < f->nevidence; k++)
-		write_evidence(w, &f->evidence[k]);
+		sink__json_evidence(w, &f->evidence[k]);
 	jsonw__arr_end(w);
 	jsonw__obj_end(w);
 }

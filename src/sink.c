@@ -51,7 +51,7 @@ static void fmt_ts(char *buf, size_t len, uint64_t ts)
 	snprintf(buf, len, "%" PRIu64 ".%09" PRIu64, ts / 1000000000, ts % 1000000000);
 }
 
-static void json_evidence(struct jsonw *w, const struct evidence *x)
+void sink__json_evidence(struct jsonw *w, const struct evidence *x)
 {
 	jsonw__obj_begin(w);
 	jsonw__kv_str(w, "ev", event__type_name(x->type) ? event__type_name(x->type) : "?");
@@ -103,7 +103,7 @@ static void json_finding(struct jsonw *w, const struct finding *f)
 	jsonw__key(w, "evidence");
 	jsonw__arr_begin(w);
 	for (int i = 0; i < f->nevidence; i++)
-		json_evidence(w, &f->evidence[i]);
+		sink__json_evidence(w, &f->evidence[i]);
 	jsonw__arr_end(w);
 	if (f->rule == RULE_TBU_STALE_EXPOSURE) {
 		jsonw__key(w, "ranges");

@@ -22,4 +22,8 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title);
 enum severity sink__worst(const struct sink *s);
 void sink__free(struct sink *s);
 
+struct jsonw;
+/* one evidence event as a JSON object, as finding objects carry them */
+void sink__json_evidence(struct jsonw *w, const struct evidence *x);
+
 #endif
