@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "env.h"
 #include "event.h"
 #include "json_writer.h"
 #include "sink.h"
@@ -127,6 +128,10 @@ static void json_finding(struct jsonw *w, const struct finding *f)
 	jsonw__newline(w);
 }
 
+/*
+ * One line per finding (SPEC §6), its evidence and ranges at the end of the
+ * line; with -v the evidence is also spelled out on indented lines below.
+ */
 static void text_finding(FILE *out, const struct finding *f)
 {
 	char ts[32];
@@ -145,34 +150,53 @@ static void text_finding(FILE *out, const struct finding *f)
 		for (int i = 0; i < f->ntbus; i++)
 			fprintf(out, "%s%s", i ? "," : "", f->tbus[i]);
 	}
-	fprintf(out, ": %s%s\n", f->message, f->incomplete ? " [incomplete: events were lost before]" : "");
+	fprintf(out, ": %s%s", f->message, f->incomplete ? " [incomplete: events were lost before]" : "");
+	for (int i = 0; i < f->nevidence; i++) {
+		const struct evidence *x = &f->evidence[i];
+
+		fmt_ts(ts, sizeof(ts), x->ts);
+		fprintf(out, "%s%s@%s", i ? "; " : " | evidence: ", x->what, ts);
+		if (x->present & SMT_HAS_IOVA)
+			fprintf(out, " iova=0x%" PRIx64, x->iova);
+		if (x->present & SMT_HAS_PID)
+			fprintf(out, " pid=%d", x->pid);
+		if (x->present & SMT_HAS_COMM)
+			fprintf(out, " comm=%s", x->comm);
+	}
+	for (int i = 0; i < f->nranges; i++) {
+		fprintf(out, "%s", i ? ", " : " | ranges: ");
+		if (f->ranges[i].size)
+			fprintf(out, "0x%" PRIx64 "+0x%" PRIx64, f->ranges[i].iova, f->ranges[i].size);
+		else if (f->ranges[i].domain)
+			fprintf(out, "domain 0x%" PRIx64 " (whole context)", f->ranges[i].domain);
+		else
+			fprintf(out, "all contexts of the SMMU");
+	}
+	if (f->ranges_total > (unsigned long long)f->nranges)
+		fprintf(out, " (%llu TLBIs in all)", f->ranges_total);
+	fputc('\n', out);
+	if (!env_verbose)
+		return;
 	for (int i = 0; i < f->nevidence; i++) {
 		const struct evidence *x = &f->evidence[i];
 
 		fmt_ts(ts, sizeof(ts), x->ts);
 		fprintf(out, "    evidence: %s %s", ts,
 			event__type_name(x->type) ? event__type_name(x->type) : "?");
+		if (x->present & SMT_HAS_DOMAIN)
+			fprintf(out, " domain=0x%" PRIx64, x->domain);
 		if (x->present & SMT_HAS_IOVA)
 			fprintf(out, " iova=0x%" PRIx64, x->iova);
 		if (x->present & SMT_HAS_SIZE)
 			fprintf(out, " size=0x%" PRIx64, x->size);
+		if (x->present & SMT_HAS_RET)
+			fprintf(out, " ret=%" PRId64, x->ret);
 		if (x->present & SMT_HAS_PID)
 			fprintf(out, " pid=%d", x->pid);
 		if (x->present & SMT_HAS_COMM)
 			fprintf(out, " comm=%s", x->comm);
 		fprintf(out, " (%s)\n", x->what);
 	}
-	for (int i = 0; i < f->nranges; i++) {
-		if (f->ranges[i].size)
-			fprintf(out, "    range: domain=0x%" PRIx64 " iova=0x%" PRIx64 " size=0x%" PRIx64 "\n",
-				f->ranges[i].domain, f->ranges[i].iova, f->ranges[i].size);
-		else if (f->ranges[i].domain)
-			fprintf(out, "    range: domain=0x%" PRIx64 " (whole context)\n", f->ranges[i].domain);
-		else
-			fprintf(out, "    range: all contexts of the SMMU\n");
-	}
-	if (f->ranges_total > (unsigned long long)f->nranges)
-		fprintf(out, "    (%llu TLBIs in all)\n", f->ranges_total);
 }
 
 void sink__finding(const struct finding *f, void *ctx)

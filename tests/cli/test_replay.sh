@@ -32,6 +32,14 @@ expect_json "2017: addresses written as 0x strings" 'all(x["domain"] == "0xffff8
 run "$SMMUTRACE" replay --fail-on never --board "$DATA/board/sdm845-gpu.ini" "$DATA/streams/deferred-unmap-2017.jsonl"
 expect_rc "--fail-on never exits 0 with errors" 0
 expect_out "text finding line names the rule" "stale-pte"
+# SPEC §6: one line per finding, then the summary
+if [ "$(sed -n '/^summary$/q;/^$/d;p' "$TMP/out" | wc -l)" = 2 ] &&
+   [ "$(grep -c ' error ' "$TMP/out")" = 2 ]; then
+	ok "text output: one line per finding before the summary"
+else
+	notok "text output: one line per finding before the summary"
+fi
+expect_out "text finding line carries its evidence" "| evidence: unmap@0.000030000 iova=0x100000 pid=812 comm=kgsl_worker"
 
 # warnings only: exit depends on --fail-on
 cat >"$TMP/warn.jsonl" <<'J'
