@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include "capture.h"
 #include "commands.h"
 #include "env.h"
 #include "topology.h"
@@ -14,7 +16,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: smmutrace topology [--dt DIR] [--board FILE] [--json]\n"
+"Usage: smmutrace topology [--dt DIR] [--board FILE] [--json] [--state]\n"
 "\n"
 "Show the SMMUs and their TBUs: the stream IDs each TBU carries and the gates\n"
 "(clocks, power domains, runtime PM of devices) that can switch it off. This\n"
@@ -29,6 +31,11 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  --json         one JSON object: {\"smmus\":[...],\"tbus\":[...],...}\n"
+"  --state        also show each gate's state now on this system (clk enable\n"
+"                counts from debugfs, runtime-PM status from sysfs, genpd\n"
+"                status from debugfs) and whether each TBU is gated; the\n"
+"                default when the model comes from this system's device tree\n"
+"                (text output only)\n"
 "  -v, --verbose  debug messages to stderr\n"
 "  -h, --help     this help\n"
 "\n"
@@ -57,12 +64,75 @@ static void usage(FILE *f)
 "  smmutrace topology --dt " LIVE_DT_DIR " --board board.ini --json\n");
 }
 
+/* the state-event of gate G among the initial-state events, or NULL */
+static const struct smt_event *gate_event(const struct gate_ref *g, const struct smt_event *evs, int n)
+{
+	static const unsigned int type[] = { [GATE_CLK] = SMT_EV_CLK, [GATE_PD] = SMT_EV_PD,
+					     [GATE_RPM] = SMT_EV_RPM };
+
+	for (int i = 0; i < n; i++)
+		if (evs[i].type == type[g->kind] && strcmp(evs[i].name, g->name) == 0)
+			return &evs[i];
+	return NULL;
+}
+
+/*
+ * Each gate's state now, read the way live capture reads its initial state,
+ * and whether each TBU is gated (any gate off; unknown counts as on).
+ */
+static void print_state(const struct topology *t)
+{
+	static struct smt_event evs[1024];
+	struct timespec now;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	n = capture_state__read(t, "", (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec,
+				evs, (int)(sizeof(evs) / sizeof(evs[0])));
+	if (n < 0) {
+		pr_err("topology: cannot read gate states: %s\n", strerror(-n));
+		return;
+	}
+	printf("\nGate state now (sysfs/debugfs of this system):\n");
+	for (int i = 0; i < t->ntbus; i++) {
+		const struct topo_tbu *tb = &t->tbus[i];
+		bool gated = false, unknown = false;
+		char line[2048];
+		size_t len = 0;
+
+		line[0] = 0;
+		for (int g = 0; g < tb->ngates; g++) {
+			const struct smt_event *ev = gate_event(&tb->gates[g], evs, n);
+			const char *st;
+
+			if (!ev) {
+				st = "unknown";
+				unknown = true;
+			} else if (ev->type == SMT_EV_RPM) {
+				st = ev->state == SMT_RPM_SUSPENDED ? "off (suspended)" : "on";
+				gated |= ev->state == SMT_RPM_SUSPENDED;
+			} else {
+				st = ev->on ? "on" : "off";
+				gated |= !ev->on;
+			}
+			if (len < sizeof(line))
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s:%s %s",
+							g ? ", " : "",
+							topology__gate_kind_name(tb->gates[g].kind),
+							tb->gates[g].name, st);
+		}
+		printf("  %-24s %-8s %s\n", tb->name,
+		       gated ? "GATED" : unknown ? "unknown" : tb->ngates ? "up" : "no gates", line);
+	}
+}
+
 int cmd_topology(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "board", required_argument, NULL, OPT_BOARD },
 		{ "dt", required_argument, NULL, OPT_DT },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "state", no_argument, NULL, OPT_CMD_BASE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -71,6 +141,7 @@ int cmd_topology(int argc, char **argv)
 	struct env env;
 	char err[1024];
 	struct stat st;
+	bool state = false;
 	int c, ret;
 
 	env__init(&env);
@@ -84,6 +155,9 @@ int cmd_topology(int argc, char **argv)
 		case 'v':
 			env.verbose++;
 			env_verbose = env.verbose;
+			continue;
+		case OPT_CMD_BASE:
+			state = true;
 			continue;
 		case '?':
 			if (optopt)
@@ -112,6 +186,7 @@ int cmd_topology(int argc, char **argv)
 			return EXIT_INPUT;
 		}
 		env.dt_dir = LIVE_DT_DIR;
+		state = true;	/* this system's own model: its gates have a state now */
 	}
 
 	topology__init(&topo);
@@ -137,14 +212,8 @@ int cmd_topology(int argc, char **argv)
 
 	ret = topology__print(&topo, stdout, env.json);
 
-	/*
-	 * LIVE GATE STATE goes here (capture code, not yet written): on a live
-	 * board, read each gate's current state (clk enable counts, genpd
-	 * status, runtime-PM status from sysfs/debugfs) and print it per TBU,
-	 * with "gated"/"ungated"/"unknown" per TBU, plus the devices/domains
-	 * attached to each SMMU. Offline (--dt/--board on another machine) there
-	 * is no state to show, so nothing is printed for it.
-	 */
+	if (!ret && state && !env.json)
+		print_state(&topo);
 
 	topology__free(&topo);
 	if (ret || fflush(stdout)) {

@@ -86,4 +86,25 @@ else
 	expect_err "no source: says what to give" "no topology source: give --board FILE and/or --dt DIR"
 fi
 
+# --state: each gate's state now, read from this system's sysfs; a device whose
+# runtime PM is on here gives a known state, a name that exists nowhere "unknown"
+dev=""
+for f in /sys/bus/*/devices/*/power/runtime_status; do
+	# power/control "on" keeps the device active: its state cannot change under the test
+	[ "$(cat "$(dirname "$f")/control" 2>/dev/null)" = on ] || continue
+	case "$(cat "$f" 2>/dev/null)" in
+	active) dev=$(basename "$(dirname "$(dirname "$f")")"); st=active; break ;;
+	esac
+done
+printf '[tbu t0]\nsids = 0x0-0xf\ngates = rpm:smmutrace-no-such-dev\n' >"$TMP/state.ini"
+run "$SMMUTRACE" topology --board "$TMP/state.ini" --state
+expect_rc "--state exits 0" 0
+expect_out "--state: a gate never found is unknown" "rpm:smmutrace-no-such-dev unknown"
+if [ -n "$dev" ]; then
+	printf '[tbu t1]\nsids = 0x0-0xf\ngates = rpm:%s\n' "$dev" >"$TMP/state2.ini"
+	run "$SMMUTRACE" topology --board "$TMP/state2.ini" --state
+	if [ "$st" = suspended ]; then want="rpm:$dev off (suspended)"; else want="rpm:$dev on"; fi
+	expect_out "--state reads the runtime-PM status of $dev" "$want"
+fi
+
 finish
