@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Live capture: environment checks, loader, ring-buffer consumer (see capture.h). */
 #include <errno.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,8 +249,39 @@ static struct bpf_program *tp_prog(struct capture *c, const struct hook_res *r, 
 	return prog_by_name(c, name);
 }
 
+/*
+ * Does the kernel have tracepoint TP? tracefs knows; without tracefs we
+ * cannot tell, and the raw_tp attach will say.
+ */
+static int tp_exists(const char *tp)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events",
+					     "/sys/kernel/debug/tracing/events" };
+	char pattern[256];
+	glob_t g;
+	int found;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		if (access(roots[i], R_OK))
+			continue;
+		snprintf(pattern, sizeof(pattern), "%s/*/%s", roots[i], tp);
+		found = glob(pattern, GLOB_ONLYDIR, NULL, &g) == 0 && g.gl_pathc > 0;
+		globfree(&g);
+		return found;
+	}
+	return -1;
+}
+
+/*
+ * tp_btf needs the tracepoint in the *kernel's* BTF (libbpf resolves the
+ * attach target there, even with --btf); without it the raw_tp twin of the
+ * same handler attaches by tracepoint name. SMMUTRACE_NO_TP_BTF=1 forces
+ * the raw_tp path (tests use it on kernels that have BTF).
+ */
 static void resolve_tps(struct capture *c)
 {
+	bool kernel_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0 && !getenv("SMMUTRACE_NO_TP_BTF");
+
 	for (int i = 0; i < hook_table_len; i++) {
 		struct hook_res *r = &c->res[i];
 		const char *tp = r->def->cands[0].target;
@@ -258,9 +290,13 @@ static void resolve_tps(struct capture *c)
 			continue;
 		r->cand = 0;
 		snprintf(r->symbol, sizeof(r->symbol), "%s", tp);
-		if (tp_in_btf(c->btf, tp)) {
+		/* with kernel BTF, its btf_trace_* typedefs list every tracepoint */
+		if (kernel_btf ? tp_in_btf(c->btf, tp) : false) {
 			r->status = HOOK_RESOLVED;
 			snprintf(r->method, sizeof(r->method), "tp_btf");
+		} else if (!kernel_btf && tp_exists(tp) != 0) {
+			r->status = HOOK_RESOLVED;
+			snprintf(r->method, sizeof(r->method), "raw_tp");
 		} else {
 			r->status = HOOK_MISSING;
 			snprintf(r->reason, sizeof(r->reason), "no tracepoint %s in this kernel", tp);
@@ -292,7 +328,7 @@ static void set_autoload(struct capture *c, bool twins)
 			continue;
 		k = &r->def->cands[r->cand];
 		if (r->def->kind == HOOK_TP) {
-			p = tp_prog(c, r, true);
+			p = tp_prog(c, r, strcmp(r->method, "raw_tp") != 0);
 		} else {
 			p = prog_by_name(c, k->entry_prog);
 			if (k->ret_prog && prog_by_name(c, k->ret_prog))
@@ -340,11 +376,14 @@ static void attach_one(struct capture *c, struct hook_res *r)
 	int nl = c->nlinks, err;
 
 	if (r->def->kind == HOOK_TP) {
-		p = tp_prog(c, r, true);
+		bool btf = strcmp(r->method, "raw_tp") != 0;
+
+		p = tp_prog(c, r, btf);
 		err = add_link(c, bpf_program__attach(p));
 		if (err) {
 			r->status = HOOK_FAILED;
-			snprintf(r->reason, sizeof(r->reason), "tp_btf attach: %s", strerror(-err));
+			snprintf(r->reason, sizeof(r->reason), "%s attach: %s", btf ? "tp_btf" : "raw_tp",
+				 strerror(-err));
 			return;
 		}
 		r->status = HOOK_ATTACHED;
