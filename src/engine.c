@@ -81,6 +81,7 @@ struct engine {
 	/* open-addressing map ptr -> domain index + 1 (0 empty, UINT32_MAX tombstone) */
 	uint32_t *dmap;
 	uint32_t dmap_cap, dmap_used;
+	uint32_t last_dom;		/* index + 1 of the domain looked up last */
 
 	struct gate *gates;
 	int ngates;
@@ -93,6 +94,8 @@ struct engine {
 	/* comm interning */
 	char (*comms)[SMT_COMM_LEN];
 	uint32_t ncomms, capcomms;
+	uint32_t last_comm;			/* the comm interned last: most events repeat it */
+	uint32_t comm_hash[2 * 65536];		/* open addressing: comm id, 0 = empty */
 
 	/* exact-start index: (domain, start) -> node, so that the common
 	 * whole-range operations skip the tree walk (open addressing, linear
@@ -116,17 +119,30 @@ struct engine {
 
 /* ---- small helpers ---------------------------------------------------- */
 
+static uint32_t comm_hash(const char *c)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (int i = 0; i < SMT_COMM_LEN && c[i]; i++)
+		h = (h ^ (uint8_t)c[i]) * 16777619u;
+	return h;
+}
+
 static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 {
+	const uint32_t mask = sizeof(e->comm_hash) / sizeof(e->comm_hash[0]) - 1;
 	char c[SMT_COMM_LEN] = { 0 };
+	uint32_t h;
 
 	if (!(ev->present & SMT_HAS_COMM))
 		return 0;
 	memcpy(c, ev->comm, SMT_COMM_LEN - 1);
-	/* the last few comms repeat: search backwards a little before the table */
-	for (uint32_t i = e->ncomms; i > 1; i--)
-		if (memcmp(e->comms[i - 1], c, SMT_COMM_LEN) == 0)
-			return i - 1;
+	if (e->last_comm && memcmp(e->comms[e->last_comm], c, SMT_COMM_LEN) == 0)
+		return e->last_comm;
+	for (h = comm_hash(c) & mask; e->comm_hash[h]; h = (h + 1) & mask)
+		if (memcmp(e->comms[e->comm_hash[h]], c, SMT_COMM_LEN) == 0)
+			return e->last_comm = e->comm_hash[h];
+	/* a full table (65535 distinct comms) leaves the rest without a comm */
 	if (e->ncomms >= COMM_MAX)
 		return 0;
 	if (e->ncomms == e->capcomms) {
@@ -143,7 +159,8 @@ static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 		e->ncomms = 1;
 	}
 	memcpy(e->comms[e->ncomms], c, SMT_COMM_LEN);
-	return e->ncomms++;
+	e->comm_hash[h] = e->ncomms;
+	return e->last_comm = e->ncomms++;
 }
 
 static void evidence_from_event(struct evidence *x, const struct smt_event *ev, const char *what)
@@ -315,9 +332,16 @@ static uint32_t *dmap_slot(struct engine *e, uint64_t ptr, bool for_insert)
 
 static struct domain *domain_find(struct engine *e, uint64_t ptr)
 {
-	uint32_t *s = dmap_slot(e, ptr, false);
+	uint32_t *s;
 
-	return s && *s && *s != DMAP_TOMB ? &e->doms[*s - 1] : NULL;
+	/* consecutive events are mostly for one domain */
+	if (e->last_dom && e->doms[e->last_dom - 1].ptr == ptr && e->doms[e->last_dom - 1].used)
+		return &e->doms[e->last_dom - 1];
+	s = dmap_slot(e, ptr, false);
+	if (!s || !*s || *s == DMAP_TOMB)
+		return NULL;
+	e->last_dom = *s;
+	return &e->doms[*s - 1];
 }
 
 static uint32_t dom_index(const struct engine *e, const struct domain *d)
@@ -625,6 +649,7 @@ static void domain_free(struct engine *e, uint64_t ptr)
 		return;
 	idx = *s - 1;
 	*s = DMAP_TOMB;
+	e->last_dom = 0;
 	domain_release(e, &e->doms[idx]);
 	memset(&e->doms[idx], 0, sizeof(e->doms[idx]));
 	e->doms[idx].next_free = e->dom_free;

@@ -929,6 +929,28 @@ static void test_attach_moves_device_between_domains(void **state)
 	assert_int_equal(fx->found[1].severity, SEV_ERROR);
 }
 
+/* evidence names the task of each mapping, however many distinct tasks there are */
+static void test_evidence_keeps_comm_of_each_of_many_tasks(void **state)
+{
+	struct fixture *fx = *state;
+
+	for (int i = 0; i < 3000; i++) {
+		struct smt_event ev = base(fx, SMT_EV_MAP);
+
+		ev.present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
+		ev.domain = NET_DOM;
+		ev.iova = 0x100000 + (uint64_t)i * 0x1000;
+		ev.size = 0x1000;
+		snprintf(ev.comm, sizeof(ev.comm), "task-%d", i);
+		feed(fx, &ev);
+	}
+	map(fx, NET_DOM, 0x100000 + 7 * 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x100000 + 2999 * 0x1000, 0x1000, 0);
+	assert_int_equal(count(fx, RULE_MAP_OVER_LIVE), 2);
+	assert_string_equal(fx->found[0].evidence[1].comm, "task-7");
+	assert_string_equal(fx->found[1].evidence[1].comm, "task-2999");
+}
+
 static void test_unknown_gates_in_summary(void **state)
 {
 	struct fixture *fx = *state;
@@ -1026,6 +1048,7 @@ int main(void)
 		T(test_domain_pointer_reuse_after_free),
 		T(test_detach_removes_sids),
 		T(test_attach_moves_device_between_domains),
+		T(test_evidence_keeps_comm_of_each_of_many_tasks),
 		T(test_unknown_gates_in_summary),
 		T(test_long_clean_stream_has_no_findings),
 #undef T
