@@ -1453,7 +1453,9 @@ static void on_tlbi(struct engine *e, const struct smt_event *ev)
 	}
 	if (!d)
 		return;
-	if (ev->scope == SMT_TLBI_CONTEXT || !(ev->present & SMT_HAS_IOVA)) {
+	/* a "va" TLBI without its range covers the whole domain */
+	if (ev->scope == SMT_TLBI_CONTEXT ||
+	    (ev->present & (SMT_HAS_IOVA | SMT_HAS_SIZE)) != (SMT_HAS_IOVA | SMT_HAS_SIZE)) {
 		invalidate_domain(e, d);
 		return;
 	}
@@ -1571,10 +1573,11 @@ static void on_sync(struct engine *e, const struct smt_event *ev)
 		}
 	}
 
-	if (ev->scope == SMT_SYNC_GLOBAL) {
+	/* a context sync without its domain cannot be placed: it syncs as global */
+	if (ev->scope == SMT_SYNC_GLOBAL || !d) {
 		for_each_domain_on(e, x, smmu)
 			complete_domain(e, x, false);
-	} else if (d) {
+	} else {
 		complete_domain(e, d, false);
 	}
 }

@@ -682,8 +682,8 @@ static const char *const needs[SMT_EV_MAX] = {
 	[SMT_EV_DOMAIN_FREE] = "domain",
 	[SMT_EV_MAP] = "domain, iova, size and ret",
 	[SMT_EV_UNMAP] = "domain, iova, size and ret",
-	[SMT_EV_TLBI] = "scope (and domain, iova, size for scope \"va\"; domain for \"context\")",
-	[SMT_EV_SYNC] = "scope and dur (and domain for scope \"context\")",
+	[SMT_EV_TLBI] = "scope (and domain for scope \"va\" or \"context\")",
+	[SMT_EV_SYNC] = "scope and dur",
 	[SMT_EV_FLUSH_ALL] = "domain",
 	[SMT_EV_SMMU_RESET] = "smmu",
 	[SMT_EV_RPM] = "dev and state",
@@ -767,12 +767,14 @@ static int type_fields(struct ctx *c, struct smt_event *ev)
 		ev->scope = (__u16)i;
 		TAKE(get_addr(c, "iova", false, &ev->iova), SMT_HAS_IOVA);
 		TAKE(get_addr(c, "size", false, &ev->size), SMT_HAS_SIZE);
+		/*
+		 * SPEC §3 marks iova and size optional: a "va" TLBI without its
+		 * range is taken as covering the whole domain. It still needs the
+		 * domain the range belongs to.
+		 */
 		if (ev->scope == SMT_TLBI_VA) {
-			const char *f = "domain, iova and size";
-
-			if ((rc = scope_needs(c, "domain", SMT_HAS_DOMAIN, "va", f)) ||
-			    (rc = scope_needs(c, "iova", SMT_HAS_IOVA, "va", f)) ||
-			    (rc = scope_needs(c, "size", SMT_HAS_SIZE, "va", f)))
+			rc = scope_needs(c, "domain", SMT_HAS_DOMAIN, "va", "domain");
+			if (rc)
 				return rc;
 		} else if (ev->scope == SMT_TLBI_CONTEXT) {
 			rc = scope_needs(c, "domain", SMT_HAS_DOMAIN, "context", "domain");
@@ -792,8 +794,7 @@ static int type_fields(struct ctx *c, struct smt_event *ev)
 			    "a duration in ns (an integer 0..18446744073709551615)", &ev->dur),
 		    SMT_HAS_DUR);
 		TAKE(get_bool(c, "timeout", false, &ev->timeout), SMT_HAS_TIMEOUT);
-		if (ev->scope == SMT_SYNC_CONTEXT)
-			return scope_needs(c, "domain", SMT_HAS_DOMAIN, "context", "domain");
+		/* a "context" sync without its domain (SPEC: domain?) syncs as global */
 		return 0;
 	case SMT_EV_SMMU_RESET:
 		TAKE(get_str(c, "smmu", true, ev->smmu, sizeof(ev->smmu)), SMT_HAS_SMMU);
@@ -1203,15 +1204,15 @@ int jsonl__write_event(FILE *f, const struct smt_event *ev, const char *meta_ext
 		if ((p & SMT_HAS_DOMAIN) || ev->scope != SMT_TLBI_ALL)
 			jsonw__kv_hex(w, "domain", ev->domain);
 		jsonw__kv_str(w, "scope", event__tlbi_scope_name(ev->scope));
-		if ((p & SMT_HAS_IOVA) || ev->scope == SMT_TLBI_VA)
+		if (p & SMT_HAS_IOVA)
 			jsonw__kv_hex(w, "iova", ev->iova);
-		if ((p & SMT_HAS_SIZE) || ev->scope == SMT_TLBI_VA)
+		if (p & SMT_HAS_SIZE)
 			jsonw__kv_u64(w, "size", ev->size);
 		break;
 	case SMT_EV_SYNC:
 		if (p & SMT_HAS_SMMU)
 			kv_name(w, "smmu", ev->smmu, sizeof(ev->smmu));
-		if ((p & SMT_HAS_DOMAIN) || ev->scope == SMT_SYNC_CONTEXT)
+		if (p & SMT_HAS_DOMAIN)
 			jsonw__kv_hex(w, "domain", ev->domain);
 		jsonw__kv_str(w, "scope", event__sync_scope_name(ev->scope));
 		jsonw__kv_u64(w, "dur", ev->dur);

@@ -440,6 +440,31 @@ static void test_context_tlbi_and_global_sync_complete(void **state)
 	assert_int_equal(fx->nfound, 0);
 }
 
+/* SPEC §3 marks these optional: a rangeless "va" TLBI covers the domain, a
+ * domainless context sync syncs as global */
+static void test_rangeless_tlbi_and_domainless_sync_complete(void **state)
+{
+	struct fixture *fx = *state;
+	struct smt_event ev;
+
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x9000, 0x1000, 0);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	unmap(fx, NET_DOM, 0x9000, 0x1000);
+	ev = base(fx, SMT_EV_TLBI);
+	ev.present |= SMT_HAS_DOMAIN;
+	ev.scope = SMT_TLBI_VA;
+	ev.domain = NET_DOM;
+	feed(fx, &ev);
+	ev = base(fx, SMT_EV_SYNC);
+	ev.scope = SMT_SYNC_CONTEXT;
+	ev.dur = 100;
+	feed(fx, &ev);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x9000, 0x1000, 0);
+	assert_int_equal(fx->nfound, 0);
+}
+
 static void test_tlbi_all_covers_every_domain(void **state)
 {
 	struct fixture *fx = *state;
@@ -1018,6 +1043,7 @@ int main(void)
 		T(test_tlbi_of_other_range_does_not_cover),
 		T(test_sync_of_other_domain_does_not_complete),
 		T(test_context_tlbi_and_global_sync_complete),
+		T(test_rangeless_tlbi_and_domainless_sync_complete),
 		T(test_tlbi_all_covers_every_domain),
 		T(test_lazy_mode_flush_all_completes),
 		T(test_lazy_mode_reuse_before_flush_is_flagged),
