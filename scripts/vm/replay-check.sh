@@ -32,5 +32,16 @@ else
 fi
 rules() { findings "$1" | sed -n 's/.*"rule" *: *"\([^"]*\)".*/\1/p' | sort | uniq -c | tr -s ' \n' '  '; }
 a=$(rules "$dir/live.jsonl") b=$(rules "$dir/host-replay.jsonl")
-[ "$a" = "$b" ]; res $? host-replay-finds-what-guest-live-found "live: $a; host replay: $b"
+# live and record are two captures: when the kernel skipped runs of either's
+# programs (reported as lost events, see tests/vm/lib.sh set_lossy) they saw
+# different events, and only the replays above must agree
+lost() { grep -E '"type" *: *"summary"' "$1" 2>/dev/null | grep -oE '"lost" *: *[0-9]+' | grep -oE '[0-9]+$' | head -n1; }
+ll=$(lost "$dir/live.jsonl") lr=$(lost "$dir/host-replay.jsonl")
+if [ "$a" != "$b" ] && { [ "${ll:-0}" -gt 0 ] || [ "${lr:-0}" -gt 0 ]; }; then
+	n=$((n + 1))
+	echo "  # live: $a; host replay: $b"
+	echo "  ok $n host-replay-finds-what-guest-live-found # SKIP events lost (live ${ll:-0}, recording ${lr:-0})"
+else
+	[ "$a" = "$b" ]; res $? host-replay-finds-what-guest-live-found "live: $a; host replay: $b"
+fi
 exit $fail

@@ -283,6 +283,31 @@ smt_start() {
 
 # bpf_misses NAME: runs of NAME's BPF programs the kernel skipped because
 # another BPF program was running on that CPU (fdinfo recursion_misses; 5.12+)
+# set_lossy MISSES: the kernel skipped MISSES runs of smmutrace's BPF
+# programs. A kprobe that fires while another BPF program runs on the same CPU
+# (an IRQ-context unmap during a map's program) is not run at all; under TCG
+# on one CPU the windows are long, so a few runs in some boots are skipped.
+# The capture reports them as lost events (checked by lost_reported), and the
+# scenario's exact counts are then not asserted: check_exact skips them.
+_lossy=""
+set_lossy() {
+	if [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; then
+		_lossy="the kernel skipped $1 BPF program runs (nesting on one CPU); they were lost events"
+		diag "$_lossy: exact counts not asserted in this run"
+	fi
+}
+
+# check_exact NAME GOT WANT: check_eq, skipped when the run lost events to the kernel
+check_exact() {
+	if [ -n "$_lossy" ]; then skip "$1" "$_lossy"; else check_eq "$@"; fi
+}
+
+# check_lost NAME LOST: zero lost events; when the kernel skipped runs, at
+# least one lost event must have said so (never silent)
+check_lost() {
+	if [ -n "$_lossy" ]; then check_ge "$1" "${2%%:*}" 1; else check_eq "$1" "$2" "$3"; fi
+}
+
 bpf_misses() {
 	local pid
 	pid=$(cat /tmp/$1.pid 2>/dev/null) || return 0
