@@ -258,6 +258,13 @@ static void finding_add_tbu(struct engine *e, struct finding *f, int tbu)
 		f->tbus[f->ntbus++] = e->topo->tbus[tbu].name;
 }
 
+/* "12.345678s": event time in messages */
+static const char *fmt_secs(char *buf, size_t len, uint64_t ts)
+{
+	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64 "s", ts / 1000000000, ts % 1000000000 / 1000);
+	return buf;
+}
+
 static void emit(struct engine *e, struct finding *f)
 {
 	f->incomplete = e->incomplete;
@@ -265,6 +272,25 @@ static void emit(struct engine *e, struct finding *f)
 	e->sum.findings_by_sev[f->severity]++;
 	if (e->opts.on_finding)
 		e->opts.on_finding(f, e->opts.ctx);
+}
+
+/*
+ * A finding about an event's range [ev->iova, +size) that a held range X
+ * explains: the event and the map/unmap that made X are its evidence.
+ */
+static void node_finding_init(const struct engine *e, struct finding *f, enum rule r,
+			      enum severity sev, uint64_t domain, const struct smt_event *ev,
+			      uint64_t size, const char *ev_role, const struct iova_node *x,
+			      const char *x_role)
+{
+	struct evidence xe, xn;
+
+	finding_init(f, r, sev, ev->ts);
+	finding_range(f, domain, ev->iova, size);
+	evidence_from_event(&xe, ev, ev_role);
+	evidence_from_node(e, &xn, x, domain, x_role);
+	finding_add_evidence(f, &xe);
+	finding_add_evidence(f, &xn);
 }
 
 /* ---- domains --------------------------------------------------------------- */
@@ -971,6 +997,7 @@ static void check_timer(struct engine *e, uint64_t now)
 		uint64_t lo, hi, ts = n->ts;
 		struct finding f;
 		struct evidence x;
+		char t[32];
 		bool synced_missing;
 
 		if (now - n->ts <= e->opts.inval_window_ns)
@@ -996,9 +1023,9 @@ static void check_timer(struct engine *e, uint64_t now)
 		finding_range(&f, d->ptr, lo, hi - lo);
 		finding_add_evidence(&f, &x);
 		snprintf(f.message, sizeof(f.message),
-			 "range unmapped at %" PRIu64 ".%06" PRIu64 "s is still not %s %" PRIu64
+			 "range unmapped at %s is still not %s %" PRIu64
 			 " ms later: the TLB may translate it",
-			 ts / 1000000000, ts % 1000000000 / 1000,
+			 fmt_secs(t, sizeof(t), ts),
 			 synced_missing ? "synced after its TLBI" : "invalidated (TLBI + sync)",
 			 e->opts.inval_window_ns / 1000000);
 		emit(e, &f);
@@ -1154,20 +1181,14 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 			struct iova_node *x = iova_node(&e->pool, e->scratch[over_pending >= 0 ?
 								  over_pending : over_known_free]);
 			struct finding f;
-			struct evidence ev_map, ev_unmap;
+			char t[32];
 
-			finding_init(&f, RULE_STALE_PTE, SEV_ERROR, ev->ts);
-			finding_range(&f, d->ptr, ev->iova, ev->size);
-			evidence_from_event(&ev_map, ev, "map failed -EEXIST");
-			evidence_from_node(e, &ev_unmap, x, d->ptr, "earlier unmap reported success");
-			finding_add_evidence(&f, &ev_map);
-			finding_add_evidence(&f, &ev_unmap);
+			node_finding_init(e, &f, RULE_STALE_PTE, SEV_ERROR, d->ptr, ev, ev->size,
+					  "map failed -EEXIST", x, "earlier unmap reported success");
 			snprintf(f.message, sizeof(f.message),
 				 "map failed with -EEXIST over 0x%" PRIx64 "+0x%" PRIx64 " although its "
-				 "unmap at %" PRIu64 ".%06" PRIu64 "s reported success: the unmap "
-				 "left PTEs behind",
-				 x->start, x->end - x->start, x->ts / 1000000000,
-				 x->ts % 1000000000 / 1000);
+				 "unmap at %s reported success: the unmap left PTEs behind",
+				 x->start, x->end - x->start, fmt_secs(t, sizeof(t), x->ts));
 			emit(e, &f);
 		}
 		if (!exact)
@@ -1178,35 +1199,25 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 	if (over_live >= 0) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[over_live]);
 		struct finding f;
-		struct evidence ev_map, ev_old;
+		char t[32];
 
-		finding_init(&f, RULE_MAP_OVER_LIVE, SEV_ERROR, ev->ts);
-		finding_range(&f, d->ptr, ev->iova, ev->size);
-		evidence_from_event(&ev_map, ev, "map");
-		evidence_from_node(e, &ev_old, x, d->ptr, "live mapping");
-		finding_add_evidence(&f, &ev_map);
-		finding_add_evidence(&f, &ev_old);
+		node_finding_init(e, &f, RULE_MAP_OVER_LIVE, SEV_ERROR, d->ptr, ev, ev->size, "map", x,
+				  "live mapping");
 		snprintf(f.message, sizeof(f.message),
-			 "map succeeded over 0x%" PRIx64 "+0x%" PRIx64 ", still mapped since "
-			 "%" PRIu64 ".%06" PRIu64 "s",
-			 x->start, x->end - x->start, x->ts / 1000000000, x->ts % 1000000000 / 1000);
+			 "map succeeded over 0x%" PRIx64 "+0x%" PRIx64 ", still mapped since %s",
+			 x->start, x->end - x->start, fmt_secs(t, sizeof(t), x->ts));
 		emit(e, &f);
 	}
 	if (over_pending >= 0) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[over_pending]);
 		struct finding f;
-		struct evidence ev_map, ev_unmap;
+		char t[32];
 
-		finding_init(&f, RULE_IOVA_REUSE_BEFORE_SYNC, SEV_ERROR, ev->ts);
-		finding_range(&f, d->ptr, ev->iova, ev->size);
-		evidence_from_event(&ev_map, ev, "map (reuse)");
-		evidence_from_node(e, &ev_unmap, x, d->ptr, "unmap not yet invalidated");
-		finding_add_evidence(&f, &ev_map);
-		finding_add_evidence(&f, &ev_unmap);
+		node_finding_init(e, &f, RULE_IOVA_REUSE_BEFORE_SYNC, SEV_ERROR, d->ptr, ev, ev->size,
+				  "map (reuse)", x, "unmap not yet invalidated");
 		snprintf(f.message, sizeof(f.message),
-			 "IOVA 0x%" PRIx64 "+0x%" PRIx64 " mapped again before its unmap at "
-			 "%" PRIu64 ".%06" PRIu64 "s was %s",
-			 x->start, x->end - x->start, x->ts / 1000000000, x->ts % 1000000000 / 1000,
+			 "IOVA 0x%" PRIx64 "+0x%" PRIx64 " mapped again before its unmap at %s was %s",
+			 x->start, x->end - x->start, fmt_secs(t, sizeof(t), x->ts),
 			 x->state == IOVA_UNMAPPED ? "covered by a TLBI and a sync" :
 			 "completed by a sync after its TLBI");
 		emit(e, &f);
@@ -1319,13 +1330,13 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 				 "unmap returned %" PRId64 " of %" PRIu64 " bytes", (int64_t)ev->ret, (uint64_t)ev->size);
 		else if (known_unmapped) {
 			struct evidence y;
+			char t[32];
 
 			evidence_from_node(e, &y, known, d->ptr, "earlier unmap");
 			finding_add_evidence(&f, &y);
 			snprintf(f.message, sizeof(f.message),
-				 "unmap covers 0x%" PRIx64 " bytes already unmapped at %" PRIu64
-				 ".%06" PRIu64 "s (double unmap)", known_unmapped,
-				 known->ts / 1000000000, known->ts % 1000000000 / 1000);
+				 "unmap covers 0x%" PRIx64 " bytes already unmapped at %s (double unmap)",
+				 known_unmapped, fmt_secs(t, sizeof(t), known->ts));
 		} else
 			snprintf(f.message, sizeof(f.message),
 				 "unmap covers 0x%" PRIx64 " bytes never seen mapped", unknown);
@@ -1643,21 +1654,16 @@ static void on_fault(struct engine *e, const struct smt_event *ev)
 	}
 	if (hit) {
 		struct finding f;
-		struct evidence xf, xu;
+		char t[32];
 
-		finding_init(&f, RULE_FAULT_AFTER_UNMAP, SEV_ERROR, ev->ts);
-		finding_range(&f, hit_d->ptr, ev->iova, 0);
-		f.has_range = true;
-		evidence_from_event(&xf, ev, "fault");
-		evidence_from_node(e, &xu, hit, hit_d->ptr, "unmap");
-		finding_add_evidence(&f, &xf);
-		finding_add_evidence(&f, &xu);
+		node_finding_init(e, &f, RULE_FAULT_AFTER_UNMAP, SEV_ERROR, hit_d->ptr, ev, 0, "fault",
+				  hit, "unmap");
 		snprintf(f.message, sizeof(f.message),
 			 "fault at IOVA 0x%" PRIx64 " %" PRIu64 " us after it was unmapped "
-			 "(unmap of 0x%" PRIx64 "+0x%" PRIx64 " at %" PRIu64 ".%06" PRIu64 "s): "
+			 "(unmap of 0x%" PRIx64 "+0x%" PRIx64 " at %s): "
 			 "the device still uses a buffer it gave back",
 			 (uint64_t)ev->iova, (now - hit->ts) / 1000, hit->start, hit->end - hit->start,
-			 hit->ts / 1000000000, hit->ts % 1000000000 / 1000);
+			 fmt_secs(t, sizeof(t), hit->ts));
 		emit(e, &f);
 	}
 }
