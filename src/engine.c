@@ -981,9 +981,9 @@ static void complete_domain(struct engine *e, struct domain *d, bool all)
 	}
 }
 
-/* domains on SMMU (all domains when it is unknown) */
+/* domains on SMMU (all domains when it is unknown); doms is NULL before the first one */
 #define for_each_domain_on(e, d, smmu)						\
-	for (struct domain *d = (e)->doms; d < (e)->doms + (e)->ndoms; d++)	\
+	for (struct domain *d = (e)->doms; d && d < (e)->doms + (e)->ndoms; d++)	\
 		if (d->used && smmu_match(d->smmu, smmu))
 
 /* ---- the unmap-no-invalidate timer ----------------------------------------------- */
@@ -1054,7 +1054,7 @@ static void on_attach(struct engine *e, const struct smt_event *ev)
 	if (!d)
 		return;
 	/* a device is in one domain at a time: attaching moves it */
-	for (struct domain *o = e->doms; o < e->doms + e->ndoms; o++)
+	for (struct domain *o = e->doms; o && o < e->doms + e->ndoms; o++)
 		if (o->used && o != d)
 			dev_remove(e, o, ev->name);
 	if (ev->present & SMT_HAS_SMMU && ev->smmu[0])
@@ -1624,7 +1624,7 @@ static void on_fault(struct engine *e, const struct smt_event *ev)
 	struct iova_node *hit = NULL;
 	struct domain *hit_d = NULL;
 
-	for (struct domain *d = e->doms; d < e->doms + e->ndoms && !hit; d++) {
+	for (struct domain *d = e->doms; d && d < e->doms + e->ndoms && !hit; d++) {
 		uint32_t i;
 		struct iova_node *x;
 

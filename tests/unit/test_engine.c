@@ -465,6 +465,27 @@ static void test_rangeless_tlbi_and_domainless_sync_complete(void **state)
 	assert_int_equal(fx->nfound, 0);
 }
 
+/* SMMU-wide events before any domain exists (the fuzzer found UB here) */
+static void test_smmu_wide_events_before_any_domain(void **state)
+{
+	struct fixture *fx = *state;
+	struct smt_event ev;
+
+	sync_global(fx);
+	ev = base(fx, SMT_EV_SYNC);
+	ev.scope = SMT_SYNC_CONTEXT;
+	ev.dur = 100;
+	feed(fx, &ev);
+	tlbi_all(fx);
+	smmu_reset(fx);
+	ev = base(fx, SMT_EV_FAULT);
+	ev.present |= SMT_HAS_IOVA;
+	ev.iova = 0x1000;
+	feed(fx, &ev);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 0);
+}
+
 static void test_tlbi_all_covers_every_domain(void **state)
 {
 	struct fixture *fx = *state;
@@ -1044,6 +1065,7 @@ int main(void)
 		T(test_sync_of_other_domain_does_not_complete),
 		T(test_context_tlbi_and_global_sync_complete),
 		T(test_rangeless_tlbi_and_domainless_sync_complete),
+		T(test_smmu_wide_events_before_any_domain),
 		T(test_tlbi_all_covers_every_domain),
 		T(test_lazy_mode_flush_all_completes),
 		T(test_lazy_mode_reuse_before_flush_is_flagged),
