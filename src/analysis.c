@@ -9,6 +9,8 @@ struct analysis {
 	struct engine *engine;
 	struct sink *sink;
 	const struct env *env;
+	unsigned int not_judged;	/* bit per rule, read by the engine at emission */
+	char reasons[RULE_MAX][320];
 };
 
 int analysis__new(struct analysis **out, const struct env *env, const char *embedded_board)
@@ -47,6 +49,7 @@ int analysis__new(struct analysis **out, const struct env *env, const char *embe
 	opts.sync_slow_ns = env->sync_slow_ns;
 	opts.on_finding = sink__finding;
 	opts.ctx = a->sink;
+	opts.not_judged = &a->not_judged;
 	a->engine = a->sink ? engine__new(&opts) : NULL;
 	if (!a->engine) {
 		pr_err("out of memory\n");
@@ -64,6 +67,21 @@ bad_input:
 void analysis__feed(struct analysis *a, const struct smt_event *ev)
 {
 	engine__feed(a->engine, ev);
+}
+
+void analysis__blind(struct analysis *a, const struct cov_blind *b, int n)
+{
+	coverage__not_judged(b, n, &a->not_judged, a->reasons);
+	sink__set_not_judged(a->sink, a->not_judged, (const char (*)[320])a->reasons);
+}
+
+void analysis__meta(struct analysis *a, const char *meta_json)
+{
+	struct cov_blind b[COV_MAX_BLIND];
+	int n = coverage__blind_from_meta(meta_json, b, COV_MAX_BLIND);
+
+	if (n > 0)
+		analysis__blind(a, b, n);
 }
 
 int analysis__finish(struct analysis *a)

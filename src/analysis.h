@@ -7,6 +7,7 @@
 #ifndef SMMUTRACE_ANALYSIS_H
 #define SMMUTRACE_ANALYSIS_H
 
+#include "coverage.h"
 #include "engine.h"
 #include "env.h"
 #include "sink.h"
@@ -21,6 +22,14 @@ struct analysis;
  */
 int analysis__new(struct analysis **out, const struct env *env, const char *embedded_board);
 void analysis__feed(struct analysis *a, const struct smt_event *ev);
+/*
+ * Blind spots of the capture (SPEC §9): the rules needing those events are
+ * not judged from here on (no finding, listed in the summary with why).
+ * analysis__meta takes them from a meta object's "blind" key (a recording's
+ * header or a meta event's free-form fields; NULL is fine).
+ */
+void analysis__blind(struct analysis *a, const struct cov_blind *b, int n);
+void analysis__meta(struct analysis *a, const char *meta_json);
 /* End of stream: flush windows, print the summary; returns the exit status. */
 int analysis__finish(struct analysis *a);
 struct engine *analysis__engine(struct analysis *a);

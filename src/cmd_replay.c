@@ -74,8 +74,13 @@ int cmd_replay(int argc, char **argv)
 		ev_source__close(src);
 		return status;
 	}
-	while ((rc = ev_source__next(src, &ev)) > 0)
+	/* SPEC §9: a recording's header and any meta event say what the capture could not see */
+	analysis__meta(a, ev_source__meta_json(src));
+	while ((rc = ev_source__next(src, &ev)) > 0) {
+		if (ev.type == SMT_EV_META)
+			analysis__meta(a, ev_source__meta_extra(src));
 		analysis__feed(a, &ev);
+	}
 	if (rc < 0) {
 		/* everything before the bad spot was analysed: still show it */
 		pr_err("%s\n", ev_source__error(src));

@@ -267,6 +267,8 @@ static const char *fmt_secs(char *buf, size_t len, uint64_t ts)
 
 static void emit(struct engine *e, struct finding *f)
 {
+	if (e->opts.not_judged && (*e->opts.not_judged & (1u << f->rule)))
+		return;
 	f->incomplete = e->incomplete;
 	e->sum.findings[f->rule]++;
 	e->sum.findings_by_sev[f->severity]++;

@@ -29,6 +29,9 @@ struct engine_opts {
 	uint64_t sync_slow_ns;		/* 0 = default */
 	engine_finding_fn on_finding;	/* called for every finding as it is decided */
 	void *ctx;
+	/* bit (1u << rule) set: the rule is not judged (a blind spot of the capture,
+	 * coverage.h), its findings neither emitted nor counted; may be NULL */
+	const unsigned int *not_judged;
 };
 
 #define HIST_BUCKETS 64	/* log2 buckets of nanoseconds */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include "coverage.h"
 #include "event.h"
 #include "json_writer.h"
 #include "jsonl.h"
@@ -631,6 +632,13 @@ static int take_meta_extra(struct ctx *c)
 		if (is_meta_key(key))
 			continue;
 		n++;
+		/* SPEC §9 blind spots: replay suppresses rules by them, so they must parse */
+		if (!strcmp(key, "blind")) {
+			char why[200];
+
+			if (coverage__check_blind(v, why, sizeof(why)))
+				return fail(c, key, "%s", why);
+		}
 		if (v && has_saturated(v) && member_overflows(c, key, &raw, &rawlen))
 			return fail(c, key, "holds a number that does not fit in 64 bits");
 	}

@@ -14,6 +14,8 @@ struct sink {
 	struct jsonw *w;
 	enum severity worst;
 	uint64_t written;
+	unsigned int not_judged;		/* bit per rule */
+	char reasons[RULE_MAX][320];
 };
 
 struct sink *sink__new(FILE *f, bool json)
@@ -40,6 +42,13 @@ void sink__free(struct sink *s)
 		return;
 	jsonw__free(s->w);
 	free(s);
+}
+
+void sink__set_not_judged(struct sink *s, unsigned int mask, const char reasons[RULE_MAX][320])
+{
+	s->not_judged = mask;
+	for (int r = 0; r < RULE_MAX; r++)
+		snprintf(s->reasons[r], sizeof(s->reasons[r]), "%s", mask & (1u << r) ? reasons[r] : "");
 }
 
 enum severity sink__worst(const struct sink *s)
@@ -278,6 +287,13 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 			jsonw__kv_u64(w, rule__name(r), sum.findings[r]);
 		jsonw__obj_end(w);
 		jsonw__kv_u64(w, "lost", sum.lost);
+		/* SPEC §9: rules whose events the capture could not see, with why */
+		jsonw__key(w, "not_judged");
+		jsonw__obj_begin(w);
+		for (int r = 0; r < RULE_MAX; r++)
+			if (s->not_judged & (1u << r))
+				jsonw__kv_str(w, rule__name(r), s->reasons[r]);
+		jsonw__obj_end(w);
 		jsonw__kv_u64(w, "errors", sum.findings_by_sev[SEV_ERROR]);
 		jsonw__kv_u64(w, "warnings", sum.findings_by_sev[SEV_WARNING]);
 		jsonw__key(w, "events_by_type");
@@ -345,6 +361,9 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 	for (int r = 0; r < RULE_MAX; r++)
 		if (sum.findings[r])
 			fprintf(out, "    %-24s %" PRIu64 "\n", rule__name(r), sum.findings[r]);
+	for (int r = 0; r < RULE_MAX; r++)
+		if (s->not_judged & (1u << r))
+			fprintf(out, "  not judged:    %s (%s)\n", rule__name(r), s->reasons[r]);
 	text_hist(out, "  sync latency:", sum.sync_hist);
 	text_hist(out, "  IOVA lifetime (map -> unmap):", sum.lifetime_hist);
 	fflush(out);

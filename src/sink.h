@@ -18,6 +18,11 @@ struct sink *sink__new(FILE *f, bool json);
 void sink__finding(const struct finding *f, void *sink);
 /* summary at the end of a run (also used for live mode's periodic summary) */
 void sink__summary(struct sink *s, const struct engine *e, const char *title);
+/*
+ * Rules the capture could not judge (coverage.h): bit (1u << rule) in MASK,
+ * the reason in REASONS[rule]. The summary lists them as "not judged".
+ */
+void sink__set_not_judged(struct sink *s, unsigned int mask, const char reasons[RULE_MAX][320]);
 /* highest severity written so far */
 enum severity sink__worst(const struct sink *s);
 void sink__free(struct sink *s);
