@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include "capture.h"
 #include "commands.h"
+#include "coverage.h"
 #include "env.h"
+#include "topology.h"
 
 static const char *const spec_events[] = {
 	"attach", "detach", "domain_free", "map", "unmap", "tlbi", "sync", "flush_all",
@@ -17,13 +20,23 @@ static const char *const spec_events[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: smmutrace probe [--json] [--btf FILE] [-v]\n"
+"Usage: smmutrace probe [--json] [--btf FILE] [--board FILE] [-v]\n"
 "\n"
 "Resolve every hook against this kernel (kallsyms, BTF), load the BPF programs\n"
 "and try to attach each one, then print: hook, target, method, status, reason.\n"
-"Needs no board. Needs root.\n"
+"Then the coverage of each SMMU that is translating here (a device bound to\n"
+"arm-smmu-v3 or arm-smmu): for every logical event (map, unmap, tlbi, sync,\n"
+"flush_all, smmu_reset, attach, fault, rpm, clk, pd) whether it can be\n"
+"captured and by which hook; and each blind spot: an event a rule needs that\n"
+"cannot be captured, the rules it blinds, what to do. Needs root.\n"
 "\n"
 "  --json        one JSON object instead of the table\n"
+"  --board FILE  board description: the gate rules then need the events of\n"
+"                its TBUs' gates (clk, pd, rpm); without TBUs they need none\n"
+"  --dt DIR      device tree to discover TBUs from (default /proc/device-tree)\n"
+"  --load-only   load the programs but attach nothing: a hook counts as\n"
+"                capturable when it resolved (for symbol lists of other kernels)\n"
+"  --sysfs DIR   sysfs root to find translating SMMUs under (default /sys)\n"
 "  --btf FILE    kernel BTF to use when /sys/kernel/btf/vmlinux is missing.\n"
 "                A small one for smmutrace only, from the board's full BTF\n"
 "                (e.g. cut from vmlinux with pahole, or BTFHub):\n"
@@ -32,8 +45,12 @@ static void usage(FILE *f)
 "  -v            libbpf messages (-vv: with debug)\n"
 "\n"
 "Methods: kprobe (by name), kprobe@addr (a name both SMMU drivers define:\n"
-"the right copy by address), tp_btf, raw_tp. Exit 3 when the environment\n"
-"cannot run BPF (not root, no BTF, lockdown).\n");
+"the right copy by address), tp_btf, raw_tp.\n"
+"\n"
+"Exit status: 0 every event a rule needs can be captured on every translating\n"
+"SMMU, or no SMMU is translating here (nothing to judge: said so); 1 a blind\n"
+"spot (live and record then refuse without --force); 2 usage error or bad\n"
+"board file; 3 the environment cannot run BPF (not root, no BTF, lockdown).\n");
 }
 
 static bool event_covered(const struct hook_res *res, const char *ev)
@@ -74,7 +91,102 @@ static void print_table(struct capture *c)
 	printf("\n");
 }
 
-static void print_json(struct capture *c)
+static void json_print_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_coverage(const struct coverage *cov, const char *sysfs)
+{
+	char line[1024];
+
+	if (!cov->nsmmus) {
+		printf("\ncoverage: no translating SMMU (no device bound to arm-smmu-v3 or arm-smmu "
+		       "under %s/bus/platform/drivers): no SMMU events can occur here, so no rule "
+		       "has a blind spot\n", sysfs);
+		return;
+	}
+	printf("\ncoverage per translating SMMU (NO = a rule needs it and it cannot be captured):\n");
+	printf("%-20s %-12s %-11s %-8s %s\n", "SMMU", "DRIVER", "EVENT", "CAPTURE", "HOW");
+	for (int s = 0; s < cov->nsmmus; s++)
+		for (int e = 0; e < COV_EVENT_MAX; e++) {
+			const struct cov_cell *cell = &cov->cell[s][e];
+
+			printf("%-20s %-12s %-11s %-8s %s\n", cov->smmus[s].name, cov->smmus[s].driver,
+			       coverage__event_name(e), cell->yes ? "yes" : cov->needed[s][e] ? "NO" : "no",
+			       cell->how);
+		}
+	if (!cov->nblind) {
+		printf("\nno blind spot: every event a rule needs can be captured on %d SMMU%s\n",
+		       cov->nsmmus, cov->nsmmus == 1 ? "" : "s");
+		return;
+	}
+	printf("\n");
+	for (int i = 0; i < cov->nblind; i++)
+		printf("blind: %s\n", coverage__blind_line(cov, i, line, sizeof(line)));
+	printf("%d blind spot%s: findings of those rules would be false alarms or missing. "
+	       "live and record refuse to trace (exit 3) unless --force, which records the blind "
+	       "spots so replay lists those rules as not judged. To see the events: a kernel "
+	       "where the hooks above resolve (functions not inlined, driver BTF present).\n",
+	       cov->nblind, cov->nblind == 1 ? "" : "s");
+}
+
+static void json_coverage(const struct coverage *cov, const char *sysfs)
+{
+	char *blind = coverage__blind_json(cov->blind, cov->nblind);
+	char rules[256];
+
+	printf(",\"coverage\":{\"sysfs\":");
+	json_print_str(sysfs);
+	printf(",\"smmus\":[");
+	for (int s = 0; s < cov->nsmmus; s++) {
+		printf("%s{\"smmu\":", s ? "," : "");
+		json_print_str(cov->smmus[s].name);
+		printf(",\"driver\":");
+		json_print_str(cov->smmus[s].driver);
+		printf(",\"events\":{");
+		for (int e = 0; e < COV_EVENT_MAX; e++) {
+			printf("%s\"%s\":{\"captured\":%s,\"needed\":%s,\"how\":", e ? "," : "",
+			       coverage__event_name(e), cov->cell[s][e].yes ? "true" : "false",
+			       cov->needed[s][e] ? "true" : "false");
+			json_print_str(cov->cell[s][e].how);
+			printf("}");
+		}
+		printf("}}");
+	}
+	printf("],\"blind\":%s,\"not_judged\":{", blind ? blind : "[]");
+	for (int r = 0, first = 1; r < RULE_MAX; r++) {
+		for (int i = 0; i < cov->nblind; i++) {
+			int ev = coverage__event_from_name(cov->blind[i].event);
+			unsigned int gm = COV_ALL_GATES;
+
+			for (int s = 0; s < cov->nsmmus; s++)
+				if (!strcmp(cov->smmus[s].name, cov->blind[i].smmu))
+					gm = cov->gate_mask[s];
+			if (!coverage__rule_needs(r, ev, gm))
+				continue;
+			snprintf(rules, sizeof(rules), "%s not captured on %s", cov->blind[i].event,
+				 cov->blind[i].smmu);
+			printf("%s\"%s\":", first ? "" : ",", rule__name(r));
+			json_print_str(rules);
+			first = 0;
+			break;
+		}
+	}
+	printf("}}");
+	free(blind);
+}
+
+static void print_json(struct capture *c, const struct coverage *cov, const char *sysfs)
 {
 	const struct hook_res *res = capture__hooks(c);
 	char *hooks = capture__hooks_json(c);
@@ -89,7 +201,9 @@ static void print_json(struct capture *c)
 	for (int i = 0; spec_events[i]; i++)
 		printf("%s\"%s\":%s", i ? "," : "", spec_events[i],
 		       event_covered(res, spec_events[i]) ? "true" : "false");
-	printf("}}\n");
+	printf("}");
+	json_coverage(cov, sysfs);
+	printf("}\n");
 	free(hooks);
 }
 
@@ -99,15 +213,22 @@ int cmd_probe(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "kallsyms", required_argument, NULL, 'k' },
+		{ "board", required_argument, NULL, 'B' },
+		{ "dt", required_argument, NULL, 'D' },
+		{ "load-only", no_argument, NULL, 'L' },
+		{ "sysfs", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct capture_opts opts = { .ringbuf_bytes = 1 << 20, .all_gates = true };
+	const char *board = NULL, *dt = NULL, *sysfs = "/sys";
+	struct coverage *cov;
+	struct topology topo;
 	struct capture *c;
 	bool json = false;
-	char err[512];
-	int ch;
+	char err[1024];
+	int ch, status;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -115,6 +236,10 @@ int cmd_probe(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'b': opts.btf_path = optarg; break;
 		case 'k': opts.kallsyms_path = optarg; break;
+		case 'B': board = optarg; break;
+		case 'D': dt = optarg; break;
+		case 'L': opts.no_attach = true; break;
+		case 'S': sysfs = optarg; break;
 		case 'v': env_verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_INPUT;
@@ -124,14 +249,43 @@ int cmd_probe(int argc, char **argv)
 		pr_err("probe: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_INPUT;
 	}
+	/* the gate rules need the events of the gates the TBUs use (SPEC §4, §9) */
+	if (!dt && !access("/proc/device-tree", R_OK))
+		dt = "/proc/device-tree";
+	topology__init(&topo);
+	if ((dt && dt__discover(&topo, dt, err, sizeof(err))) ||
+	    (board && board__load(&topo, board, err, sizeof(err)))) {
+		pr_err("%s\n", err);
+		topology__free(&topo);
+		return EXIT_INPUT;
+	}
 	if (capture__open(&c, &opts, err, sizeof(err))) {
 		pr_err("%s\n", err);
+		topology__free(&topo);
+		return EXIT_ENV;
+	}
+	cov = malloc(sizeof(*cov));
+	if (!cov || coverage__judge(cov, capture__hooks(c), sysfs, &topo, opts.no_attach,
+				    err, sizeof(err))) {
+		pr_err("%s\n", cov ? err : "out of memory");
+		free(cov);
+		capture__free(c);
+		topology__free(&topo);
 		return EXIT_ENV;
 	}
 	if (json)
-		print_json(c);
-	else
+		print_json(c, cov, sysfs);
+	else {
 		print_table(c);
+		print_coverage(cov, sysfs);
+	}
+	status = cov->nblind ? EXIT_FINDINGS : EXIT_OK;
+	free(cov);
 	capture__free(c);
-	return EXIT_OK;
+	topology__free(&topo);
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("probe: writing the output failed\n");
+		return EXIT_ENV;
+	}
+	return status;
 }

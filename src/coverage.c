@@ -134,36 +134,87 @@ static const char *drv_name(enum hook_drv drv)
 	return drv == HOOK_DRV_V3 ? "arm-smmu-v3" : drv == HOOK_DRV_V2 ? "arm-smmu" : "any";
 }
 
-static void judge_cell(struct cov_cell *cell, const struct hook_res *res, enum hook_drv drv,
-		       int ev, bool resolved_counts)
+/* Groups that are halves of one event: both must be seen (a clock seen going
+ * off but never on again would stay gated forever) */
+static bool is_half(const char *group)
 {
-	const char *name = ev_names[ev];
-	char why[160] = "";
-	size_t off = 0;
-	int rows = 0;
+	static const char *const halves[] = { "clk-on", "clk-off", "pd-on", "pd-off" };
 
-	memset(cell, 0, sizeof(*cell));
+	for (size_t i = 0; i < sizeof(halves) / sizeof(halves[0]); i++)
+		if (!strcmp(group, halves[i]))
+			return true;
+	return false;
+}
+
+/* The first row of GROUP (NULL = any group) that sees EV on DRV: 1 usable, 0 none, why in WHY */
+static int find_source(const struct hook_res *res, enum hook_drv drv, const char *ev,
+		       const char *group, bool resolved_counts, int *row, char *why, size_t whylen,
+		       int *rows)
+{
+	size_t off = strlen(why);
+
 	for (int i = 0; i < hook_table_len; i++) {
 		const struct hook_res *r = &res[i];
 		const struct hook_def *d = &hook_table[i];
 		bool usable = r->status == HOOK_ATTACHED || (resolved_counts && r->status == HOOK_RESOLVED);
 		const char *only;
 
-		if ((d->drv != HOOK_DRV_ANY && d->drv != drv) || !row_has_event(d, name))
+		if ((d->drv != HOOK_DRV_ANY && d->drv != drv) || !row_has_event(d, ev))
 			continue;
-		rows++;
-		only = partial_only(d, name, drv);
+		if (group ? strcmp(d->group, group) != 0 : is_half(d->group))
+			continue;
+		(*rows)++;
+		only = partial_only(d, ev, drv);
 		if (usable && !only) {
-			cell->yes = true;
-			snprintf(cell->how, sizeof(cell->how), "%s: %s (%s)", d->hook,
-				 r->symbol[0] ? r->symbol : d->cands[0].target,
-				 r->method[0] ? r->method : "-");
-			return;
+			*row = i;
+			return 1;
 		}
-		if (off < sizeof(why))
-			off += snprintf(why + off, sizeof(why) - off, "%s%s: %s", off ? "; " : "",
+		if (off < whylen)
+			off += snprintf(why + off, whylen - off, "%s%s: %s", off ? "; " : "",
 					d->hook, usable ? only : hooks__status_name(r->status));
 	}
+	return 0;
+}
+
+static void judge_cell(struct cov_cell *cell, const struct hook_res *res, enum hook_drv drv,
+		       int ev, bool resolved_counts)
+{
+	const char *name = ev_names[ev];
+	const char *groups[4] = { NULL };
+	int ngroups = 0, rows = 0, found = 0;
+	char why[160] = "";
+	size_t off = 0;
+
+	memset(cell, 0, sizeof(*cell));
+	/* the halves this event has on this driver, else any one source will do */
+	for (int i = 0; i < hook_table_len && ngroups < 4; i++) {
+		const struct hook_def *d = &hook_table[i];
+		bool dup = false;
+
+		if ((d->drv != HOOK_DRV_ANY && d->drv != drv) || !row_has_event(d, name) ||
+		    !is_half(d->group))
+			continue;
+		for (int g = 0; g < ngroups; g++)
+			dup |= !strcmp(groups[g], d->group);
+		if (!dup)
+			groups[ngroups++] = d->group;
+	}
+	for (int g = 0; g < (ngroups ? ngroups : 1); g++) {
+		int row = -1;
+
+		if (!find_source(res, drv, name, ngroups ? groups[g] : NULL, resolved_counts, &row,
+				 why, sizeof(why), &rows))
+			continue;
+		found++;
+		if (off < sizeof(cell->how))
+			off += snprintf(cell->how + off, sizeof(cell->how) - off, "%s%s: %s (%s)",
+					off ? ", " : "", hook_table[row].hook,
+					res[row].symbol[0] ? res[row].symbol : hook_table[row].cands[0].target,
+					res[row].method[0] ? res[row].method : "-");
+	}
+	cell->yes = found == (ngroups ? ngroups : 1);
+	if (cell->yes)
+		return;
 	if (!rows)
 		snprintf(cell->how, sizeof(cell->how), "no hook for %s %s in the hook table",
 			 drv_name(drv), name);
@@ -198,6 +249,7 @@ void coverage__compute(struct coverage *c, const struct hook_res *res,
 		unsigned int gm = gate_mask_of(topo, smmus[s].name);
 
 		c->smmus[c->nsmmus] = smmus[s];
+		c->gate_mask[c->nsmmus] = gm;
 		for (int e = 0; e < COV_EVENT_MAX; e++) {
 			struct cov_cell *cell = &c->cell[c->nsmmus][e];
 
@@ -263,6 +315,39 @@ int coverage__find_smmus(const char *sysfs, struct cov_smmu *out, int max)
 	}
 	qsort(out, n, sizeof(*out), cmp_smmu);
 	return n;
+}
+
+int coverage__judge(struct coverage *c, const struct hook_res *res, const char *sysfs,
+		    const struct topology *topo, bool resolved_counts, char *err, size_t errlen)
+{
+	struct cov_smmu smmus[COV_MAX_SMMUS];
+	int n = coverage__find_smmus(sysfs, smmus, COV_MAX_SMMUS);
+
+	if (n < 0) {
+		snprintf(err, errlen, "%s/bus/platform/drivers: %s (cannot tell which SMMUs translate)",
+			 sysfs, strerror(-n));
+		return n;
+	}
+	coverage__compute(c, res, smmus, n, topo, resolved_counts);
+	return 0;
+}
+
+const char *coverage__blind_line(const struct coverage *c, int i, char *buf, size_t len)
+{
+	const struct cov_blind *b = &c->blind[i];
+	unsigned int gm = 0;
+	const char *driver = "";
+	char rules[256];
+
+	for (int s = 0; s < c->nsmmus; s++)
+		if (!strcmp(c->smmus[s].name, b->smmu)) {
+			gm = c->gate_mask[s];
+			driver = c->smmus[s].driver;
+		}
+	coverage__rules_blinded(coverage__event_from_name(b->event), gm, rules, sizeof(rules));
+	snprintf(buf, len, "%s (%s) cannot see %s: %s; not judged: %s", b->smmu, driver, b->event,
+		 b->reason, rules);
+	return buf;
 }
 
 /* ---- blind spots in metadata ---- */

@@ -74,6 +74,7 @@ struct coverage {
 	struct cov_smmu smmus[COV_MAX_SMMUS];
 	struct cov_cell cell[COV_MAX_SMMUS][COV_EVENT_MAX];
 	bool needed[COV_MAX_SMMUS][COV_EVENT_MAX];	/* by an active rule */
+	unsigned int gate_mask[COV_MAX_SMMUS];		/* gate kinds its TBUs use */
 	int nblind;
 	struct cov_blind blind[COV_MAX_BLIND];		/* needed and not captured */
 };
@@ -87,6 +88,18 @@ struct coverage {
 void coverage__compute(struct coverage *c, const struct hook_res *res,
 		       const struct cov_smmu *smmus, int nsmmus,
 		       const struct topology *topo, bool resolved_counts);
+
+/*
+ * coverage__find_smmus(SYSFS) + coverage__compute: what live capture, record
+ * and probe judge. 0, or -errno when sysfs cannot be read (ERR says so).
+ */
+int coverage__judge(struct coverage *c, const struct hook_res *res, const char *sysfs,
+		    const struct topology *topo, bool resolved_counts, char *err, size_t errlen);
+/*
+ * One line about blind spot I of C: "9050000.smmuv3 (arm-smmu-v3) cannot see
+ * tlbi: REASON; not judged: RULES".
+ */
+const char *coverage__blind_line(const struct coverage *c, int i, char *buf, size_t len);
 
 /*
  * Does RULE need EV? GATE_MASK (bits 1 << COV_CLK/COV_PD/COV_RPM) is the gate
