@@ -11,6 +11,7 @@
 #include "board.h"
 #include "capture.h"
 #include "commands.h"
+#include "coverage.h"
 #include "env.h"
 #include "recording.h"
 #include "topology.h"
@@ -22,6 +23,9 @@ enum {
 	OPT_BTF,
 	OPT_ALL_GATES,
 	OPT_RINGBUF,
+	OPT_FORCE,
+	OPT_SYSFS,
+	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -45,7 +49,17 @@ static void usage(FILE *f)
 "  --btf FILE            kernel BTF when /sys/kernel/btf/vmlinux is missing\n"
 "  --all-gates           keep clk/rpm/pd events of every name\n"
 "  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
+"  --force               trace even when an event a rule needs cannot be\n"
+"                        captured on a translating SMMU ('smmutrace probe'\n"
+"                        shows them): the blind spots go into the recording\n"
+"                        (\"blind\" in its metadata and meta event) and replay\n"
+"                        lists their rules as not judged\n"
+"  --sysfs DIR           sysfs root to find translating SMMUs under (default /sys)\n"
+"  --kallsyms FILE       symbol list to resolve hooks against (default /proc/kallsyms)\n"
 "  -v, --verbose         libbpf and capture statistics to stderr\n"
+"\n"
+"Exit status: 0 recorded; 2 usage error; 3 environment error, or a blind spot\n"
+"without --force (each named, with the rules it blinds).\n"
 "\n"
 "Example:\n"
 "  smmutrace record -o cap.smt --board board.ini --duration 60s\n"
@@ -55,6 +69,7 @@ static void usage(FILE *f)
 struct rec {
 	const char *path;
 	char *meta;
+	char *meta_extra;	/* {"blind":[...]} for the meta event; NULL if none */
 	struct recording_writer *w;
 	uint64_t max_size;
 	int rotate;
@@ -81,7 +96,7 @@ static void json_escape(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static char *make_meta(struct capture *c, const struct topology *t)
+static char *make_meta(struct capture *c, const struct topology *t, const struct coverage *cov)
 {
 	char *buf = NULL, *hooks = capture__hooks_json(c);
 	size_t len = 0;
@@ -114,7 +129,14 @@ static char *make_meta(struct capture *c, const struct topology *t)
 		}
 		free(board);
 	}
-	fprintf(f, ",\"hooks\":%s}", hooks ? hooks : "[]");
+	fprintf(f, ",\"hooks\":%s", hooks ? hooks : "[]");
+	/* SPEC §9: what this capture could not see (coverage.h); [] = nothing */
+	{
+		char *blind = coverage__blind_json(cov->blind, cov->nblind);
+
+		fprintf(f, ",\"blind\":%s}", blind ? blind : "[]");
+		free(blind);
+	}
 	fclose(f);
 	free(hooks);
 	return buf;
@@ -169,7 +191,7 @@ static int rotate(struct rec *r)
 	/* stamped with the last event's time: the stream stays non-decreasing */
 	n = capture_state__read(r->topo, "", r->last_ts, evs, 256);
 	for (int i = 0; i < n; i++)
-		recording_writer__write(r->w, &evs[i], NULL);
+		recording_writer__write(r->w, &evs[i], evs[i].type == SMT_EV_META ? r->meta_extra : NULL);
 	return 0;
 }
 
@@ -179,7 +201,7 @@ static void write_ev(const struct smt_event *ev, void *ctx)
 
 	if (r->err || !r->w)
 		return;
-	if (recording_writer__write(r->w, ev, NULL)) {
+	if (recording_writer__write(r->w, ev, ev->type == SMT_EV_META ? r->meta_extra : NULL)) {
 		pr_err("%s: write failed: %s\n", r->path, strerror(errno));
 		r->err = -EIO;
 		return;
@@ -214,6 +236,9 @@ int cmd_record(int argc, char **argv)
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
 		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "sysfs", required_argument, NULL, OPT_SYSFS },
+		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -222,7 +247,9 @@ int cmd_record(int argc, char **argv)
 	struct capture_opts opts = { 0 };
 	struct rec r = { .rotate = 4 };
 	struct topology topo;
-	const char *board = NULL, *dt = NULL;
+	const char *board = NULL, *dt = NULL, *sysfs = "/sys";
+	struct coverage *cov = NULL;
+	bool force = false;
 	struct smt_event evs[256];
 	struct capture *c;
 	uint64_t rb, t0;
@@ -239,6 +266,9 @@ int cmd_record(int argc, char **argv)
 		case OPT_DT: dt = optarg; break;
 		case OPT_BTF: opts.btf_path = optarg; break;
 		case OPT_ALL_GATES: opts.all_gates = true; break;
+		case OPT_FORCE: force = true; break;
+		case OPT_SYSFS: sysfs = optarg; break;
+		case OPT_KALLSYMS: opts.kallsyms_path = optarg; break;
 		case OPT_DURATION:
 			if (env__parse_duration(optarg, &loop.duration_ns)) {
 				pr_err("record: --duration: '%s' is not a duration (e.g. 30s)\n", optarg);
@@ -294,10 +324,25 @@ int cmd_record(int argc, char **argv)
 		topology__free(&topo);
 		return EXIT_ENV;
 	}
-	r.meta = make_meta(c, &topo);
+	/* SPEC §9: no recording whose findings would come from a blind spot, unless --force */
+	err[0] = 0;
+	cov = malloc(sizeof(*cov));
+	if (!cov || coverage__judge(cov, capture__hooks(c), sysfs, &topo, false, err, sizeof(err)) ||
+	    coverage__refuse(cov, "record", force)) {
+		if (!cov || err[0])
+			pr_err("%s\n", cov ? err : "out of memory");
+		free(cov);
+		capture__free(c);
+		topology__free(&topo);
+		return EXIT_ENV;
+	}
+	r.meta_extra = cov->nblind ? coverage__meta_extra(cov) : NULL;
+	r.meta = make_meta(c, &topo, cov);
+	free(cov);
 	if (!r.meta || open_writer(&r)) {
 		capture__free(c);
 		free(r.meta);
+		free(r.meta_extra);
 		topology__free(&topo);
 		return EXIT_INPUT;
 	}
@@ -325,6 +370,7 @@ int cmd_record(int argc, char **argv)
 		status = EXIT_ENV;
 	capture__free(c);
 	free(r.meta);
+	free(r.meta_extra);
 	topology__free(&topo);
 	return status;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "coverage.h"
+#include "env.h"
 #include "json_writer.h"
 #include "topology.h"
 
@@ -473,4 +474,29 @@ void coverage__not_judged(const struct cov_blind *b, int n, unsigned int *mask,
 				 b[i].reason);
 		}
 	}
+}
+
+bool coverage__refuse(const struct coverage *c, const char *cmd, bool force)
+{
+	char line[1024];
+
+	if (!c->nblind || force)
+		return false;
+	for (int i = 0; i < c->nblind; i++)
+		pr_err("%s: blind: %s\n", cmd, coverage__blind_line(c, i, line, sizeof(line)));
+	pr_err("%s: refusing to trace with %d blind spot%s: those rules would report false alarms "
+	       "or nothing (see 'smmutrace probe'); --force traces anyway and records the blind "
+	       "spots, and their rules are then not judged\n", cmd, c->nblind,
+	       c->nblind == 1 ? "" : "s");
+	return true;
+}
+
+char *coverage__meta_extra(const struct coverage *c)
+{
+	char *blind = coverage__blind_json(c->blind, c->nblind), *out = NULL;
+
+	if (blind && asprintf(&out, "{\"blind\":%s}", blind) < 0)
+		out = NULL;
+	free(blind);
+	return out;
 }

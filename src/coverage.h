@@ -102,6 +102,15 @@ int coverage__judge(struct coverage *c, const struct hook_res *res, const char *
 const char *coverage__blind_line(const struct coverage *c, int i, char *buf, size_t len);
 
 /*
+ * Live capture's gate (SPEC §9): with blind spots and without FORCE, print
+ * each one and how to go on ("smmutrace: CMD: ...") and return true: the
+ * caller exits EXIT_ENV. With FORCE, or no blind spot, false.
+ */
+bool coverage__refuse(const struct coverage *c, const char *cmd, bool force);
+/* {"blind":[...]}: the free-form fields a capture's meta event carries; malloc'd */
+char *coverage__meta_extra(const struct coverage *c);
+
+/*
  * Does RULE need EV? GATE_MASK (bits 1 << COV_CLK/COV_PD/COV_RPM) is the gate
  * kinds the TBUs use: a gate rule needs those, and nothing at all when there
  * is no gated TBU (it cannot fire).
