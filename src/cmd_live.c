@@ -10,6 +10,7 @@
 #include "analysis.h"
 #include "capture.h"
 #include "commands.h"
+#include "coverage.h"
 #include "env.h"
 #include "jsonl.h"
 
@@ -20,6 +21,9 @@ enum {
 	OPT_ALL_GATES,
 	OPT_RINGBUF,
 	OPT_EVENTS,
+	OPT_FORCE,
+	OPT_SYSFS,
+	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -40,6 +44,11 @@ static void usage(FILE *f)
 "                        the gates the board names)\n"
 "  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
 "  --events FILE         also write every event as JSONL to FILE ('-' = stderr)\n"
+"  --force               trace even when an event a rule needs cannot be\n"
+"                        captured on a translating SMMU ('smmutrace probe'):\n"
+"                        those rules are then not judged (summary says why)\n"
+"  --sysfs DIR           sysfs root to find translating SMMUs under (default /sys)\n"
+"  --kallsyms FILE       symbol list to resolve hooks against (default /proc/kallsyms)\n"
 ENV_COMMON_HELP
 "\n"
 "Examples:\n"
@@ -51,6 +60,7 @@ struct live {
 	struct analysis *a;
 	bool json;
 	FILE *events;	/* --events */
+	char *meta_extra;	/* {"blind":[...]} for the meta event of --events */
 };
 
 static void feed(const struct smt_event *ev, void *ctx)
@@ -58,7 +68,7 @@ static void feed(const struct smt_event *ev, void *ctx)
 	struct live *l = ctx;
 
 	if (l->events) {
-		jsonl__write_event(l->events, ev, NULL);
+		jsonl__write_event(l->events, ev, ev->type == SMT_EV_META ? l->meta_extra : NULL);
 		fflush(l->events);	/* a debugging aid: readable while live runs */
 	}
 	analysis__feed(l->a, ev);
@@ -128,6 +138,9 @@ int cmd_live(int argc, char **argv)
 		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
 		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
 		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "sysfs", required_argument, NULL, OPT_SYSFS },
+		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ 0 },
 	};
 	struct capture_loop loop = { .interval_ns = 10000000000ull };
@@ -135,9 +148,11 @@ int cmd_live(int argc, char **argv)
 	struct live l = { 0 };
 	struct capture *c;
 	struct env env;
-	const char *events_path = NULL;
+	const char *events_path = NULL, *sysfs = "/sys";
+	struct coverage *cov = NULL;
+	bool force = false;
 	uint64_t rb = 0, t0;
-	char err[512];
+	char err[1024];
 	int ch, rc, status;
 
 	env__init(&env);
@@ -169,6 +184,15 @@ int cmd_live(int argc, char **argv)
 			continue;
 		case OPT_EVENTS:
 			events_path = optarg;
+			continue;
+		case OPT_FORCE:
+			force = true;
+			continue;
+		case OPT_SYSFS:
+			sysfs = optarg;
+			continue;
+		case OPT_KALLSYMS:
+			opts.kallsyms_path = optarg;
 			continue;
 		case OPT_RINGBUF:
 			if (capture__parse_size(optarg, &rb) || rb < 4096 || (rb & (rb - 1))) {
@@ -217,6 +241,23 @@ int cmd_live(int argc, char **argv)
 			fclose(l.events);
 		return EXIT_ENV;
 	}
+	/* SPEC §9: no findings from a blind spot; with --force its rules are not judged */
+	err[0] = 0;
+	cov = malloc(sizeof(*cov));
+	if (!cov || coverage__judge(cov, capture__hooks(c), sysfs, opts.topo, false, err, sizeof(err)) ||
+	    coverage__refuse(cov, "live", force)) {
+		if (!cov || err[0])
+			pr_err("%s\n", cov ? err : "out of memory");
+		free(cov);
+		capture__free(c);
+		analysis__free(l.a);
+		if (l.events && l.events != stderr)
+			fclose(l.events);
+		return EXIT_ENV;
+	}
+	analysis__blind(l.a, cov->blind, cov->nblind);
+	l.meta_extra = cov->nblind ? coverage__meta_extra(cov) : NULL;
+	free(cov);
 	if (feed_initial_state(c, opts.topo, t0))
 		pr_err("live: reading the initial gate states failed; they start unknown\n");
 	loop.fn = feed;
@@ -236,6 +277,7 @@ int cmd_live(int argc, char **argv)
 	capture__free(c);
 	status = analysis__finish(l.a);
 	analysis__free(l.a);
+	free(l.meta_extra);
 	if (l.events && l.events != stderr)
 		fclose(l.events);
 	return rc ? EXIT_ENV : status;
