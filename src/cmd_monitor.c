@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "capture.h"
 #include "commands.h"
+#include "coverage.h"
 #include "engine.h"
 #include "env.h"
 #include "recording.h"
@@ -66,6 +67,9 @@ enum {
 	OPT_BTF,
 	OPT_ALL_GATES,
 	OPT_RINGBUF,
+	OPT_FORCE,
+	OPT_SYSFS,
+	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -95,6 +99,9 @@ static void usage(FILE *f)
 "                        monitor ends at the end of the input\n"
 "  --duration DUR        stop after DUR of wall time (default: until a signal)\n"
 "  --btf FILE, --all-gates, --ringbuf SIZE   live capture, as in 'live'\n"
+"  --force, --sysfs DIR, --kallsyms FILE     live capture, as in 'live': without\n"
+"                        --force a blind spot (see 'smmutrace probe') is exit 3;\n"
+"                        with it, its rules are not judged ('# not judged:' lines)\n"
 "Verdicts:\n"
 "  --period DUR          verdict period (default 60s)\n"
 "  --lava                also print <LAVA_SIGNAL_TESTCASE ...> lines\n"
@@ -170,6 +177,12 @@ struct mon {
 	bool topo_ready;
 	struct engine *engine;
 	char *board_text;		/* the board the analysis runs with */
+	/* SPEC §9: rules a blind spot leaves unjudged (bit per rule), read by the engines */
+	unsigned int not_judged;
+	char nj_reasons[RULE_MAX][320];
+	char *meta_extra;		/* live: {"blind":[...]} for the meta event, or NULL */
+	const char *sysfs;
+	bool force;
 	/* outputs */
 	FILE *log;
 	struct sink *log_sink;
@@ -256,6 +269,7 @@ static struct engine *new_engine(struct mon *m)
 		.sync_slow_ns = m->env.sync_slow_ns,
 		.on_finding = on_finding,
 		.ctx = m,
+		.not_judged = &m->not_judged,
 	};
 
 	return engine__new(&o);
@@ -485,8 +499,24 @@ static void service(struct mon *m, uint64_t ts)
 		stop_flag = SIGALRM;
 }
 
+/* blind spots (a meta object's "blind", coverage.h): their rules are not judged from here on */
+static void take_blind(struct mon *m, const struct cov_blind *b, int n)
+{
+	unsigned int before = m->not_judged;
+
+	coverage__not_judged(b, n, &m->not_judged, m->nj_reasons);
+	for (int r = 0; r < RULE_MAX; r++)
+		if ((m->not_judged & ~before) & (1u << r))
+			printf("# not judged: %s (%s)\n", rule__name(r), m->nj_reasons[r]);
+}
+
 static void process(struct mon *m, const struct smt_event *ev, const char *meta_extra)
 {
+	if (ev->type == SMT_EV_META && meta_extra) {
+		struct cov_blind b[COV_MAX_BLIND];
+
+		take_blind(m, b, coverage__blind_from_meta(meta_extra, b, COV_MAX_BLIND));
+	}
 	if (!m->live)
 		roll_periods(m, ev->ts);
 	metrics__event(m->metrics, ev);
@@ -549,9 +579,12 @@ static int input_wait(void *ctx, int fd, int timeout_ms)
 
 static int run_input(struct mon *m, struct mon_input *in)
 {
+	struct cov_blind b[COV_MAX_BLIND];
 	struct smt_event ev;
 	int rc;
 
+	/* a recording's header says what its capture could not see */
+	take_blind(m, b, coverage__blind_from_meta(mon_input__meta_json(in), b, COV_MAX_BLIND));
 	while (!stop_flag && (rc = mon_input__next(in, &ev)) == 1)
 		process(m, &ev, mon_input__meta_extra(in));
 	if (stop_flag)
@@ -573,14 +606,17 @@ static int run_input(struct mon *m, struct mon_input *in)
 
 static void live_event(const struct smt_event *ev, void *ctx)
 {
-	process(ctx, ev, NULL);
+	struct mon *m = ctx;
+
+	process(m, ev, ev->type == SMT_EV_META ? m->meta_extra : NULL);
 }
 
 static int run_live(struct mon *m, struct capture_opts *copts)
 {
 	struct smt_event evs[256];
 	struct capture *c;
-	char err[512];
+	struct coverage *cov;
+	char err[1024];
 	uint64_t t0 = capture__now();
 	int n, rc = 0;
 
@@ -588,6 +624,20 @@ static int run_live(struct mon *m, struct capture_opts *copts)
 		pr_err("%s\n", err);
 		return EXIT_ENV;
 	}
+	/* SPEC §9: no findings from a blind spot; with --force its rules are not judged */
+	err[0] = 0;
+	cov = malloc(sizeof(*cov));
+	if (!cov || coverage__judge(cov, capture__hooks(c), m->sysfs ? m->sysfs : "/sys", &m->topo,
+				    false, err, sizeof(err)) ||
+	    coverage__refuse(cov, "monitor", m->force)) {
+		if (!cov || err[0])
+			pr_err("%s\n", cov ? err : "out of memory");
+		free(cov);
+		capture__free(c);
+		return EXIT_ENV;
+	}
+	m->meta_extra = cov->nblind ? coverage__meta_extra(cov) : NULL;
+	free(cov);
 	m->cap = c;
 	m->bpf_stats = bpf_stats__enabled();
 	printf("# BPF run time: %s\n", m->bpf_stats ? "exported (kernel.bpf_stats_enabled=1)" :
@@ -712,6 +762,9 @@ static int parse_args(struct mon *m, struct capture_opts *copts, int argc, char 
 		{ "lava", no_argument, NULL, OPT_LAVA },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "sysfs", required_argument, NULL, OPT_SYSFS },
+		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
 		{ 0 },
 	};
@@ -777,6 +830,9 @@ static int parse_args(struct mon *m, struct capture_opts *copts, int argc, char 
 		case OPT_LAVA: m->lava = true; continue;
 		case OPT_BTF: copts->btf_path = optarg; continue;
 		case OPT_ALL_GATES: copts->all_gates = true; continue;
+		case OPT_FORCE: m->force = true; continue;
+		case OPT_SYSFS: m->sysfs = optarg; continue;
+		case OPT_KALLSYMS: copts->kallsyms_path = optarg; continue;
 		case OPT_RINGBUF:
 			if (capture__parse_size(optarg, &v) || v < 4096 || (v & (v - 1))) {
 				pr_err("monitor: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
@@ -924,6 +980,7 @@ int cmd_monitor(int argc, char **argv)
 			.inval_window_ns = m->env.inval_window_ns,
 			.fault_window_ns = m->env.fault_window_ns,
 			.sync_slow_ns = m->env.sync_slow_ns,
+			.not_judged = &m->not_judged,
 		};
 		if (incidents__new(&m->inc, &m->iopts, err, sizeof(err))) {
 			pr_err("monitor: %s\n", err);
@@ -988,6 +1045,7 @@ out:
 	free(m->board_text);
 	free(embedded);
 	free(meta);
+	free(m->meta_extra);
 	free(m);
 	return status;
 }
