@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
+#include "coverage.h"
 #include "engine.h"
 #include "env.h"
 #include "recording.h"
@@ -185,7 +186,19 @@ struct run {
 	const char *path;
 	struct topology topo;
 	bool topo_ready;
+	/* SPEC §9: rules the capture's blind spots leave unjudged (bit per rule) */
+	unsigned int not_judged;
+	char nj_reasons[RULE_MAX][320];
 };
+
+/* blind spots from a recording header or a meta event's free-form fields */
+static void take_blind(struct run *run, const char *meta_json)
+{
+	struct cov_blind b[COV_MAX_BLIND];
+	int n = coverage__blind_from_meta(meta_json, b, COV_MAX_BLIND);
+
+	coverage__not_judged(b, n, &run->not_judged, run->nj_reasons);
+}
 
 static int open_source(const struct run *run, struct ev_source **src)
 {
@@ -235,6 +248,7 @@ static void engine_opts_init(struct engine_opts *o, const struct run *run)
 	o->inval_window_ns = run->env->inval_window_ns;
 	o->fault_window_ns = run->env->fault_window_ns;
 	o->sync_slow_ns = run->env->sync_slow_ns;
+	o->not_judged = &run->not_judged;
 }
 
 /* --around-finding: a first pass finds the finding's time */
@@ -262,8 +276,12 @@ static int find_finding_ts(struct run *run, uint64_t n, uint64_t *ts)
 		ret = EXIT_ENV;
 		goto out;
 	}
-	while (!p.found && (ret = ev_source__next(src, &ev)) == 1)
+	take_blind(run, ev_source__meta_json(src));
+	while (!p.found && (ret = ev_source__next(src, &ev)) == 1) {
+		if (ev.type == SMT_EV_META)
+			take_blind(run, ev_source__meta_extra(src));
 		engine__feed(e, &ev);
+	}
 	if (ret < 0) {
 		pr_err("%s\n", ev_source__error(src));
 		ret = EXIT_INPUT;
@@ -438,7 +456,10 @@ int cmd_report(int argc, char **argv)
 	/* the report reads TBU gate states back from the engine */
 	report__set_engine(rep, e);
 
+	take_blind(&run, ev_source__meta_json(src));
 	for (; nread == 1; nread = ev_source__next(src, &ev)) {
+		if (ev.type == SMT_EV_META)
+			take_blind(&run, ev_source__meta_extra(src));
 		engine__feed(e, &ev);
 		if (report__feed(rep, &ev)) {
 			pr_err("out of memory while building the report\n");
@@ -453,6 +474,9 @@ int cmd_report(int argc, char **argv)
 	}
 	engine__finish(e);
 	engine__summary(e, &sum);
+	for (int r = 0; r < RULE_MAX; r++)
+		if (run.not_judged & (1u << r))
+			pr_err("report: not judged: %s (%s)\n", rule__name(r), run.nj_reasons[r]);
 	report__set_source_meta(rep, ev_source__is_recording(src), ev_source__meta_json(src),
 				ev_source__meta_extra(src));
 	if (report__finish(rep, &sum)) {
