@@ -28,6 +28,12 @@ fi
 grep -q '^BTF: /sys/kernel/btf/vmlinux' "$tmp/probe.txt" || fail "no BTF line"
 grep -q '^fentry: ' "$tmp/probe.txt" || fail "no fentry line"
 grep -q 'hooks attached. Events with a source here:.* rpm' "$tmp/probe.txt" || fail "no coverage line"
+# SPEC §9: coverage is judged per translating SMMU; an x86 CI kernel has none,
+# which probe says plainly (exit 0: nothing can be blind)
+if ! ls /sys/bus/platform/drivers/arm-smmu*/* 2>/dev/null | grep -q smmu; then
+	grep -q '^coverage: no translating SMMU (no device bound to arm-smmu-v3 or arm-smmu under /sys/bus/platform/drivers)' \
+		"$tmp/probe.txt" || fail "no-SMMU coverage line: $(grep coverage "$tmp/probe.txt")"
+fi
 
 "$B" probe --json > "$tmp/probe.json" || fail "--json exit $?"
 python3 - "$tmp/probe.json" <<'PY' || fail "--json output"
@@ -37,6 +43,10 @@ hooks = {h["hook"]: h for h in d["hooks"]}
 assert hooks["rpm"]["status"] == "attached" and hooks["rpm"]["method"] == "tp_btf", hooks["rpm"]
 assert d["events"]["rpm"] is True and d["events"]["tlbi"] is False, d["events"]
 assert d["btf"] == "/sys/kernel/btf/vmlinux"
+assert d["coverage"]["sysfs"] == "/sys" and isinstance(d["coverage"]["smmus"], list), d["coverage"]
+# every SMMU listed is judged on every logical event, each with a how
+for s in d["coverage"]["smmus"]:
+    assert set(s["events"]) >= {"map", "unmap", "tlbi", "sync", "fault"}, s
 PY
 
 # duplicated names resolve to each driver's copy: a 6.1 arm64 symbol list
