@@ -20,7 +20,8 @@ static const char *const spec_events[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: smmutrace probe [--json] [--btf FILE] [--board FILE] [-v]\n"
+"Usage: smmutrace probe [--json] [--btf FILE] [--board FILE] [--load-only]\n"
+"                       [--kallsyms FILE] [--sysfs DIR] [-v]\n"
 "\n"
 "Resolve every hook against this kernel (kallsyms, BTF), load the BPF programs\n"
 "and try to attach each one, then print: hook, target, method, status, reason.\n"
@@ -53,15 +54,17 @@ static void usage(FILE *f)
 "board file; 3 the environment cannot run BPF (not root, no BTF, lockdown).\n");
 }
 
-static bool event_covered(const struct hook_res *res, const char *ev)
+/* --load-only (LOAD_ONLY) attaches nothing: a resolved hook is what attach would try */
+static bool event_covered(const struct hook_res *res, const char *ev, bool load_only)
 {
 	for (int i = 0; i < hook_table_len; i++)
-		if (res[i].status == HOOK_ATTACHED && strstr(res[i].def->event, ev))
+		if ((res[i].status == HOOK_ATTACHED || (load_only && res[i].status == HOOK_RESOLVED)) &&
+		    strstr(res[i].def->event, ev))
 			return true;
 	return false;
 }
 
-static void print_table(struct capture *c)
+static void print_table(struct capture *c, bool load_only)
 {
 	const struct hook_res *res = capture__hooks(c);
 	struct utsname u;
@@ -82,11 +85,11 @@ static void print_table(struct capture *c)
 	}
 	printf("\n%d of %d hooks attached. Events with a source here:", attached, hook_table_len);
 	for (int i = 0; spec_events[i]; i++)
-		if (event_covered(res, spec_events[i]))
+		if (event_covered(res, spec_events[i], load_only))
 			printf(" %s", spec_events[i]);
 	printf("\nNo source here:");
 	for (int i = 0; spec_events[i]; i++)
-		if (!event_covered(res, spec_events[i]))
+		if (!event_covered(res, spec_events[i], load_only))
 			printf(" %s", spec_events[i]);
 	printf("\n");
 }
@@ -186,7 +189,8 @@ static void json_coverage(const struct coverage *cov, const char *sysfs)
 	free(blind);
 }
 
-static void print_json(struct capture *c, const struct coverage *cov, const char *sysfs)
+static void print_json(struct capture *c, const struct coverage *cov, const char *sysfs,
+		       bool load_only)
 {
 	const struct hook_res *res = capture__hooks(c);
 	char *hooks = capture__hooks_json(c);
@@ -200,7 +204,7 @@ static void print_json(struct capture *c, const struct coverage *cov, const char
 	       hooks ? hooks : "[]");
 	for (int i = 0; spec_events[i]; i++)
 		printf("%s\"%s\":%s", i ? "," : "", spec_events[i],
-		       event_covered(res, spec_events[i]) ? "true" : "false");
+		       event_covered(res, spec_events[i], load_only) ? "true" : "false");
 	printf("}");
 	json_coverage(cov, sysfs);
 	printf("}\n");
@@ -274,9 +278,9 @@ int cmd_probe(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	if (json)
-		print_json(c, cov, sysfs);
+		print_json(c, cov, sysfs, opts.no_attach);
 	else {
-		print_table(c);
+		print_table(c, opts.no_attach);
 		print_coverage(cov, sysfs);
 	}
 	status = cov->nblind ? EXIT_FINDINGS : EXIT_OK;

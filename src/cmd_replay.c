@@ -20,6 +20,8 @@ static void usage(FILE *f)
 "mode would: rebuild every domain's IOVA lifetimes and TBU gate states and\n"
 "report findings, then a summary. The format is recognised by its first bytes.\n"
 "A recording carries the board file it was made with; --board overrides it.\n"
+"Rules needing an event the capture could not see (the \"blind\" key of the\n"
+"recording or of a meta event) are not judged: the summary lists them, why.\n"
 "\n"
 "Options:\n"
 ENV_COMMON_HELP

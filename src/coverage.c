@@ -283,8 +283,16 @@ int coverage__find_smmus(const char *sysfs, struct cov_smmu *out, int max)
 		{ "arm-smmu-v3", HOOK_DRV_V3 },
 		{ "arm-smmu", HOOK_DRV_V2 },	/* also the Qualcomm SMMUs (arm-smmu-qcom.c) */
 	};
+	char root[4096];
+	struct stat st;
 	int n = 0;
 
+	/* every sysfs has it: without it SYSFS is not one (a typo'd --sysfs must not read as "no SMMU") */
+	snprintf(root, sizeof(root), "%s/bus/platform/drivers", sysfs);
+	if (stat(root, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
 	for (size_t d = 0; d < sizeof(drivers) / sizeof(drivers[0]); d++) {
 		char path[4096], dev[4096 + 256];
 		struct dirent *de;
@@ -299,8 +307,6 @@ int coverage__find_smmus(const char *sysfs, struct cov_smmu *out, int max)
 		}
 		/* the driver directory links every bound device; "module" links the module */
 		while ((de = readdir(dir))) {
-			struct stat st;
-
 			if (de->d_name[0] == '.' || !strcmp(de->d_name, "module"))
 				continue;
 			snprintf(dev, sizeof(dev), "%s/%s", path, de->d_name);
@@ -480,10 +486,15 @@ bool coverage__refuse(const struct coverage *c, const char *cmd, bool force)
 {
 	char line[1024];
 
-	if (!c->nblind || force)
+	if (!c->nblind)
 		return false;
 	for (int i = 0; i < c->nblind; i++)
 		pr_err("%s: blind: %s\n", cmd, coverage__blind_line(c, i, line, sizeof(line)));
+	if (force) {
+		pr_err("%s: --force: tracing with %d blind spot%s; the rules above are not judged\n",
+		       cmd, c->nblind, c->nblind == 1 ? "" : "s");
+		return false;
+	}
 	pr_err("%s: refusing to trace with %d blind spot%s: those rules would report false alarms "
 	       "or nothing (see 'smmutrace probe'); --force traces anyway and records the blind "
 	       "spots, and their rules are then not judged\n", cmd, c->nblind,

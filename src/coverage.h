@@ -54,7 +54,8 @@ struct cov_smmu {
 /*
  * Translating SMMUs: devices bound to the arm-smmu-v3 and arm-smmu (v2, incl.
  * Qualcomm) platform drivers under SYSFS/bus/platform/drivers (SYSFS "/sys"
- * on a live system). Returns how many (at most MAX) or -errno.
+ * on a live system). Returns how many (at most MAX) or -errno (-ENOENT when
+ * SYSFS has no bus/platform/drivers: not a sysfs).
  */
 int coverage__find_smmus(const char *sysfs, struct cov_smmu *out, int max);
 
@@ -104,7 +105,8 @@ const char *coverage__blind_line(const struct coverage *c, int i, char *buf, siz
 /*
  * Live capture's gate (SPEC §9): with blind spots and without FORCE, print
  * each one and how to go on ("smmutrace: CMD: ...") and return true: the
- * caller exits EXIT_ENV. With FORCE, or no blind spot, false.
+ * caller exits EXIT_ENV. With FORCE they are printed as a warning and it
+ * returns false, as without blind spots.
  */
 bool coverage__refuse(const struct coverage *c, const char *cmd, bool force);
 /* {"blind":[...]}: the free-form fields a capture's meta event carries; malloc'd */

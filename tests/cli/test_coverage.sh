@@ -43,6 +43,12 @@ expect_rc "replay: malformed blind key exits 2" 2
 expect_err "replay: malformed blind key names file, line and field" \
 	"smmutrace: $TMP/badblind.jsonl:1: blind: element 0: event: \"tlb\" is not one of map, unmap, tlbi, sync, flush_all, smmu_reset, attach, fault, rpm, clk, pd"
 
+# probe reads the board before BPF: a bad board is bad input (exit 2), no root needed
+run "$SMMUTRACE" probe --board "$DATA/board/bad-gate-kind.ini"
+expect_rc "probe: a bad board file exits 2" 2
+expect_err "probe: a bad board file is named with its line" \
+	"smmutrace: $DATA/board/bad-gate-kind.ini:4: gates: unknown gate kind 'regulator:': use clk:NAME (clock), pd:NAME (power domain) or rpm:DEV (runtime PM of a device)"
+
 # --- live side: probe and record need root and BPF ---------------------------
 if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
 	echo "# skipped probe/record coverage: needs root and kernel BTF"
@@ -90,11 +96,16 @@ assert c["not_judged"]["iova-reuse-before-sync"].startswith(("tlbi not captured"
 PY
 then ok "probe --json: per-SMMU coverage, blind spots and not_judged"; else notok "probe --json: per-SMMU coverage, blind spots and not_judged"; fi
 
-mkdir -p "$TMP/nosmmu"
+mkdir -p "$TMP/nosmmu/bus/platform/drivers/arm-smmu-v3"
 run "$SMMUTRACE" probe --load-only --kallsyms "$K72" --sysfs "$TMP/nosmmu"
 expect_rc "probe: no translating SMMU exits 0" 0
 expect_out "probe: no translating SMMU is said plainly" \
 	"coverage: no translating SMMU (no device bound to arm-smmu-v3 or arm-smmu under $TMP/nosmmu/bus/platform/drivers): no SMMU events can occur here, so no rule has a blind spot"
+
+run "$SMMUTRACE" probe --load-only --kallsyms "$K72" --sysfs "$TMP/nonexistent"
+expect_rc "probe: a --sysfs that is not a sysfs is an environment error" 3
+expect_err "probe: a --sysfs that is not a sysfs says so" \
+	"smmutrace: $TMP/nonexistent/bus/platform/drivers: No such file or directory (cannot tell which SMMUs translate)"
 
 # record: what attaches here decides; the hook table of a probe with attach says how cmdq@v3 went
 "$SMMUTRACE" probe --kallsyms "$K72" --sysfs "$SYS" > "$TMP/probe-attach.txt" 2>/dev/null
@@ -109,6 +120,8 @@ if [ -e "$TMP/cap.smt" ]; then notok "record writes no file when it refuses"; el
 
 run "$SMMUTRACE" record -o "$TMP/cap.smt" --duration 1s --force --kallsyms "$K72" --sysfs "$SYS"
 expect_rc "record --force traces anyway" 0
+expect_err "record --force warns about the rules it will not judge" \
+	"smmutrace: record: --force: tracing with"
 "$SMMUTRACE" dump --header "$TMP/cap.smt" > "$TMP/header.json"
 run "$SMMUTRACE" dump "$TMP/cap.smt"
 if python3 - "$TMP/out" "$R" "$TMP/header.json" <<'PY'

@@ -218,11 +218,13 @@ static void test_translating_smmus_are_the_devices_bound_to_the_drivers(void **s
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
-	/* no bus/ at all: nothing translates */
-	assert_int_equal(coverage__find_smmus(root, s, 4), 0);
+	/* no bus/platform/drivers: not a sysfs, never "no SMMU" */
+	assert_int_equal(coverage__find_smmus(root, s, 4), -ENOENT);
 	snprintf(p, sizeof(p), "%s/bus", root), mk(p, true);
 	snprintf(p, sizeof(p), "%s/bus/platform", root), mk(p, true);
 	snprintf(p, sizeof(p), "%s/bus/platform/drivers", root), mk(p, true);
+	/* neither SMMU driver registered (not built): nothing translates */
+	assert_int_equal(coverage__find_smmus(root, s, 4), 0);
 	snprintf(p, sizeof(p), "%s/bus/platform/drivers/arm-smmu-v3", root), mk(p, true);
 	snprintf(p, sizeof(p), "%s/bus/platform/drivers/arm-smmu", root), mk(p, true);
 	snprintf(p, sizeof(p), "%s/bus/platform/drivers/arm-smmu-v3/bind", root), mk(p, false);
