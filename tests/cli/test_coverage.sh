@@ -36,6 +36,24 @@ run "$SMMUTRACE" replay --json "$TMP/blind.smt"
 expect_json "replay of its recording: still not judged" \
 	"c == {} and 'iova-reuse-before-sync' in s['not_judged']"
 
+# report and monitor --input take the same key
+run "$SMMUTRACE" report --format json "$STREAM"
+expect_rc "report of a tlbi-blind stream exits 0" 0
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert not [f for f in d["findings"] if f["rule"] == "iova-reuse-before-sync"], d["findings"]
+assert not d["findings_by_rule"].get("iova-reuse-before-sync"), d["findings_by_rule"]
+PY
+then ok "report: no iova-reuse-before-sync finding"; else notok "report: no iova-reuse-before-sync finding"; fi
+expect_err "report says which rules were not judged" \
+	"smmutrace: report: not judged: iova-reuse-before-sync (tlbi not captured on 9050000.smmuv3: $REASON)"
+run "$SMMUTRACE" monitor --no-listen --input "$STREAM"
+expect_rc "monitor --input of a tlbi-blind stream: period ok, exit 0" 0
+expect_out "monitor prints the rules not judged as KTAP diagnostics" \
+	"# not judged: iova-reuse-before-sync (tlbi not captured on 9050000.smmuv3: $REASON)"
+expect_out "monitor: the period passes" "ok 1 period-1"
+
 # a malformed blind key is bad input, never silently ignored
 printf '%s\n' '{"ev":"meta","ts":0,"blind":[{"event":"tlb","smmu":"9050000.smmuv3"}]}' > "$TMP/badblind.jsonl"
 run "$SMMUTRACE" replay "$TMP/badblind.jsonl"
