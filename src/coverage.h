@@ -4,7 +4,9 @@
  * device bound to arm-smmu or arm-smmu-v3), which logical events the resolved
  * hook table can capture and how; which rules need which events (the one
  * rule -> events table); the blind spots that follow, and the rules they
- * blind. Pure apart from the sysfs scan: no BPF here.
+ * blind. Pure apart from the sysfs scan: no BPF here. coverage.c holds the
+ * rule table and the blind-spot metadata (the readers need them);
+ * capture_coverage.c judges the hook table per SMMU and gates live capture.
  *
  * A rule whose events the capture could not see is "not judged": never
  * reported, listed in the summary with the reason. Blind spots travel in a
