@@ -71,6 +71,16 @@ json_check "a recording replays under the policy with its own board" \
 run "$SMMUTRACE" whatif --policy defer-unmap --json - <$S
 json_check "stdin works like a file" 'w["changes"]["deferred_unmaps"] == 1'
 
+# a real recording from the emulated board (tests/vm/80-whatif.sh): the SMMU's
+# gate is the test module's runtime-PM device, named in the board it carries
+R=tests/data/streams/emulated-smmu-suspended.smtrec
+for p in defer-unmap skip-tlbi wake-tbu; do
+	run "$SMMUTRACE" whatif --policy $p --json $R
+	golden_json "emulated board recording, $p: --json object (golden)" $GOLD/emulated-smmu-suspended.$p.json
+done
+run "$SMMUTRACE" whatif --policy wake-tbu $R
+expect_rc "emulated board recording, wake-tbu: nothing left, exits 0" 0
+
 # bad usage: exit 2, the message lists the policies
 run "$SMMUTRACE" whatif --policy defer $S
 expect_rc "unknown policy exits 2" 2
