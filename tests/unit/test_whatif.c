@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "engine.h"
+#include "event.h"
 #include "jsonl.h"
 #include "topology.h"
 #include "whatif.h"
@@ -428,6 +429,122 @@ static void test_wake_tbu_scope_all_tlbi_wakes_until_a_global_sync(void **state)
 	done(&r);
 }
 
+/* random streams: every policy keeps ts non-decreasing and the counters honest */
+struct order_check {
+	uint64_t last_ts, out;
+	bool backwards;
+};
+
+static void check_order(const struct smt_event *ev, void *ctx)
+{
+	struct order_check *c = ctx;
+
+	c->backwards |= ev->ts < c->last_ts;
+	c->last_ts = ev->ts;
+	c->out++;
+}
+
+static void test_random_streams_keep_time_order(void **state)
+{
+	static const char *const gates[] = { "s", "gpu_clk", "t", "other" };
+	struct topology topo;
+	char err[256];
+
+	topology__init(&topo);
+	assert_int_equal(board__load_text(&topo, "[smmu s]\n[smmu t]\ngates = clk:gpu_clk\n"
+					  "[tbu a]\nsmmu = s\nsids = 0-3\ngates = clk:gpu_clk, rpm:s\n"
+					  "[tbu b]\nsmmu = t\nsids = 2-9\ngates = pd:other\n",
+					  "b.ini", err, sizeof(err)), 0);
+	srand(7);
+	for (int p = 0; p < WHATIF_POLICY_MAX; p++) {
+		struct order_check c = { 0 };
+		struct whatif_opts wo = { .policy = p, .topo = &topo, .emit = check_order, .ctx = &c };
+		struct whatif *w = whatif__new(&wo);
+		struct whatif_changes ch;
+		uint64_t in = 0, held;
+
+		assert_non_null(w);
+		for (uint64_t ts = 0; ts < 20000; ts++) {
+			struct smt_event ev;
+			int k = rand() % 12;
+
+			event__init(&ev, SMT_EV_MAP, ts * 10);
+			ev.domain = 0x1000 * (1 + rand() % 4);
+			ev.iova = 0x1000 * (uint64_t)(rand() % 16);
+			ev.size = 0x1000 * (uint64_t)(1 + rand() % 3);
+			ev.present |= SMT_HAS_DOMAIN;
+			switch (k) {
+			case 0:
+				ev.type = SMT_EV_ATTACH;
+				snprintf(ev.name, sizeof(ev.name), "dev%d", rand() % 3);
+				snprintf(ev.smmu, sizeof(ev.smmu), "%s", rand() % 2 ? "s" : "t");
+				ev.present |= SMT_HAS_NAME | SMT_HAS_SMMU | SMT_HAS_SIDS;
+				ev.nsids = 1;
+				ev.sids[0] = (uint32_t)(rand() % 10);
+				break;
+			case 1:
+				ev.ret = rand() % 5 ? 0 : -12;
+				break;
+			case 2:
+			case 3:
+				ev.type = SMT_EV_UNMAP;
+				ev.ret = (int64_t)ev.size;
+				break;
+			case 4:
+				ev.type = SMT_EV_TLBI;
+				ev.scope = (uint16_t)(rand() % 3);
+				break;
+			case 5:
+				ev.type = SMT_EV_SYNC;
+				ev.scope = (uint16_t)(rand() % 2);
+				break;
+			case 6:
+				ev.type = SMT_EV_FLUSH_ALL;
+				break;
+			case 7:
+				ev.type = SMT_EV_RPM;
+				snprintf(ev.name, sizeof(ev.name), "%s", gates[rand() % 4]);
+				ev.state = (uint32_t)(rand() % 4);
+				break;
+			case 8:
+				ev.type = SMT_EV_CLK;
+				snprintf(ev.name, sizeof(ev.name), "gpu_clk");
+				ev.on = (uint8_t)(rand() % 2);
+				break;
+			case 9:
+				ev.type = SMT_EV_PD;
+				snprintf(ev.name, sizeof(ev.name), "other");
+				ev.on = (uint8_t)(rand() % 2);
+				break;
+			case 10:
+				ev.type = rand() % 2 ? SMT_EV_DETACH : SMT_EV_DOMAIN_FREE;
+				snprintf(ev.name, sizeof(ev.name), "dev%d", rand() % 3);
+				break;
+			default:
+				ev.type = SMT_EV_SMMU_RESET;
+				snprintf(ev.smmu, sizeof(ev.smmu), "s");
+				ev.present |= SMT_HAS_SMMU;
+				break;
+			}
+			whatif__feed(w, &ev);
+			in++;
+		}
+		whatif__changes(w, &ch);
+		held = whatif__held_at_end(w);
+		whatif__free(w);
+		assert_false(c.backwards);
+		/* only these are ever left out of the new stream */
+		assert_true(c.out + ch.skipped_tlbis + ch.skipped_syncs + ch.events_dropped >= in);
+		if (p != WHATIF_DEFER_UNMAP)
+			assert_int_equal(ch.deferred_unmaps + ch.failed_maps + held, 0);
+		if (p == WHATIF_WAKE_TBU)
+			assert_true(ch.tbu_wakes > 0);
+		else
+			assert_true(ch.skipped_tlbis > 0 && ch.tbu_wakes == 0);
+	}
+	topology__free(&topo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_wake_tbu_holds_a_recorded_gate_off_until_the_sync),
 		cmocka_unit_test(test_wake_tbu_wakes_only_tbus_serving_the_domain),
 		cmocka_unit_test(test_wake_tbu_scope_all_tlbi_wakes_until_a_global_sync),
+		cmocka_unit_test(test_random_streams_keep_time_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
