@@ -136,8 +136,11 @@ static void write_json(FILE *f, enum whatif_policy p, const struct engine_summar
 
 static void write_text(FILE *f, enum whatif_policy p, const char *file,
 		       const struct engine_summary *act, const struct engine_summary *pol,
-		       const struct whatif_changes *c, uint64_t held, uint64_t suspends)
+		       const struct whatif_changes *c, const struct whatif *wi)
 {
+	uint64_t held = whatif__held_at_end(wi), suspends = whatif__smmu_suspends(wi), ns;
+	const char *name;
+	char gates[512];
 	static const char *const change_help[] = {
 		"unmaps whose PTEs stayed until the SMMU resumed",
 		"maps that would have failed with -EEXIST",
@@ -171,10 +174,15 @@ static void write_text(FILE *f, enum whatif_policy p, const char *file,
 	fprintf(f, "changes:\n");
 	for (int i = 0; i < 6; i++)
 		fprintf(f, "  %-16s %8" PRIu64 "  %s\n", change_names[i], v[i], change_help[i]);
+	/* what "suspended" meant: the gates each SMMU was judged by */
+	for (int i = 0; p != WHATIF_WAKE_TBU &&
+	     !whatif__smmu_info(wi, i, &name, &ns, gates, sizeof(gates)); i++)
+		fprintf(f, "smmu %s: suspended %" PRIu64 " time%s (gates: %s)\n", name, ns,
+			ns == 1 ? "" : "s", gates);
 	if (!suspends && p != WHATIF_WAKE_TBU)
-		fprintf(f, "note: no SMMU was suspended in this stream (its gates: [smmu NAME] "
-			"gates = in the board file, else rpm:NAME), so %s had nothing to change\n",
-			whatif__policy_name(p));
+		fprintf(f, "note: no SMMU was suspended in this stream, so %s had nothing to "
+			"change; if another gate suspends the SMMU, name it in the board file: "
+			"[smmu NAME] gates = ...\n", whatif__policy_name(p));
 	if (held)
 		fprintf(f, "note: %" PRIu64 " deferred unmap%s still held at the end: the SMMU "
 			"did not resume before the stream ended\n", held, held == 1 ? "" : "s");
@@ -277,8 +285,7 @@ int cmd_whatif(int argc, char **argv)
 	if (env.json)
 		write_json(stdout, (enum whatif_policy)p, &act, &pol, &ch);
 	else
-		write_text(stdout, (enum whatif_policy)p, ev_source__name(src), &act, &pol, &ch,
-			   whatif__held_at_end(r.wi), whatif__smmu_suspends(r.wi));
+		write_text(stdout, (enum whatif_policy)p, ev_source__name(src), &act, &pol, &ch, r.wi);
 	if (fflush(stdout) || ferror(stdout)) {
 		pr_err("whatif: writing the output failed: %s\n", strerror(errno ? errno : EIO));
 		status = EXIT_ENV;

@@ -33,6 +33,7 @@ struct wsmmu {
 	int ngates;
 	bool suspended;
 	bool resumed;		/* came back with the event being handled */
+	uint64_t suspends;
 	struct wrange *held;	/* defer-unmap: unmaps whose PTEs are still live */
 	int nheld, capheld;
 };
@@ -660,6 +661,7 @@ static void track_gate(struct whatif *w, const struct smt_event *ev)
 			sm->suspended |= w->gates[sm->gates[k]].off;
 		sm->resumed = was && !sm->suspended;
 		w->suspends += !was && sm->suspended;
+		sm->suspends += !was && sm->suspended;
 	}
 }
 
@@ -726,6 +728,27 @@ void whatif__changes(const struct whatif *w, struct whatif_changes *c)
 uint64_t whatif__smmu_suspends(const struct whatif *w)
 {
 	return w->suspends;
+}
+
+int whatif__smmu_info(const struct whatif *w, int i, const char **name, uint64_t *suspends,
+		      char *gates, size_t len)
+{
+	const struct wsmmu *sm;
+	size_t n = 0;
+
+	if (i < 0 || i >= w->nsmmus)
+		return -1;
+	sm = &w->smmus[i];
+	*name = sm->name;
+	*suspends = sm->suspends;
+	gates[0] = '\0';
+	for (int k = 0; k < sm->ngates && n < len; k++) {
+		const struct wgate *g = &w->gates[sm->gates[k]];
+
+		n += (size_t)snprintf(gates + n, len - n, "%s%s:%s", k ? ", " : "",
+				      topology__gate_kind_name(g->kind), g->name);
+	}
+	return 0;
 }
 
 uint64_t whatif__held_at_end(const struct whatif *w)

@@ -10,6 +10,7 @@
 #ifndef SMMUTRACE_WHATIF_H
 #define SMMUTRACE_WHATIF_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "smmutrace_events.h"
 #include "topology.h"
@@ -59,6 +60,12 @@ void whatif__changes(const struct whatif *w, struct whatif_changes *c);
 uint64_t whatif__held_at_end(const struct whatif *w);
 /* how often an SMMU went to suspended: 0 means defer-unmap and skip-tlbi had nothing to do */
 uint64_t whatif__smmu_suspends(const struct whatif *w);
+/*
+ * SMMU I (0..) as tracked: its name, how often it went to suspended, and its
+ * gates as "rpm:NAME, clk:..." in GATES. 0, or -1 past the last one.
+ */
+int whatif__smmu_info(const struct whatif *w, int i, const char **name, uint64_t *suspends,
+		      char *gates, size_t len);
 void whatif__free(struct whatif *w);
 
 #endif

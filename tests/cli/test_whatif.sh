@@ -60,7 +60,8 @@ run "$SMMUTRACE" whatif --policy wake-tbu --json --board tests/data/board/gpu-tb
 golden_json "wake-tbu on gpu-tbu-gated: --json object (golden)" $GOLD/gpu-tbu-gated.wake-tbu.json
 # ... and an SMMU that never suspends gives the other policies nothing to do
 run "$SMMUTRACE" whatif --policy defer-unmap --board tests/data/board/gpu-tbu.ini tests/data/streams/gpu-tbu-gated.jsonl
-expect_out "an SMMU never suspended is said so" "note: no SMMU was suspended in this stream"
+expect_out "an SMMU never suspended is said so" "note: no SMMU was suspended in this stream, so defer-unmap had nothing to change"
+expect_out "the gates each SMMU was judged by are named" "smmu 3da0000.iommu: suspended 0 times (gates: rpm:3da0000.iommu)"
 
 # the same from a recording: the board (with [smmu] gates =) travels inside it
 printf '[smmu 15000000.iommu]\ngates = rpm:15000000.iommu\n' >"$TMP/b.ini"
