@@ -34,6 +34,9 @@
 struct pending_smmu {
 	char name[SMT_NAME_LEN];
 	int line;
+	int gates_line;		/* 0 = no gates = (the default rpm:NAME) */
+	struct gate_ref gates[TOPO_MAX_SMMU_GATES];
+	int ngates;
 };
 
 struct pending_tbu {
@@ -197,7 +200,30 @@ static int parse_sids(struct board_parser *p, int line, char *val, struct topo_t
 	return 0;
 }
 
-static int parse_gates(struct board_parser *p, int line, char *val, struct topo_tbu *tbu)
+/* Where parse_gates puts each gate: a TBU's list or an SMMU's. -ENOSPC when full. */
+struct gate_sink {
+	struct topo_tbu *tbu;
+	struct pending_smmu *smmu;
+	int max;
+};
+
+static int gate_sink__add(struct gate_sink *gs, enum gate_kind k, const char *name)
+{
+	struct pending_smmu *ps = gs->smmu;
+
+	if (gs->tbu)
+		return topo_tbu__add_gate(gs->tbu, k, name);
+	for (int i = 0; i < ps->ngates; i++)
+		if (ps->gates[i].kind == k && !strcmp(ps->gates[i].name, name))
+			return 0;
+	if (ps->ngates >= TOPO_MAX_SMMU_GATES)
+		return -ENOSPC;
+	ps->gates[ps->ngates].kind = k;
+	topo_copy_name(ps->gates[ps->ngates++].name, SMT_NAME_LEN, name);
+	return 0;
+}
+
+static int parse_gates(struct board_parser *p, int line, char *val, struct gate_sink *gs)
 {
 	static const struct { const char *kind; enum gate_kind k; } kinds[] = {
 		{ "clk", GATE_CLK }, { "pd", GATE_PD }, { "rpm", GATE_RPM },
@@ -239,10 +265,10 @@ static int parse_gates(struct board_parser *p, int line, char *val, struct topo_
 		if (strlen(name) >= SMT_NAME_LEN)
 			return perr(p, line, "gates", "'%s:%.20s...' is longer than %d bytes",
 				    tok, name, SMT_NAME_LEN - 1);
-		err = topo_tbu__add_gate(tbu, k, name);
+		err = gate_sink__add(gs, k, name);
 		if (err == -ENOSPC)
-			return perr(p, line, "gates", "more than %d gates in one TBU",
-				    TOPO_MAX_GATES);
+			return perr(p, line, "gates", "more than %d gates in one %s", gs->max,
+				    gs->tbu ? "TBU" : "SMMU");
 		if (err)
 			return perr(p, line, "gates", "%s", strerror(-err));
 	}
@@ -345,6 +371,26 @@ static int parse_section(struct board_parser *p, int line, char *s)
 	return 0;
 }
 
+/* [smmu NAME] takes one key, gates =: what suspends the SMMU itself (SPEC §4) */
+static int parse_smmu_key(struct board_parser *p, int line, const char *key, char *val)
+{
+	struct pending_smmu *ps = &p->smmus[p->nsmmus - 1];
+
+	if (strcmp(key, "gates"))
+		return perr(p, line, key, "unknown key in [smmu %s]: the only key is gates "
+			    "(what suspends the SMMU itself); TBU settings (" BOARD_KEYS_TBU
+			    ") go under [tbu NAME]", ps->name);
+	if (ps->gates_line)
+		return perr(p, line, key, "given twice in [smmu %s] (first at line %d): put "
+			    "everything on one line", ps->name, ps->gates_line);
+	if (!*val)
+		return perr(p, line, key, "empty value: give the gates that suspend the SMMU, "
+			    "e.g. gates = rpm:15000000.iommu, clk:smmu_tcu_clk");
+	ps->gates_line = line;
+	return parse_gates(p, line, val, &(struct gate_sink){ .smmu = ps,
+							     .max = TOPO_MAX_SMMU_GATES });
+}
+
 static int parse_key(struct board_parser *p, int line, char *s)
 {
 	char *eq = strchr(s, '=');
@@ -364,9 +410,7 @@ static int parse_key(struct board_parser *p, int line, char *s)
 		return perr(p, line, key, "outside a section: put it under a [tbu NAME] "
 			    "header");
 	if (p->sec == SEC_SMMU)
-		return perr(p, line, key, "unknown key in [smmu %s]: [smmu] sections take no "
-			    "keys; TBU settings (" BOARD_KEYS_TBU ") go under [tbu NAME]",
-			    p->smmus[p->nsmmus - 1].name);
+		return parse_smmu_key(p, line, key, val);
 	pt = &p->tbus[p->ntbus - 1];
 	if (!strcmp(key, "smmu"))
 		seen = &pt->smmu_line;
@@ -401,7 +445,8 @@ static int parse_key(struct board_parser *p, int line, char *s)
 	}
 	if (!strcmp(key, "sids"))
 		return parse_sids(p, line, val, &pt->tbu);
-	return parse_gates(p, line, val, &pt->tbu);
+	return parse_gates(p, line, val, &(struct gate_sink){ .tbu = &pt->tbu,
+							     .max = TOPO_MAX_GATES });
 }
 
 static int parse_text(struct board_parser *p, const char *text, size_t len)
@@ -566,12 +611,24 @@ static int merge(struct topology *t, struct board_parser *p)
 		return perr(p, p->tbus[p->ntbus - 1].line, "section", "more than %d TBUs with "
 			    "the device tree's: drop some", TOPO_MAX_TBUS);
 	for (int i = 0; i < p->nsmmus; i++) {
-		if (topology__find_smmu(t, p->smmus[i].name) >= 0)
+		struct pending_smmu *ps = &p->smmus[i];
+		struct topo_smmu *s;
+		int k = topology__find_smmu(t, ps->name);
+
+		if (k < 0) {
+			snprintf(origin, sizeof(origin), "board %s:%d", p->file, ps->line);
+			err = topology__add_smmu(t, ps->name, "", origin);
+			if (err)
+				return perr(p, ps->line, "section", "%s", strerror(-err));
+			k = t->nsmmus - 1;
+		}
+		if (!ps->gates_line)
 			continue;
-		snprintf(origin, sizeof(origin), "board %s:%d", p->file, p->smmus[i].line);
-		err = topology__add_smmu(t, p->smmus[i].name, "", origin);
-		if (err)
-			return perr(p, p->smmus[i].line, "section", "%s", strerror(-err));
+		/* the board file says what suspends it: replaces the default (or the DT's) */
+		s = &t->smmus[k];
+		memcpy(s->gates, ps->gates, sizeof(s->gates));
+		s->ngates = ps->ngates;
+		s->gates_given = true;
 	}
 	for (int i = 0; i < p->ntbus; i++) {
 		struct pending_tbu *pt = &p->tbus[i];
@@ -713,8 +770,17 @@ int board__format(const struct topology *t, char **out)
 	put_comment(f, t->model);
 	fprintf(f, "\n");
 	for (int i = 0; i < t->nsmmus; i++) {
-		fprintf(f, "[smmu %s] ; ", t->smmus[i].name);
-		put_comment(f, t->smmus[i].origin);
+		const struct topo_smmu *s = &t->smmus[i];
+
+		fprintf(f, "[smmu %s] ; ", s->name);
+		put_comment(f, s->origin);
+		fprintf(f, "\n");
+		if (!s->gates_given)
+			continue;
+		fprintf(f, "gates =");
+		for (int j = 0; j < s->ngates; j++)
+			fprintf(f, "%s %s:%s", j ? "," : "", topology__gate_kind_name(s->gates[j].kind),
+				s->gates[j].name);
 		fprintf(f, "\n");
 	}
 	for (int i = 0; i < t->ntbus; i++) {

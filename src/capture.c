@@ -434,24 +434,31 @@ static void attach_all(struct capture *c)
 	}
 }
 
+static int add_gate_name(int fd, const struct gate_ref *gr)
+{
+	char key[SMT_NAME_LEN] = "";
+	__u32 bits = 0;
+
+	snprintf(key, sizeof(key), "%s", gr->name);
+	bpf_map_lookup_elem(fd, key, &bits);
+	bits |= gr->kind == GATE_CLK ? SMT_GATE_CLK :
+		gr->kind == GATE_PD ? SMT_GATE_PD : SMT_GATE_RPM;
+	return bpf_map_update_elem(fd, key, &bits, BPF_ANY) ? -errno : 0;
+}
+
 static int fill_gate_names(struct capture *c, const struct topology *t)
 {
-	int fd = bpf_map__fd(c->skel->maps.gate_names);
+	int fd = bpf_map__fd(c->skel->maps.gate_names), err;
 
-	for (int i = 0; t && i < t->ntbus; i++) {
-		for (int g = 0; g < t->tbus[i].ngates; g++) {
-			const struct gate_ref *gr = &t->tbus[i].gates[g];
-			char key[SMT_NAME_LEN] = "";
-			__u32 bits = 0;
-
-			snprintf(key, sizeof(key), "%s", gr->name);
-			bpf_map_lookup_elem(fd, key, &bits);
-			bits |= gr->kind == GATE_CLK ? SMT_GATE_CLK :
-				gr->kind == GATE_PD ? SMT_GATE_PD : SMT_GATE_RPM;
-			if (bpf_map_update_elem(fd, key, &bits, BPF_ANY))
-				return -errno;
-		}
-	}
+	for (int i = 0; t && i < t->ntbus; i++)
+		for (int g = 0; g < t->tbus[i].ngates; g++)
+			if ((err = add_gate_name(fd, &t->tbus[i].gates[g])))
+				return err;
+	/* the SMMUs' own gates (default rpm:NAME): what-if replay needs them recorded */
+	for (int i = 0; t && i < t->nsmmus; i++)
+		for (int g = 0; g < t->smmus[i].ngates; g++)
+			if ((err = add_gate_name(fd, &t->smmus[i].gates[g])))
+				return err;
 	return 0;
 }
 

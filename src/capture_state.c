@@ -146,6 +146,31 @@ static bool seen_before(const struct topology *t, int tbu, int gate)
 	return false;
 }
 
+static int read_gate(const char *root, const struct gate_ref *g, uint64_t ts, struct smt_event *ev)
+{
+	switch (g->kind) {
+	case GATE_CLK:
+		return read_clk(root, g->name, ts, ev);
+	case GATE_RPM:
+		return read_rpm(root, g->name, ts, ev);
+	case GATE_PD:
+		return read_pd(root, g->name, ts, ev);
+	}
+	return 0;
+}
+
+/* an SMMU gate already read for a TBU (or another SMMU): one event per gate */
+static bool already_read(const struct gate_ref *g, const struct smt_event *evs, int n)
+{
+	static const unsigned int type[] = { [GATE_CLK] = SMT_EV_CLK, [GATE_PD] = SMT_EV_PD,
+					     [GATE_RPM] = SMT_EV_RPM };
+
+	for (int i = 1; i < n; i++)
+		if (evs[i].type == type[g->kind] && !strcmp(evs[i].name, g->name))
+			return true;
+	return false;
+}
+
 int capture_state__read(const struct topology *t, const char *root, uint64_t ts,
 			struct smt_event *evs, int max)
 {
@@ -171,18 +196,13 @@ int capture_state__read(const struct topology *t, const char *root, uint64_t ts,
 
 			if (seen_before(t, i, j))
 				continue;
-			switch (g->kind) {
-			case GATE_CLK:
-				n += read_clk(root, g->name, ts, &evs[n]);
-				break;
-			case GATE_RPM:
-				n += read_rpm(root, g->name, ts, &evs[n]);
-				break;
-			case GATE_PD:
-				n += read_pd(root, g->name, ts, &evs[n]);
-				break;
-			}
+			n += read_gate(root, g, ts, &evs[n]);
 		}
 	}
+	/* the SMMUs' own gates (SPEC §4): what-if replay needs their state at start */
+	for (int i = 0; t && i < t->nsmmus; i++)
+		for (int j = 0; j < t->smmus[i].ngates && n < max; j++)
+			if (!already_read(&t->smmus[i].gates[j], evs, n))
+				n += read_gate(root, &t->smmus[i].gates[j], ts, &evs[n]);
 	return n;
 }

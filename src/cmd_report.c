@@ -22,6 +22,7 @@
 #include "report.h"
 #include "source.h"
 #include "topology.h"
+#include "whatif.h"
 
 #define DEFAULT_AROUND_WINDOW_NS 1000000000ull	/* 1 s: a suspend/resume cycle or two */
 
@@ -34,6 +35,7 @@ enum {
 	OPT_TO,
 	OPT_AROUND,
 	OPT_WINDOW,
+	OPT_POLICY,
 };
 
 static const struct option longopts[] = {
@@ -45,6 +47,7 @@ static const struct option longopts[] = {
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "around-finding", required_argument, NULL, OPT_AROUND },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	ENV_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -55,7 +58,7 @@ static void usage(FILE *f)
 "Usage: smmutrace report FILE [--html OUT] [--format text|markdown|json]\n"
 "                        [--kcidb OUT] [--perfetto OUT]\n"
 "                        [--from TS] [--to TS] | [--around-finding N [--window DUR]]\n"
-"                        [--board FILE]\n"
+"                        [--policy P] [--board FILE]\n"
 "\n"
 "Write an incident report from a recording or a JSONL event stream (FILE, or -\n"
 "for stdin): a verdict, the findings with their evidence events, a timeline\n"
@@ -83,6 +86,15 @@ static void usage(FILE *f)
 "                        in the report); reads FILE twice, so not from stdin\n"
 "  --window DUR          width of that window (default 1s)\n"
 "\n"
+"Two timelines (see 'smmutrace whatif --help'):\n"
+"  --policy P            also judge the capture as if the driver had followed\n"
+"                        policy P (defer-unmap, skip-tlbi, wake-tbu): HTML shows\n"
+"                        its timeline and findings below the recorded ones on\n"
+"                        the same time axis; text/markdown append the report\n"
+"                        under the policy; json is {\"policy\", \"actual\",\n"
+"                        \"under_policy\"}. Not with --kcidb or --perfetto. The\n"
+"                        exit status is then that of the findings under P.\n"
+"\n"
 "Analysis options:\n"
 ENV_COMMON_HELP
 "\n"
@@ -94,7 +106,8 @@ ENV_COMMON_HELP
 "  smmutrace report cap.smt --html incident.html\n"
 "  smmutrace report events.jsonl --board board.ini --format markdown > ticket.md\n"
 "  smmutrace report cap.smt --around-finding 1 --window 200ms --html zoom.html\n"
-"  smmutrace report cap.smt --kcidb kcidb.json --perfetto trace.json --fail-on never\n");
+"  smmutrace report cap.smt --kcidb kcidb.json --perfetto trace.json --fail-on never\n"
+"  smmutrace report cap.smt --policy defer-unmap --html what-if.html\n");
 }
 
 struct window_arg {
@@ -198,6 +211,70 @@ static void take_blind(struct run *run, const char *meta_json)
 	int n = coverage__blind_from_meta(meta_json, b, COV_MAX_BLIND);
 
 	coverage__not_judged(b, n, &run->not_judged, run->nj_reasons);
+}
+
+/* report --policy: the rewritten stream builds a second engine and report */
+struct policy_side {
+	struct whatif *wi;
+	struct engine *e;
+	struct report *rep;
+	bool oom;
+};
+
+static void policy_feed(const struct smt_event *ev, void *ctx)
+{
+	struct policy_side *ps = ctx;
+
+	engine__feed(ps->e, ev);
+	if (report__feed(ps->rep, ev))
+		ps->oom = true;
+}
+
+static void policy_free(struct policy_side *ps)
+{
+	whatif__free(ps->wi);
+	report__free(ps->rep);
+	engine__free(ps->e);
+}
+
+/*
+ * write_file() takes a one-model serializer; the page with both timelines
+ * needs the policy's model too, handed over here (one report per process).
+ */
+static const struct report_model *html_policy_model;
+static const char *html_policy;
+
+static int write_html_whatif(const struct report_model *m, FILE *f)
+{
+	return report__write_html_whatif(m, html_policy_model, html_policy, f);
+}
+
+/* text, markdown or json on stdout, with the policy's report after the recorded one */
+static int write_stdout(const char *format, const struct report_model *m,
+			const struct report_model *pm, const char *policy)
+{
+	bool md = format && !strcmp(format, "markdown");
+	int wret;
+
+	if (format && !strcmp(format, "json")) {
+		if (!pm)
+			return report__write_json(m, stdout);
+		printf("{\"policy\":\"%s\",\"actual\":", policy);
+		wret = report__write_json(m, stdout);
+		printf(",\"under_policy\":");
+		if (!wret)
+			wret = report__write_json(pm, stdout);
+		printf("}\n");
+		return wret;
+	}
+	wret = report__write_text(m, stdout, md);
+	if (!wret && pm) {
+		printf(md ? "\n---\n\n# Under policy %s (smmutrace whatif)\n\n" :
+		       "\n==== under policy %s (smmutrace whatif): the same capture as the driver "
+		       "would have issued it ====\n\n", policy);
+		wret = report__write_text(pm, stdout, md);
+	}
+	return wret;
 }
 
 static int open_source(const struct run *run, struct ev_source **src)
@@ -319,6 +396,8 @@ int cmd_report(int argc, char **argv)
 	struct smt_event ev;
 	char why[128] = "";
 	struct env env;
+	struct policy_side ps = { 0 };
+	const char *policy = NULL;
 	int c, ret, nread;
 
 	env__init(&env);
@@ -364,6 +443,14 @@ int cmd_report(int argc, char **argv)
 				return EXIT_INPUT;
 			}
 			break;
+		case OPT_POLICY:
+			if (whatif__policy_from_name(optarg) < 0) {
+				pr_err("--policy: '%s' is not a policy: use one of "
+				       WHATIF_POLICY_LIST "\n", optarg);
+				return EXIT_INPUT;
+			}
+			policy = optarg;
+			break;
 		case OPT_WINDOW:
 			if (env__parse_duration(optarg, &window_ns) || !window_ns) {
 				pr_err("--window: '%s' is not a duration: give a number with a unit, "
@@ -392,6 +479,11 @@ int cmd_report(int argc, char **argv)
 		format = "json";
 	if (around && (from.set || to.set)) {
 		pr_err("--around-finding and --from/--to both choose the window: use one of them\n");
+		return EXIT_INPUT;
+	}
+	if (policy && (kcidb || perfetto)) {
+		pr_err("--policy: KCIDB and Perfetto outputs describe the recorded capture only; "
+		       "write them in a run without --policy\n");
 		return EXIT_INPUT;
 	}
 	if (window_given && !around) {
@@ -455,13 +547,35 @@ int cmd_report(int argc, char **argv)
 	}
 	/* the report reads TBU gate states back from the engine */
 	report__set_engine(rep, e);
+	if (policy) {
+		struct whatif_opts wo = { 0 };
+
+		ps.rep = report__new(&ro);
+		engine_opts_init(&o, &run);
+		o.on_finding = report__add_finding;
+		o.ctx = ps.rep;
+		ps.e = ps.rep ? engine__new(&o) : NULL;
+		wo.policy = (enum whatif_policy)whatif__policy_from_name(policy);
+		wo.topo = &run.topo;
+		wo.emit = policy_feed;
+		wo.ctx = &ps;
+		ps.wi = ps.e ? whatif__new(&wo) : NULL;
+		if (!ps.wi) {
+			pr_err("out of memory\n");
+			ret = EXIT_ENV;
+			goto out;
+		}
+		report__set_engine(ps.rep, ps.e);
+	}
 
 	take_blind(&run, ev_source__meta_json(src));
 	for (; nread == 1; nread = ev_source__next(src, &ev)) {
 		if (ev.type == SMT_EV_META)
 			take_blind(&run, ev_source__meta_extra(src));
 		engine__feed(e, &ev);
-		if (report__feed(rep, &ev)) {
+		if (ps.wi)
+			whatif__feed(ps.wi, &ev);
+		if (report__feed(rep, &ev) || ps.oom) {
 			pr_err("out of memory while building the report\n");
 			ret = EXIT_ENV;
 			goto out;
@@ -484,16 +598,27 @@ int cmd_report(int argc, char **argv)
 		ret = EXIT_ENV;
 		goto out;
 	}
+	if (ps.wi) {
+		struct engine_summary psum;
+
+		engine__finish(ps.e);
+		engine__summary(ps.e, &psum);
+		report__set_source_meta(ps.rep, ev_source__is_recording(src),
+					ev_source__meta_json(src), ev_source__meta_extra(src));
+		if (report__finish(ps.rep, &psum)) {
+			pr_err("out of memory while linking findings to the timeline\n");
+			ret = EXIT_ENV;
+			goto out;
+		}
+	}
 
 	{
 		const struct report_model *m = report__model(rep);
+		const struct report_model *pm = ps.rep ? report__model(ps.rep) : NULL;
 		int wret = 0;
 
 		if (format || (!html && !kcidb && !perfetto)) {
-			if (format && strcmp(format, "json") == 0)
-				wret = report__write_json(m, stdout);
-			else
-				wret = report__write_text(m, stdout, format && !strcmp(format, "markdown"));
+			wret = write_stdout(format, m, pm, policy);
 			fflush(stdout);
 			if (wret || ferror(stdout)) {
 				pr_err("writing the report to stdout failed\n");
@@ -505,8 +630,15 @@ int cmd_report(int argc, char **argv)
 
 			report__verdict(m, verdict, sizeof(verdict));
 			printf("%s\n", verdict);
+			if (pm) {
+				report__verdict(pm, verdict, sizeof(verdict));
+				printf("under policy %s: %s\n", policy, verdict);
+			}
 		}
-		if (html && (wret = write_file(html, "HTML", m, report__write_html)))
+		html_policy_model = pm;
+		html_policy = policy;
+		if (html && (wret = write_file(html, "HTML", m, pm ? write_html_whatif :
+							   report__write_html)))
 			goto written;
 		if (kcidb && (wret = write_file(kcidb, "KCIDB", m, report__write_kcidb)))
 			goto written;
@@ -517,9 +649,10 @@ written:
 			ret = wret;
 			goto out;
 		}
-		ret = env__exit_status(&env, m->worst);
+		ret = env__exit_status(&env, pm ? pm->worst : m->worst);
 	}
 out:
+	policy_free(&ps);
 	report__free(rep);
 	engine__free(e);
 	if (src)

@@ -33,7 +33,8 @@ static void usage(FILE *f)
 "  --json         one JSON object: {\"smmus\":[...],\"tbus\":[...],...}\n"
 "  --state        also show each gate's state now on this system (clk enable\n"
 "                counts from debugfs, runtime-PM status from sysfs, genpd\n"
-"                status from debugfs) and whether each TBU is gated; the\n"
+"                status from debugfs), whether each SMMU is suspended and\n"
+"                each TBU gated; the\n"
 "                default when the model comes from this system's device tree\n"
 "                (text output only)\n"
 "  -v, --verbose  debug messages to stderr\n"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 "\n"
 "  ; comments start with ; or #\n"
 "  [smmu 15000000.iommu]             ; SMMU device name, as in /sys/bus/platform/devices\n"
+"  gates = rpm:15000000.iommu        ; optional: what suspends the SMMU itself\n"
+"                                    ; (default: its own runtime PM)\n"
 "  [tbu gpu_tbu0]\n"
 "  smmu  = 15000000.iommu            ; optional when the board has one SMMU\n"
 "  sids  = 0x0-0x3ff, 0x800          ; stream IDs through this TBU, inclusive\n"
@@ -77,13 +80,48 @@ static const struct smt_event *gate_event(const struct gate_ref *g, const struct
 }
 
 /*
+ * "clk:a on, rpm:b off (suspended)" for GATES into LINE; *gated when any is
+ * off, *unknown when any was not found.
+ */
+static void gate_states(const struct gate_ref *gates, int ngates, const struct smt_event *evs,
+			int n, char *line, size_t size, bool *gated, bool *unknown)
+{
+	size_t len = 0;
+
+	line[0] = 0;
+	*gated = *unknown = false;
+	for (int g = 0; g < ngates; g++) {
+		const struct smt_event *ev = gate_event(&gates[g], evs, n);
+		const char *st;
+
+		if (!ev) {
+			st = "unknown";
+			*unknown = true;
+		} else if (ev->type == SMT_EV_RPM) {
+			st = ev->state == SMT_RPM_SUSPENDED ? "off (suspended)" : "on";
+			*gated |= ev->state == SMT_RPM_SUSPENDED;
+		} else {
+			st = ev->on ? "on" : "off";
+			*gated |= !ev->on;
+		}
+		if (len < size)
+			len += (size_t)snprintf(line + len, size - len, "%s%s:%s %s", g ? ", " : "",
+						topology__gate_kind_name(gates[g].kind), gates[g].name,
+						st);
+	}
+}
+
+/*
  * Each gate's state now, read the way live capture reads its initial state,
- * and whether each TBU is gated (any gate off; unknown counts as on).
+ * whether each SMMU is suspended and each TBU gated (any gate off; unknown
+ * counts as on).
  */
 static void print_state(const struct topology *t)
 {
 	static struct smt_event evs[1024];
 	struct timespec now;
+	char line[2048];
+	bool off, unknown;
 	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -94,35 +132,19 @@ static void print_state(const struct topology *t)
 		return;
 	}
 	printf("\nGate state now (sysfs/debugfs of this system):\n");
+	for (int i = 0; i < t->nsmmus; i++) {
+		const struct topo_smmu *s = &t->smmus[i];
+
+		gate_states(s->gates, s->ngates, evs, n, line, sizeof(line), &off, &unknown);
+		printf("  smmu %-19s %-9s %s\n", s->name,
+		       off ? "SUSPENDED" : unknown ? "unknown" : "up", line);
+	}
 	for (int i = 0; i < t->ntbus; i++) {
 		const struct topo_tbu *tb = &t->tbus[i];
-		bool gated = false, unknown = false;
-		char line[2048];
-		size_t len = 0;
 
-		line[0] = 0;
-		for (int g = 0; g < tb->ngates; g++) {
-			const struct smt_event *ev = gate_event(&tb->gates[g], evs, n);
-			const char *st;
-
-			if (!ev) {
-				st = "unknown";
-				unknown = true;
-			} else if (ev->type == SMT_EV_RPM) {
-				st = ev->state == SMT_RPM_SUSPENDED ? "off (suspended)" : "on";
-				gated |= ev->state == SMT_RPM_SUSPENDED;
-			} else {
-				st = ev->on ? "on" : "off";
-				gated |= !ev->on;
-			}
-			if (len < sizeof(line))
-				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s:%s %s",
-							g ? ", " : "",
-							topology__gate_kind_name(tb->gates[g].kind),
-							tb->gates[g].name, st);
-		}
+		gate_states(tb->gates, tb->ngates, evs, n, line, sizeof(line), &off, &unknown);
 		printf("  %-24s %-8s %s\n", tb->name,
-		       gated ? "GATED" : unknown ? "unknown" : tb->ngates ? "up" : "no gates", line);
+		       off ? "GATED" : unknown ? "unknown" : tb->ngates ? "up" : "no gates", line);
 	}
 }
 

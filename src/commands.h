@@ -12,5 +12,6 @@ int cmd_dump(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_whatif(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "convert", cmd_convert, "convert JSONL events <-> recording" },
 	{ "report", cmd_report, "incident report (text, markdown, HTML, JSON, KCIDB, Perfetto)" },
 	{ "monitor", cmd_monitor, "long-running mode for test farms" },
+	{ "whatif", cmd_whatif, "replay as if the driver had followed a policy (defer-unmap, ...)" },
 };
 
 static void usage(FILE *f)
@@ -49,7 +50,8 @@ static void usage(FILE *f)
 "  smmutrace probe                         what this kernel offers\n"
 "  smmutrace live --board board.ini        trace and report as it happens\n"
 "  smmutrace record -o cap.smt --duration 60s\n"
-"  smmutrace replay cap.smt                same findings, offline\n");
+"  smmutrace replay cap.smt                same findings, offline\n"
+"  smmutrace whatif --policy defer-unmap cap.smt   as if unmaps were deferred\n");
 }
 
 int main(int argc, char **argv)

@@ -235,6 +235,10 @@ bool report__lifetime_in_window(const struct report_model *m, const struct repor
 int report__write_text(const struct report_model *m, FILE *f, bool markdown);
 int report__write_json(const struct report_model *m, FILE *f);
 int report__write_html(const struct report_model *m, FILE *f);
+/* report --policy: the recorded capture M with the timeline and findings of the
+ * same capture under POLICY (PM, smmutrace whatif) below its own, on one axis */
+int report__write_html_whatif(const struct report_model *m, const struct report_model *pm,
+			      const char *policy, FILE *f);
 int report__write_kcidb(const struct report_model *m, FILE *f);
 int report__write_perfetto(const struct report_model *m, FILE *f);
 

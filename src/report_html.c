@@ -81,6 +81,10 @@ struct view {
 	FILE *f;
 	uint64_t t0, t1;	/* visible time range */
 	double scale;		/* px per ns */
+	/* "" for the recorded stream; "policy-" for the what-if one (report --policy),
+	 * so both timelines and finding lists can sit on one page */
+	const char *pfx;
+	const char *title;	/* heading suffix: "" or " under policy P" */
 };
 
 static double xpos(const struct view *v, uint64_t ts)
@@ -129,8 +133,8 @@ static const char script[] =
 
 "function sel(){\n"
 "  var old=document.querySelectorAll('.sel');for(var i=0;i<old.length;i++)old[i].classList.remove('sel');\n"
-"  var m=/^#finding-(\\d+)$/.exec(location.hash);if(!m)return;\n"
-"  var els=document.querySelectorAll('[data-f=\"'+m[1]+'\"]');\n"
+"  var m=/^#(policy-)?finding-(\\d+)$/.exec(location.hash);if(!m)return;\n"
+"  var els=document.querySelectorAll('[data-f=\"'+(m[1]||'')+m[2]+'\"]');\n"
 "  for(var j=0;j<els.length;j++)els[j].classList.add('sel');\n"
 "}\n"
 "window.addEventListener('hashchange',sel);sel();\n"
@@ -270,9 +274,9 @@ static void draw_findings(const struct view *v, const struct lane_plan *plans)
 			const struct lane_plan *p = &plans[rf->lane];
 			double x = xpos(v, rf->f.ts);
 
-			fprintf(f, "<a href=\"#finding-%" PRIu64 "\"><path class=\"fm\" data-f=\"%" PRIu64
+			fprintf(f, "<a href=\"#%sfinding-%" PRIu64 "\"><path class=\"fm\" data-f=\"%s%" PRIu64
 				"\" d=\"M%.1f %.1f l5 -8 h-10 z\" fill=\"%s\" stroke=\"#fff\" stroke-width=\"0.8\">"
-				"<title>#%" PRIu64 " %s %s: ", rf->number, rf->number, x, p->y + 9,
+				"<title>#%" PRIu64 " %s %s: ", v->pfx, rf->number, v->pfx, rf->number, x, p->y + 9,
 				sev_colour(rf->f.severity), rf->number, severity__name(rf->f.severity),
 				rule__name(rf->f.rule));
 			esc(f, rf->f.message);
@@ -281,9 +285,9 @@ static void draw_findings(const struct view *v, const struct lane_plan *plans)
 			for (int k = 0; k < rf->f.nevidence; k++) {
 				if (rf->f.evidence[k].ts == rf->f.ts)
 					continue;
-				fprintf(f, "<circle class=\"evm\" data-f=\"%" PRIu64 "\" cx=\"%.1f\" cy=\"%.1f\" "
+				fprintf(f, "<circle class=\"evm\" data-f=\"%s%" PRIu64 "\" cx=\"%.1f\" cy=\"%.1f\" "
 					"r=\"3\" fill=\"none\" stroke=\"%s\" stroke-width=\"1\"><title>evidence of #%"
-					PRIu64 ": ", rf->number, xpos(v, rf->f.evidence[k].ts), p->y + 5,
+					PRIu64 ": ", v->pfx, rf->number, xpos(v, rf->f.evidence[k].ts), p->y + 5,
 					sev_colour(rf->f.severity), rf->number);
 				esc(f, rf->f.evidence[k].what);
 				fputs("</title></circle>\n", f);
@@ -318,7 +322,8 @@ static void draw_findings(const struct view *v, const struct lane_plan *plans)
 					if (!cnt[k])
 						continue;
 					if (first[k])
-						fprintf(f, "<a href=\"#finding-%" PRIu64 "\">", first[k]);
+						fprintf(f, "<a href=\"#%sfinding-%" PRIu64 "\">", v->pfx,
+							first[k]);
 					fprintf(f, "<path class=\"fm agg\" d=\"M%.1f %.1f l4 -7 h-8 z\" "
 						"fill=\"%s\"><title>%u finding%s here", PLOT_X + b * 2.0 + 1,
 						plans[l].y + 8, sev_colour(sev[k]), cnt[k], cnt[k] == 1 ? "" : "s");
@@ -344,7 +349,7 @@ static void write_timeline(const struct view *v)
 	uint32_t budget;
 	char a[32], b[32];
 
-	fputs("<h2 id=\"timeline\">Timeline</h2>\n", f);
+	fprintf(f, "<h2 id=\"%stimeline\">Timeline%s</h2>\n", v->pfx, v->title);
 	if (!plans) {
 		fputs("<p class=\"note\">Out of memory drawing the timeline.</p>\n", f);
 		return;
@@ -391,8 +396,8 @@ static void write_timeline(const struct view *v)
 	fputs("<span><i class=\"sw\" style=\"background:#d00000\"></i>error finding</span>"
 	      "<span><i class=\"sw\" style=\"background:#e0a000\"></i>warning finding</span></div>\n", f);
 
-	fprintf(f, "<svg id=\"timeline-svg\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
-		"aria-label=\"timeline\">\n", SVG_W, y + 6);
+	fprintf(f, "<svg id=\"%stimeline-svg\" viewBox=\"0 0 %d %.0f\" role=\"img\" "
+		"aria-label=\"%stimeline\">\n", v->pfx, SVG_W, y + 6, v->pfx);
 	axis(v, 0, y);
 	/* gated bands behind everything */
 	for (uint32_t i = 0; i < m->nlanes; i++) {
@@ -499,7 +504,7 @@ static void write_findings(const struct view *v)
 	FILE *f = v->f;
 	char t[32];
 
-	fprintf(f, "<h2 id=\"findings\">Findings (%" PRIu64 ")</h2>\n",
+	fprintf(f, "<h2 id=\"%sfindings\">Findings%s (%" PRIu64 ")</h2>\n", v->pfx, v->title,
 		m->findings_by_sev[SEV_ERROR] + m->findings_by_sev[SEV_WARNING]);
 	if (!m->nfindings)
 		fprintf(f, "<p>No finding%s.</p>\n", m->windowed ? " in the window" : "");
@@ -518,9 +523,9 @@ static void write_findings(const struct view *v)
 			continue;
 		}
 		report__fmt_ts(m, x->ts, t, sizeof(t));
-		fprintf(f, "<div class=\"finding sev%d\" id=\"finding-%" PRIu64 "\">"
+		fprintf(f, "<div class=\"finding sev%d\" id=\"%sfinding-%" PRIu64 "\">"
 			"<b>#%" PRIu64 "</b> <span class=\"%s\">%s</span> <b>%s</b> at %s "
-			"<span class=\"note\">(ts %" PRIu64 ", lane ", x->severity, rf->number, rf->number,
+			"<span class=\"note\">(ts %" PRIu64 ", lane ", x->severity, v->pfx, rf->number, rf->number,
 			severity__name(x->severity), severity__name(x->severity), rule__name(x->rule), t, x->ts);
 		esc(f, m->lanes[rf->lane].name);
 		fputs(")</span>", f);
@@ -985,21 +990,42 @@ static void write_capture(const struct view *v)
 	fputs("</table>\n", f);
 }
 
-int report__write_html(const struct report_model *m, FILE *f)
+static void view_init(struct view *v, const struct report_model *m, FILE *f)
 {
-	struct view v = { .m = m, .f = f };
-
-	v.t0 = m->windowed ? m->from : m->first_ts;
-	v.t1 = m->windowed && m->to != UINT64_MAX ? m->to : m->last_ts;
+	*v = (struct view){ .m = m, .f = f, .pfx = "", .title = "" };
+	v->t0 = m->windowed ? m->from : m->first_ts;
+	v->t1 = m->windowed && m->to != UINT64_MAX ? m->to : m->last_ts;
 	if (m->windowed && m->to == UINT64_MAX)
-		v.t1 = m->last_ts > v.t0 ? m->last_ts : v.t0;
-	if (v.t1 <= v.t0)
-		v.t1 = v.t0 + 1000;	/* one event or none: a 1 us view */
-	v.scale = (double)PLOT_W / (double)(v.t1 - v.t0);
+		v->t1 = m->last_ts > v->t0 ? m->last_ts : v->t0;
+	if (v->t1 <= v->t0)
+		v->t1 = v->t0 + 1000;	/* one event or none: a 1 us view */
+	v->scale = (double)PLOT_W / (double)(v->t1 - v->t0);
+}
 
+static int write_page(const struct report_model *m, const struct report_model *pm,
+		      const char *policy, FILE *f)
+{
+	struct view v, pv;
+	char title[96];
+
+	view_init(&v, m, f);
 	write_head(&v);
 	write_timeline(&v);
+	if (pm) {
+		/* the same time axis as the recorded timeline, so the two line up */
+		pv = v;
+		pv.m = pm;
+		pv.pfx = "policy-";
+		snprintf(title, sizeof(title), " under policy %s", policy);
+		pv.title = title;
+		fprintf(f, "<p class=\"note\" id=\"policy\">Below: the same capture rewritten as the "
+			"driver would have issued it under policy <b>%s</b> (smmutrace whatif), judged by "
+			"the same engine.</p>\n", policy);
+		write_timeline(&pv);
+	}
 	write_findings(&v);
+	if (pm)
+		write_findings(&pv);
 	write_lifetimes(&v);
 	fputs("<h2 id=\"histograms\">Histograms</h2>\n", f);
 	write_hist(&v, "TLB sync latency", &m->sync_hist);
@@ -1012,4 +1038,15 @@ int report__write_html(const struct report_model *m, FILE *f)
 		"</body></html>\n", script);
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
+}
+
+int report__write_html(const struct report_model *m, FILE *f)
+{
+	return write_page(m, NULL, NULL, f);
+}
+
+int report__write_html_whatif(const struct report_model *m, const struct report_model *pm,
+			      const char *policy, FILE *f)
+{
+	return write_page(m, pm, policy, f);
 }

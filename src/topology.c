@@ -154,6 +154,9 @@ int topology__add_smmu(struct topology *t, const char *name, const char *compati
 	topo_copy_name(s->name, sizeof(s->name), name);
 	topo_copy_name(s->compatible, sizeof(s->compatible), compatible ? compatible : "");
 	topo_copy_name(s->origin, sizeof(s->origin), origin ? origin : "");
+	s->gates[0].kind = GATE_RPM;
+	topo_copy_name(s->gates[0].name, sizeof(s->gates[0].name), s->name);
+	s->ngates = 1;
 	return 0;
 }
 
@@ -309,6 +312,11 @@ static void print_text(const struct topology *t, FILE *f)
 		if (s->compatible[0])
 			fprintf(f, "  %s", s->compatible);
 		fprintf(f, "  [%s]\n", s->origin);
+		fprintf(f, "    gates:");
+		for (int j = 0; j < s->ngates; j++)
+			fprintf(f, "%s%s:%s", j ? ", " : " ",
+				topology__gate_kind_name(s->gates[j].kind), s->gates[j].name);
+		fprintf(f, "%s\n", s->gates_given ? "" : " (default: its own runtime PM)");
 	}
 	fprintf(f, "TBUs: %d\n", t->ntbus);
 	for (int i = 0; i < t->ntbus; i++) {
@@ -362,6 +370,18 @@ static int print_json(const struct topology *t, FILE *f)
 		jsonw__kv_str(w, "name", t->smmus[i].name);
 		jsonw__kv_str(w, "compatible", t->smmus[i].compatible);
 		jsonw__kv_str(w, "origin", t->smmus[i].origin);
+		jsonw__key(w, "gates");
+		jsonw__arr_begin(w);
+		for (int j = 0; j < t->smmus[i].ngates; j++) {
+			char g[SMT_NAME_LEN + 8];
+
+			snprintf(g, sizeof(g), "%s:%s",
+				 topology__gate_kind_name(t->smmus[i].gates[j].kind),
+				 t->smmus[i].gates[j].name);
+			jsonw__str(w, g);
+		}
+		jsonw__arr_end(w);
+		jsonw__kv_bool(w, "gates_given", t->smmus[i].gates_given);
 		jsonw__obj_end(w);
 	}
 	jsonw__arr_end(w);

@@ -43,10 +43,21 @@ struct topo_tbu {
 	char origin[256];		/* "board FILE:LINE" or "dt PATH" */
 };
 
+#define TOPO_MAX_SMMU_GATES 8
+
+/*
+ * The SMMU itself (TCU, programming interface) is suspended while any of its
+ * gates is off (SPEC §4). Without gates = in the board file its gate is its
+ * own runtime PM, rpm:NAME: arm-smmu v2/v3 drivers suspend it through
+ * pm_runtime on the SMMU's platform device.
+ */
 struct topo_smmu {
 	char name[SMT_NAME_LEN];
 	char compatible[128];		/* from DT, "" if none */
 	char origin[256];
+	struct gate_ref gates[TOPO_MAX_SMMU_GATES];
+	int ngates;			/* always >= 1 */
+	bool gates_given;		/* false: the default rpm:NAME */
 };
 
 struct topology {

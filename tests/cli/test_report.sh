@@ -94,4 +94,33 @@ run "$SMMUTRACE" report "$S" --html "$TMP/no/such/dir/r.html"
 expect_rc "unwritable output: exit 3" 3
 expect_err "unwritable output: says what to check" "check the directory exists"
 
+# --policy P: the same capture judged under a what-if policy, after the recorded one
+WS="$DATA/streams/smmu-suspended-reuse.jsonl"
+WB="$DATA/board/smmu-rpm.ini"
+run "$SMMUTRACE" report "$WS" --board "$WB" --policy defer-unmap
+expect_rc "--policy: exit status of the findings under the policy" 1
+expect_out "--policy text: recorded verdict first" "Verdict: PASS: no hazard found in 15 events"
+expect_out "--policy text: then the report under the policy" "==== under policy defer-unmap (smmutrace whatif)"
+expect_out "--policy text: its stale-pte finding" "#1 error stale-pte at +0.061000s"
+run "$SMMUTRACE" report "$WS" --board "$WB" --policy skip-tlbi --format markdown
+expect_out "--policy markdown: a section for the policy" "# Under policy skip-tlbi (smmutrace whatif)"
+run "$SMMUTRACE" report "$WS" --board "$WB" --policy skip-tlbi --format json
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["policy"] == "skip-tlbi" and set(d) == {"policy", "actual", "under_policy"}
+assert json.dumps(d["actual"]).count("iova-reuse-before-sync") < json.dumps(d["under_policy"]).count("iova-reuse-before-sync")
+' "$TMP/out"; then ok "--policy json: {policy, actual, under_policy}"; else notok "--policy json: {policy, actual, under_policy}"; fi
+run "$SMMUTRACE" report "$WS" --board "$WB" --policy wake-tbu --html "$TMP/wi.html"
+expect_rc "--policy wake-tbu: no finding under it exits 0" 0
+expect_out "--policy --html: both verdicts on stdout" "under policy wake-tbu: PASS"
+if grep -q 'id="policy-timeline-svg"' "$TMP/wi.html" && grep -q 'id="timeline-svg"' "$TMP/wi.html"; then
+	ok "--policy --html: two timelines on the page"; else notok "--policy --html: two timelines on the page"; fi
+run "$SMMUTRACE" report "$WS" --policy defer
+expect_rc "--policy: unknown name exits 2" 2
+expect_err "--policy: unknown name lists the policies" "--policy: 'defer' is not a policy: use one of defer-unmap, skip-tlbi, wake-tbu"
+run "$SMMUTRACE" report "$WS" --policy wake-tbu --perfetto "$TMP/p.json"
+expect_rc "--policy with --perfetto exits 2" 2
+expect_err "--policy with --perfetto says why" "KCIDB and Perfetto outputs describe the recorded capture only"
+
 finish

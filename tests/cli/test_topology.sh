@@ -105,6 +105,28 @@ if [ -n "$dev" ]; then
 	run "$SMMUTRACE" topology --board "$TMP/state2.ini" --state
 	if [ "$st" = suspended ]; then want="rpm:$dev off (suspended)"; else want="rpm:$dev on"; fi
 	expect_out "--state reads the runtime-PM status of $dev" "$want"
+	# SPEC §4: the SMMU itself is suspended while one of its gates is off
+	printf '[smmu s0]\ngates = rpm:%s\n[smmu s1]\n' "$dev" >"$TMP/state3.ini"
+	run "$SMMUTRACE" topology --board "$TMP/state3.ini" --state
+	expect_out "--state: an SMMU's gates = is read like a TBU's" "smmu s0                  up        $want"
+	expect_out "--state: without gates = the SMMU's gate is its own runtime PM" \
+		"smmu s1                  unknown   rpm:s1 unknown"
 fi
+
+# SPEC §4: [smmu NAME] may carry gates =; without it the gate is rpm:NAME
+printf '[smmu 15000000.iommu]\ngates = clk:tcu_clk, pd:tcu_gdsc\n[smmu 16000000.iommu]\n' \
+	>"$TMP/smmugates.ini"
+run "$SMMUTRACE" topology --board "$TMP/smmugates.ini"
+expect_rc "SMMU gates: exits 0" 0
+expect_out "SMMU gates: given gates listed" "    gates: clk:tcu_clk, pd:tcu_gdsc"
+expect_out "SMMU gates: default named" "    gates: rpm:16000000.iommu (default: its own runtime PM)"
+run "$SMMUTRACE" topology --board "$TMP/smmugates.ini" --json
+expect_out "SMMU gates: JSON lists them" '"gates":["clk:tcu_clk","pd:tcu_gdsc"],"gates_given":true'
+expect_out "SMMU gates: JSON default" '"gates":["rpm:16000000.iommu"],"gates_given":false'
+printf '[smmu s]\nsids = 1\n' >"$TMP/smmukey.ini"
+run "$SMMUTRACE" topology --board "$TMP/smmukey.ini"
+expect_rc "SMMU section: unknown key exits 2" 2
+expect_err "SMMU section: unknown key names file, line, field" \
+	"smmukey.ini:2: sids: unknown key in [smmu s]: the only key is gates"
 
 finish

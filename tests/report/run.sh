@@ -110,6 +110,31 @@ else
 	sed 's/^/#   /' "$TMP/bad.out"; notok "kcidb check rejects a bad status, a missing required field and a foreign id"
 fi
 
+# ---- report --policy: the what-if timeline below the recorded one -------------
+if "$BIN" report "$S" --board "$B" --policy wake-tbu --html "$TMP/wi.html" --fail-on never \
+	>"$TMP/wi.stdout" 2>"$TMP/wi.stderr"; then ok "--policy wake-tbu: report writes the HTML"
+else sed 's/^/#   /' "$TMP/wi.stderr"; notok "--policy wake-tbu: report writes the HTML"; fi
+if render "$TMP/wi.html" wi; then ok "--policy: chromium renders the two-timeline page"
+else sed 's/^/#   /' "$TMP/wi.log" | tail -5; notok "--policy: chromium renders the two-timeline page"; fi
+check "--policy: the recorded timeline still passes the page checks" \
+	python3 "$HERE/check_html.py" "$TMP/wi.html" "$TMP/wi.dump-dom" "$TMP/wi.png" "$TMP/wi.log" \
+	--gated --min-lanes 2 --min-marks 18
+# the policy's timeline comes second, has the same lanes, its own marks, and
+# (wake-tbu on this capture) none of the recorded timeline's 7 finding markers
+check "--policy: policy timeline below, same lanes, no finding markers; the recorded one has 7" \
+	python3 - "$TMP/wi.dump-dom" <<'PY'
+import re, sys
+d = open(sys.argv[1]).read()
+a, b = d.find('id="timeline-svg"'), d.find('id="policy-timeline-svg"')
+assert 0 <= a < b, (a, b)
+rec, pol = d[a:b], d[b:d.find("</svg>", b)]
+lanes = lambda s: re.findall(r'data-lane="(\d+)"', s)
+assert lanes(rec) == lanes(pol) and lanes(rec), (lanes(rec), lanes(pol))
+assert rec.count('class="fm"') == 7 and pol.count('class="fm"') == 0, (rec.count('class="fm"'), pol.count('class="fm"'))
+assert pol.count('class="mk') >= 18
+assert 'id="policy-findings"' in d and "under policy wake-tbu" in d
+PY
+
 # ---- a large capture ---------------------------------------------------------
 python3 "$HERE/gen_capture.py" "$EVENTS" "$TMP/big.jsonl" 1 | sed 's/^/# /'
 start=$(date +%s)

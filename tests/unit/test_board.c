@@ -198,6 +198,44 @@ static void test_duplicate_gates_are_kept_once(void **state)
 	topology__free(&t);
 }
 
+/* SPEC §4: the SMMU's own suspended state comes from its gates = or rpm:NAME */
+static void test_smmu_gates_default_to_own_runtime_pm(void **state)
+{
+	struct topology t;
+
+	topology__init(&t);
+	assert_int_equal(load(&t, "[smmu a.iommu]\n[smmu b.iommu]\n"
+				  "gates = clk:tcu_clk, rpm:vdev, clk:tcu_clk\n"), 0);
+	assert_int_equal(t.nsmmus, 2);
+	assert_false(t.smmus[0].gates_given);
+	assert_int_equal(t.smmus[0].ngates, 1);
+	assert_int_equal(t.smmus[0].gates[0].kind, GATE_RPM);
+	assert_string_equal(t.smmus[0].gates[0].name, "a.iommu");
+	assert_true(t.smmus[1].gates_given);
+	assert_int_equal(t.smmus[1].ngates, 2);	/* the duplicate is kept once */
+	assert_int_equal(t.smmus[1].gates[0].kind, GATE_CLK);
+	assert_string_equal(t.smmus[1].gates[0].name, "tcu_clk");
+	assert_int_equal(t.smmus[1].gates[1].kind, GATE_RPM);
+	assert_string_equal(t.smmus[1].gates[1].name, "vdev");
+	/* a later board file's gates = replaces those of an SMMU already known */
+	assert_int_equal(load(&t, "[smmu a.iommu]\ngates = pd:tcu_gdsc\n"), 0);
+	assert_int_equal(t.nsmmus, 2);
+	assert_true(t.smmus[0].gates_given);
+	assert_int_equal(t.smmus[0].ngates, 1);
+	assert_int_equal(t.smmus[0].gates[0].kind, GATE_PD);
+	topology__free(&t);
+}
+
+static void test_smmu_gate_errors(void **state)
+{
+	expect_error("[smmu s]\ngates = rpm:a\ngates = rpm:b\n", 3, "gates", "given twice");
+	expect_error("[smmu s]\ngates =\n", 2, "gates", "empty value");
+	expect_error("[smmu s]\ngates = gdsc:x\n", 2, "gates", "unknown gate kind 'gdsc:'");
+	expect_error("[smmu s]\ngates = a,b,c,d,e,f,g,h,i\n", 2, "gates", "has no kind");
+	expect_error("[smmu s]\ngates = rpm:a, rpm:b, rpm:c, rpm:d, rpm:e, rpm:f, rpm:g, "
+		     "rpm:h, rpm:i\n", 2, "gates", "more than 8 gates in one SMMU");
+}
+
 static void test_empty_file_is_an_empty_board(void **state)
 {
 	struct topology t;
@@ -223,7 +261,7 @@ static void test_errors_name_line_and_field(void **state)
 	expect_error("; c\nsids = 1\n[tbu a]\n", 2, "sids", "outside a section");
 	expect_error("[tbu a]\nsids = 1\nclocks = x\n", 3, "clocks",
 		     "valid keys are smmu, sids, gates");
-	expect_error("[smmu s]\nsids = 1\n", 2, "sids", "[smmu] sections take no keys");
+	expect_error("[smmu s]\nsids = 1\n", 2, "sids", "the only key is gates");
 	expect_error("[tbu a]\nsids =\n", 2, "sids", "empty value");
 	expect_error("[tbu a]\nsids = 1\ngates = ;x\n", 3, "gates", "empty value");
 	expect_error("[tbu a]\nsmmu = \nsids = 1\n", 2, "smmu", "empty value");
@@ -394,15 +432,24 @@ static void test_format_round_trips_the_model(void **state)
 
 	topology__init(&a);
 	topology__init(&b);
-	assert_int_equal(load(&a, "[smmu s1]\n[smmu s2]\n"
+	assert_int_equal(load(&a, "[smmu s1]\ngates = rpm:vdev, clk:tcu\n[smmu s2]\n"
 			      "[tbu x]\nsmmu = s2\nsids = 0x0-0x3ff, 7, 0xffff\n"
 			      "gates = clk:c1, pd:p1, rpm:3d00000.gpu\n"
 			      "[tbu y]\nsmmu = s1\nsids = 0x400\n"), 0);
 	assert_int_equal(board__format(&a, &text), 0);
-	assert_non_null(strstr(text, "[tbu x] ; board b.ini:3\n"));
+	assert_non_null(strstr(text, "[tbu x] ; board b.ini:4\n"));
 	assert_int_equal(board__load_text(&b, text, "fmt", err, sizeof(err)), 0);
 	assert_int_equal(b.nsmmus, 2);
 	assert_string_equal(b.smmus[1].name, "s2");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(a.smmus[i].gates_given, b.smmus[i].gates_given);
+		assert_int_equal(a.smmus[i].ngates, b.smmus[i].ngates);
+		assert_memory_equal(a.smmus[i].gates, b.smmus[i].gates,
+				    sizeof(a.smmus[i].gates[0]) * (size_t)a.smmus[i].ngates);
+	}
+	assert_true(b.smmus[0].gates_given);
+	assert_int_equal(b.smmus[0].ngates, 2);
+	assert_false(b.smmus[1].gates_given);
 	assert_int_equal(b.ntbus, 2);
 	for (int i = 0; i < 2; i++) {
 		const struct topo_tbu *p = &a.tbus[i], *q = &b.tbus[i];
@@ -449,6 +496,8 @@ int main(void)
 		cmocka_unit_test(test_board_tbu_replaces_same_name_and_adds_others),
 		cmocka_unit_test(test_failed_load_leaves_model_unchanged),
 		cmocka_unit_test(test_duplicate_gates_are_kept_once),
+		cmocka_unit_test(test_smmu_gates_default_to_own_runtime_pm),
+		cmocka_unit_test(test_smmu_gate_errors),
 		cmocka_unit_test(test_empty_file_is_an_empty_board),
 		cmocka_unit_test(test_errors_name_line_and_field),
 		cmocka_unit_test(test_sid_errors),

@@ -41,6 +41,7 @@ static int setup(void **state)
 	put("sys/kernel/debug/pm_genpd/gpu_cx_gdsc/current_state", "off-0\n");
 	put("sys/kernel/debug/pm_genpd/gpu_gx_gdsc/current_state", "on\n");
 	put("proc/cmdline", "console=ttyAMA0 iommu.strict=0\n");
+	put("sys/bus/platform/devices/15000000.iommu/power/runtime_status", "active\n");
 	return 0;
 }
 
@@ -99,6 +100,29 @@ static void test_gate_states_come_first_after_meta(void **state)
 	topology__free(&t);
 }
 
+/* SPEC §4: the SMMU's own gates (default rpm:NAME) are read too, once per gate */
+static void test_smmu_gates_are_read_once(void **state)
+{
+	struct smt_event evs[32];
+	struct topology t;
+	char err[256];
+	int n, rpm = 0;
+
+	topology__init(&t);
+	assert_int_equal(board__load_text(&t, "[smmu 15000000.iommu]\n[smmu 5040000.iommu]\n"
+					  "gates = rpm:3d00000.gpu, pd:gpu_gx_gdsc\n"
+					  "[tbu t]\nsmmu = 5040000.iommu\nsids = 1\n"
+					  "gates = rpm:3d00000.gpu\n", "b", err, sizeof(err)), 0);
+	n = capture_state__read(&t, root, 1, evs, 32);
+	assert_int_equal(find(evs, n, SMT_EV_RPM, "15000000.iommu")->state, SMT_RPM_ACTIVE);
+	assert_int_equal(find(evs, n, SMT_EV_PD, "gpu_gx_gdsc")->on, 1);
+	for (int i = 0; i < n; i++)
+		rpm += evs[i].type == SMT_EV_RPM && !strcmp(evs[i].name, "3d00000.gpu");
+	assert_int_equal(rpm, 1);	/* the TBU's and the SMMU's gate: one event */
+	assert_int_equal(n, 4);		/* meta, rpm gpu, rpm 15000000.iommu, pd */
+	topology__free(&t);
+}
+
 static void test_output_is_bounded_by_max(void **state)
 {
 	struct smt_event evs[3];
@@ -126,6 +150,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gate_states_come_first_after_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smmu_gates_are_read_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_is_bounded_by_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_mode_from_iommu_group_type_wins_over_cmdline, setup, teardown),
 	};
