@@ -91,6 +91,13 @@ int analysis__finish(struct analysis *a)
 	return env__exit_status(a->env, sink__worst(a->sink));
 }
 
+const unsigned int *analysis__not_judged(const struct analysis *a, const char (**reasons)[320])
+{
+	if (reasons)
+		*reasons = (const char (*)[320])a->reasons;
+	return &a->not_judged;
+}
+
 struct engine *analysis__engine(struct analysis *a)
 {
 	return a->engine;

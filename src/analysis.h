@@ -32,6 +32,8 @@ void analysis__blind(struct analysis *a, const struct cov_blind *b, int n);
 void analysis__meta(struct analysis *a, const char *meta_json);
 /* End of stream: flush windows, print the summary; returns the exit status. */
 int analysis__finish(struct analysis *a);
+/* the rules not judged so far (bit per rule) and why; for a second engine on the same capture */
+const unsigned int *analysis__not_judged(const struct analysis *a, const char (**reasons)[320]);
 struct engine *analysis__engine(struct analysis *a);
 const struct topology *analysis__topology(const struct analysis *a);
 struct sink *analysis__sink(struct analysis *a);

@@ -81,8 +81,11 @@ static void to_policy_engine(const struct smt_event *ev, void *ctx)
 	analysis__feed(ctx, ev);
 }
 
-static void feed(struct run *r, const struct smt_event *ev)
+static void feed(struct run *r, struct ev_source *src, const struct smt_event *ev)
 {
+	/* SPEC §9: a blind spot declared mid-stream leaves its rules unjudged in both columns */
+	if (ev->type == SMT_EV_META)
+		analysis__meta(r->policy, ev_source__meta_extra(src));
 	engine__feed(r->actual, ev);
 	whatif__feed(r->wi, ev);
 }
@@ -204,7 +207,9 @@ int cmd_whatif(int argc, char **argv)
 	struct smt_event ev;
 	struct env env;
 	const char *policy = NULL;
+	const char (*nj_reasons)[320];
 	char err[1024], *board;
+	unsigned int nj;
 	int c, rc, status, p;
 
 	env__init(&env);
@@ -258,6 +263,9 @@ int cmd_whatif(int argc, char **argv)
 	eo.fault_window_ns = env.fault_window_ns;
 	eo.sync_slow_ns = env.sync_slow_ns;
 	eo.on_finding = no_finding;
+	/* one set of unjudged rules for both engines: the capture was blind for both */
+	analysis__meta(r.policy, ev_source__meta_json(src));
+	eo.not_judged = analysis__not_judged(r.policy, NULL);
 	r.actual = engine__new(&eo);
 	wo.policy = (enum whatif_policy)p;
 	wo.topo = analysis__topology(r.policy);
@@ -270,7 +278,7 @@ int cmd_whatif(int argc, char **argv)
 		goto out;
 	}
 	while ((rc = ev_source__next(src, &ev)) > 0)
-		feed(&r, &ev);
+		feed(&r, src, &ev);
 	status = 0;
 	if (rc < 0) {
 		/* everything before the bad spot was analysed: still show it */
@@ -282,6 +290,10 @@ int cmd_whatif(int argc, char **argv)
 	engine__summary(r.actual, &act);
 	engine__summary(analysis__engine(r.policy), &pol);
 	whatif__changes(r.wi, &ch);
+	nj = *analysis__not_judged(r.policy, &nj_reasons);
+	for (int i = 0; i < RULE_MAX; i++)
+		if (nj & (1u << i))
+			pr_err("whatif: not judged: %s (%s)\n", rule__name(i), nj_reasons[i]);
 	if (env.json)
 		write_json(stdout, (enum whatif_policy)p, &act, &pol, &ch);
 	else

@@ -109,4 +109,11 @@ if [ -w /dev/full ]; then
 	expect_rc "a full stdout exits 3" 3
 fi
 
+# SPEC §9: a capture blind to tlbi judges no rule needing it, in either column
+run "$SMMUTRACE" whatif --policy skip-tlbi --json tests/data/streams/blind-tlbi.jsonl
+expect_rc "blind tlbi: no finding from the blind spot, exit 0" 0
+json_check "blind tlbi: neither column counts iova-reuse-before-sync" \
+	"w['actual']['iova-reuse-before-sync'] == 0 and w['under_policy']['iova-reuse-before-sync'] == 0 and not f"
+expect_err "blind tlbi: the rule is listed as not judged" "whatif: not judged: iova-reuse-before-sync (tlbi not captured on 9050000.smmuv3"
+
 finish
