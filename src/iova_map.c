@@ -321,3 +321,22 @@ uint32_t iova_tree__find(const struct iova_pool *p, uint32_t root, uint64_t addr
 	}
 	return IOVA_NIL;
 }
+
+uint32_t iova_tree__overlap(const struct iova_pool *p, uint32_t root, uint64_t a, uint64_t b)
+{
+	uint32_t t = root;
+
+	/* ranges are disjoint and ordered: a node wholly below [A, B) has only
+	 * smaller ranges on its left, one wholly above only larger on its right */
+	while (t) {
+		const struct iova_node *n = iova_node(p, t);
+
+		if (n->end <= a)
+			t = n->right;
+		else if (n->start >= b)
+			t = n->left;
+		else
+			return t;
+	}
+	return IOVA_NIL;
+}

@@ -23,6 +23,9 @@ enum iova_state {
 	IOVA_UNMAPPED = 2,	/* unmapped, no covering TLBI yet */
 	IOVA_INVALIDATED = 3,	/* TLBI issued after the unmap, waiting for a sync */
 	IOVA_FREED = 4,		/* unmapped, invalidated and synced */
+	/* the engine's TLB-side tree: a fragment some unmap still owes an invalidation
+	 * (seq = how many pending unmap pieces cover it) */
+	IOVA_OWED = 5,
 };
 
 #define IOVA_MASK(s) (1u << (s))
@@ -93,5 +96,7 @@ int iova_tree__collect(const struct iova_pool *p, uint32_t root, uint32_t **v, u
 uint32_t iova_tree__build(struct iova_pool *p, const uint32_t *v, uint32_t n);
 /* Node whose range contains ADDR, or IOVA_NIL. */
 uint32_t iova_tree__find(const struct iova_pool *p, uint32_t root, uint64_t addr);
+/* Some node overlapping [A, B) (the first one met on the way down), or IOVA_NIL. */
+uint32_t iova_tree__overlap(const struct iova_pool *p, uint32_t root, uint64_t a, uint64_t b);
 
 #endif
