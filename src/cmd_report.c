@@ -428,6 +428,7 @@ int cmd_report(int argc, char **argv)
 	rep = report__new(&ro);
 	engine_opts_init(&o, &run);
 	o.on_finding = report__add_finding;
+	o.on_lifetime = report__add_lifetime;
 	o.ctx = rep;
 	e = rep ? engine__new(&o) : NULL;
 	if (!e) {
