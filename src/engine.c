@@ -97,9 +97,6 @@ struct debt {
 	uint8_t covered, in_timer, gated;
 };
 
-/* OWED fragments are indexed with this bit in their domain, apart from the page tables */
-#define COVER_BIT 0x80000000u
-
 struct engine {
 	struct engine_opts opts;
 	const struct topology *topo;
@@ -143,6 +140,8 @@ struct engine {
 
 	uint32_t *scratch;
 	uint32_t scratch_cap;
+	uint32_t *scratch2;		/* cover_add's fragments, gaps filled */
+	uint32_t scratch2_cap;
 
 	struct engine_summary sum;
 };
@@ -672,8 +671,14 @@ static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *c
 {
 	struct engine *e = ctx;
 	const struct iova_node *o = iova_node(p, orig);
-	struct domain *d = &e->doms[o->domain & ~COVER_BIT];
+	struct domain *d = &e->doms[o->domain];
 
+	/* OWED fragments (the TLB side) are few and found by descent: not indexed;
+	 * a piece keeps the count of debts over it (copied with the node) */
+	if (o->state == IOVA_OWED) {
+		iova_node(p, piece)->lprev = o->lprev;	/* the owed count (cut() clears lists) */
+		return;
+	}
 	hidx_insert(e, piece);
 	o = iova_node(p, orig);	/* the index never moves the pool, but be plain about it */
 	switch (o->state) {
@@ -685,7 +690,6 @@ static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *c
 		d->freed++;
 		break;
 	}
-	/* an OWED piece keeps the count of debts over it (copied with the node) */
 }
 
 /* ---- lifetimes ------------------------------------------------------------------ */
@@ -693,26 +697,30 @@ static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *c
 /* a mapping (page-table node) whose life ends without an unmap: replaced or still live */
 static void lifetime_of_mapping(struct engine *e, const struct domain *d, const struct iova_node *n)
 {
-	struct engine_lifetime lt = {
+	struct engine_lifetime lt;
+
+	if (!e->opts.on_lifetime || n->state != IOVA_MAPPED)
+		return;
+	lt = (struct engine_lifetime){
 		.domain = d->ptr, .iova = n->start, .size = n->end - n->start, .map_ts = n->ts,
 		.unmap_ts = ENGINE_NEVER, .inval_ts = ENGINE_NEVER, .sync_ts = ENGINE_NEVER,
 	};
-
-	if (e->opts.on_lifetime && n->state == IOVA_MAPPED)
-		e->opts.on_lifetime(&lt, e->opts.ctx);
+	e->opts.on_lifetime(&lt, e->opts.ctx);
 }
 
 static void lifetime_of_debt(struct engine *e, const struct domain *d, const struct debt *x,
 			     uint64_t sync_ts)
 {
-	struct engine_lifetime lt = {
+	struct engine_lifetime lt;
+
+	if (!e->opts.on_lifetime)
+		return;
+	lt = (struct engine_lifetime){
 		.domain = d->ptr, .iova = x->start, .size = x->end - x->start, .map_ts = x->map_ts,
 		.unmap_ts = x->unmap_ts, .inval_ts = x->inval_ts, .sync_ts = sync_ts,
 		.unmapped_gated = x->gated,
 	};
-
-	if (e->opts.on_lifetime)
-		e->opts.on_lifetime(&lt, e->opts.ctx);
+	e->opts.on_lifetime(&lt, e->opts.ctx);
 }
 
 static void debt_drop(struct engine *e, struct domain *d, uint32_t i, uint32_t *head, uint32_t *tail,
@@ -735,7 +743,7 @@ static void domain_release(struct engine *e, struct domain *d)
 	}
 	n = iova_tree__collect(&e->pool, d->croot, &e->scratch, &e->scratch_cap, 0);
 	for (int k = 0; k < n; k++)
-		node_release(e, e->scratch[k]);
+		iova_pool__release(&e->pool, e->scratch[k]);
 	for (int k = 0; k < d->ndevs; k++)
 		free(d->devs[k].sids);
 	free(d->devs);
@@ -1041,30 +1049,38 @@ static uint32_t cover_node_new(struct engine *e, struct domain *d, uint64_t a, u
 	x->ts = ev->ts;
 	x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
 	x->comm = comm;
-	x->domain = dom_index(e, d) | COVER_BIT;
+	x->domain = dom_index(e, d);
 	x->state = IOVA_OWED;
 	x->seq = 1;
-	hidx_insert(e, i);
+	x->lprev = 1;
 	return i;
 }
 
 /*
- * One more pending unmap (EV) over [A, B): every byte's count goes up; the
+ * One more pending unmap (EV) over [A, B): every byte's counts go up (seq:
+ * pieces pending, lprev: of them still owed, not covered by a TLBI); the
  * fragments remember the latest unmap over them (evidence for the rules).
  */
 static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b,
 		      const struct smt_event *ev, uint32_t comm)
 {
-	uint32_t exact = hidx_find(e, dom_index(e, d) | COVER_BIT, a), *v;
+	uint32_t exact, *v;
 	struct iova_carve c;
 	uint64_t at = a;
 	int n;
 	uint32_t out = 0;
 
-	if (exact && iova_node(&e->pool, exact)->end == b) {
+	/* strict mode: nothing else pending in the domain */
+	if (!d->croot) {
+		d->croot = cover_node_new(e, d, a, b, ev, comm);
+		return;
+	}
+	exact = iova_tree__find(&e->pool, d->croot, a);
+	if (exact && iova_node(&e->pool, exact)->start == a && iova_node(&e->pool, exact)->end == b) {
 		struct iova_node *x = iova_node(&e->pool, exact);
 
 		x->seq++;
+		x->lprev++;
 		x->ts = ev->ts;
 		x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
 		x->comm = comm;
@@ -1080,11 +1096,18 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 		return;
 	}
 	/* the fragments in order, with the gaps between them filled by new ones */
-	v = malloc(((size_t)n * 2 + 1) * sizeof(*v));
-	if (!v) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
+	if (e->scratch2_cap < (uint32_t)n * 2 + 1) {
+		uint32_t ncap = (uint32_t)n * 2 + 64;
+
+		v = realloc(e->scratch2, (size_t)ncap * sizeof(*v));
+		if (!v) {
+			d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+			return;
+		}
+		e->scratch2 = v;
+		e->scratch2_cap = ncap;
 	}
+	v = e->scratch2;
 	for (int k = 0; k <= n; k++) {
 		uint64_t next = k < n ? iova_node(&e->pool, e->scratch[k])->start : b;
 
@@ -1098,6 +1121,7 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
 			x->seq++;
+			x->lprev++;
 			x->ts = ev->ts;
 			x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
 			x->comm = comm;
@@ -1106,16 +1130,30 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 		}
 	}
 	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, v, out), c.after);
-	free(v);
 }
 
 /* a pending piece over [A, B) is done: counts go down, fragments at zero go */
-static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b)
+static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b, bool owed)
 {
+	uint32_t exact = iova_tree__find(&e->pool, d->croot, a), out = 0;
 	struct iova_carve c;
-	uint32_t out = 0;
 	int n;
 
+	if (exact && iova_node(&e->pool, exact)->start == a && iova_node(&e->pool, exact)->end == b) {
+		struct iova_node *x = iova_node(&e->pool, exact);
+
+		if (x->seq > 1) {
+			x->seq--;
+			x->lprev -= owed;
+			return;
+		}
+		/* strict mode: the only fragment */
+		if (d->croot == exact && !x->left && !x->right) {
+			iova_pool__release(&e->pool, exact);
+			d->croot = IOVA_NIL;
+			return;
+		}
+	}
 	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
 		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
 		return;
@@ -1131,13 +1169,66 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 
 		if (x->seq > 1) {
 			x->seq--;
+			x->lprev -= owed;
 			e->scratch[out++] = i;
 		} else {
-			node_release(e, i);
+			iova_pool__release(&e->pool, i);
 		}
 	}
 	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, e->scratch, out),
 				   c.after);
+}
+
+/* bytes times count, saturating (only a walk's stopping point depends on it) */
+static uint64_t owed_bytes(uint64_t bytes, uint32_t count, uint64_t total)
+{
+	uint64_t v;
+
+	if (__builtin_mul_overflow(bytes, (uint64_t)count, &v) || __builtin_add_overflow(total, v, &v))
+		return UINT64_MAX;
+	return v;
+}
+
+/*
+ * A piece over [A, B) is no longer owed (a TLBI covered it): the fragments'
+ * owed counts go down. With SUM, nothing changes: returns the owed bytes over
+ * [A, B), each byte counted once per piece owing it.
+ */
+static uint64_t cover_owed(struct engine *e, struct domain *d, uint64_t a, uint64_t b, bool sum)
+{
+	struct iova_node *r = d->croot ? iova_node(&e->pool, d->croot) : NULL;
+	struct iova_carve c;
+	uint64_t total = 0;
+	int n;
+
+	if (!r)
+		return 0;
+	/* strict mode: one fragment */
+	if (!r->left && !r->right) {
+		if (r->end <= a || r->start >= b)
+			return 0;
+		if (r->start >= a && r->end <= b) {
+			if (sum)
+				return owed_bytes(r->end - r->start, r->lprev, 0);
+			r->lprev--;
+			return 0;
+		}
+	}
+	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
+		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return 0;
+	}
+	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
+	for (int k = 0; k < n; k++) {
+		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
+
+		if (sum)
+			total = owed_bytes(x->end - x->start, x->lprev, total);
+		else
+			x->lprev--;
+	}
+	d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	return total;
 }
 
 /* ---- the TLB side: debt pieces ----------------------------------------------------- */
@@ -1149,7 +1240,7 @@ static void debt_drop(struct engine *e, struct domain *d, uint32_t i, uint32_t *
 	struct debt *x = debt(e, i);
 
 	lifetime_of_debt(e, d, x, sync_ts);
-	cover_del(e, d, x->start, x->end);
+	cover_del(e, d, x->start, x->end, !x->covered);
 	list_del(e, head, tail, i);
 	timer_del(e, i);
 	d->pending--;
@@ -1232,12 +1323,14 @@ static uint32_t debt_split(struct engine *e, struct domain *d, uint32_t i, uint6
 	return j;
 }
 
+/* owed piece I is covered by a TLBI at TS */
 static void debt_cover(struct engine *e, struct domain *d, uint32_t i, uint64_t ts)
 {
 	list_del(e, &d->u_head, &d->u_tail, i);
 	debt(e, i)->covered = 1;
 	debt(e, i)->inval_ts = ts;
 	list_append(e, &d->i_head, &d->i_tail, i);
+	cover_owed(e, d, debt(e, i)->start, debt(e, i)->end, false);
 }
 
 /* a TLBI at TS covers every owed piece of D */
@@ -1248,30 +1341,41 @@ static void invalidate_domain(struct engine *e, struct domain *d, uint64_t ts)
 }
 
 /* a TLBI at TS covers the owed pieces of D inside [A, B), cut to it */
+/*
+ * A TLBI at TS covers the owed pieces of D inside [A, B), cut to it. The
+ * fragments' owed counts say how many bytes are owed there: the walk (newest first,
+ * as strict mode invalidates what it just unmapped) stops when that is
+ * covered, so pieces a lossy capture left owed forever are not walked by
+ * every later TLBI.
+ */
 static void invalidate_range(struct engine *e, struct domain *d, uint64_t a, uint64_t b, uint64_t ts)
 {
-	uint32_t i = d->u_head;
+	uint64_t left = cover_owed(e, d, a, b, true);
+	uint32_t i = d->u_tail;
 
-	while (i) {
+	while (i && left) {
 		struct debt *x = debt(e, i);
-		uint32_t next = x->lnext;
+		uint32_t prev = x->lprev;
+		uint64_t n;
 
 		if (x->end <= a || x->start >= b) {
-			i = next;
+			i = prev;
 			continue;
 		}
-		if (x->start < a) {
-			/* the part from A on is looked at next */
-			i = debt_split(e, d, i, a);
-			continue;
-		}
+		/* cuts put the new piece after I: the part outside [A, B) is not visited again */
 		if (x->end > b && !debt_split(e, d, i, b)) {
-			i = next;
+			i = prev;
 			continue;
 		}
-		next = debt(e, i)->lnext;
+		if (debt(e, i)->start < a && !(i = debt_split(e, d, i, a))) {
+			i = prev;
+			continue;
+		}
+		n = debt(e, i)->end - debt(e, i)->start;
 		debt_cover(e, d, i, ts);
-		i = next;
+		if (left != UINT64_MAX)
+			left = n < left ? left - n : 0;
+		i = prev;
 	}
 }
 
@@ -2205,6 +2309,7 @@ void engine__free(struct engine *e)
 	free(e->dmap);
 	free(e->comms);
 	free(e->scratch);
+	free(e->scratch2);
 	free(e->hidx);
 	free(e->debts);
 	iova_pool__fini(&e->pool);
