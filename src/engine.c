@@ -675,10 +675,8 @@ static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *c
 
 	/* OWED fragments (the TLB side) are few and found by descent: not indexed;
 	 * a piece keeps the count of debts over it (copied with the node) */
-	if (o->state == IOVA_OWED) {
-		iova_node(p, piece)->lprev = o->lprev;	/* the owed count (cut() clears lists) */
+	if (o->state == IOVA_OWED)
 		return;
-	}
 	hidx_insert(e, piece);
 	o = iova_node(p, orig);	/* the index never moves the pool, but be plain about it */
 	switch (o->state) {
@@ -1052,13 +1050,13 @@ static uint32_t cover_node_new(struct engine *e, struct domain *d, uint64_t a, u
 	x->domain = dom_index(e, d);
 	x->state = IOVA_OWED;
 	x->seq = 1;
-	x->lprev = 1;
+	x->owed = 1;
 	return i;
 }
 
 /*
  * One more pending unmap (EV) over [A, B): every byte's counts go up (seq:
- * pieces pending, lprev: of them still owed, not covered by a TLBI); the
+ * pieces pending, owed: of them still owed, not covered by a TLBI); the
  * fragments remember the latest unmap over them (evidence for the rules).
  */
 static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b,
@@ -1080,7 +1078,7 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 		struct iova_node *x = iova_node(&e->pool, exact);
 
 		x->seq++;
-		x->lprev++;
+		x->owed++;
 		x->ts = ev->ts;
 		x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
 		x->comm = comm;
@@ -1121,7 +1119,7 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
 			x->seq++;
-			x->lprev++;
+			x->owed++;
 			x->ts = ev->ts;
 			x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
 			x->comm = comm;
@@ -1144,7 +1142,7 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 
 		if (x->seq > 1) {
 			x->seq--;
-			x->lprev -= owed;
+			x->owed -= owed;
 			return;
 		}
 		/* strict mode: the only fragment */
@@ -1169,7 +1167,7 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 
 		if (x->seq > 1) {
 			x->seq--;
-			x->lprev -= owed;
+			x->owed -= owed;
 			e->scratch[out++] = i;
 		} else {
 			iova_pool__release(&e->pool, i);
@@ -1209,8 +1207,8 @@ static uint64_t cover_owed(struct engine *e, struct domain *d, uint64_t a, uint6
 			return 0;
 		if (r->start >= a && r->end <= b) {
 			if (sum)
-				return owed_bytes(r->end - r->start, r->lprev, 0);
-			r->lprev--;
+				return owed_bytes(r->end - r->start, r->owed, 0);
+			r->owed--;
 			return 0;
 		}
 	}
@@ -1223,9 +1221,9 @@ static uint64_t cover_owed(struct engine *e, struct domain *d, uint64_t a, uint6
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
 		if (sum)
-			total = owed_bytes(x->end - x->start, x->lprev, total);
+			total = owed_bytes(x->end - x->start, x->owed, total);
 		else
-			x->lprev--;
+			x->owed--;
 	}
 	d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
 	return total;

@@ -115,8 +115,6 @@ static uint32_t cut(struct iova_pool *p, uint32_t i, uint64_t x, struct split_ct
 	nm = iova_node(p, m);
 	*nm = *n;
 	nm->left = nm->right = IOVA_NIL;
-	nm->lprev = nm->lnext = nm->tprev = nm->tnext = IOVA_NIL;
-	nm->flags &= (uint8_t)~IOVA_F_IN_TIMER;
 	nm->start = x;
 	n->end = x;
 	if (sc->fn)
