@@ -1771,7 +1771,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 		emit(e, &f);
 	}
 
-	/* [a, a+done) becomes one UNMAPPED range; what the kernel did not unmap stays */
+	/* only [a, a+done) was unmapped (ret); what the kernel did not unmap stays as it was */
 	if (a + done < b) {
 		struct iova_carve c2;
 
