@@ -1284,6 +1284,47 @@ static void test_lifetimes_follow_each_mapping_an_unmap_takes(void **state)
 	assert_int_equal(fx->nlts, 4);
 }
 
+/* one unmap over two mappings is two pieces: a TLBI over the whole range covers both */
+static void test_tlbi_covers_every_piece_of_an_unmap_over_two_mappings(void **state)
+{
+	struct fixture *fx = *state;
+
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x2000, 0x1000, 0);
+	unmap(fx, NET_DOM, 0x1000, 0x2000);
+	tlbi_va(fx, NET_DOM, 0x1000, 0x2000);
+	sync_ctx(fx, NET_DOM);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x2000, 0x1000, 0);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 0);
+}
+
+/*
+ * An unmap whose TLBI the capture lost stays owed; the TLBI walk stops early
+ * on later strict cycles but must still reach it when a TLBI covers it.
+ */
+static void test_old_owed_unmap_is_covered_by_a_later_tlbi(void **state)
+{
+	struct fixture *fx = *state;
+
+	map(fx, NET_DOM, 0x100000, 0x1000, 0);
+	unmap(fx, NET_DOM, 0x100000, 0x1000);		/* its TLBI was lost */
+	for (int i = 0; i < 50; i++)
+		strict_cycle(fx, NET_DOM, 0x1000 + (uint64_t)(i % 8) * 0x1000, 0x1000);
+	map(fx, NET_DOM, 0x100000, 0x1000, 0);		/* still owed: a reuse */
+	assert_int_equal(count(fx, RULE_IOVA_REUSE_BEFORE_SYNC), 1);
+	tlbi_va(fx, NET_DOM, 0xff000, 0x3000);		/* covers it, and more */
+	sync_ctx(fx, NET_DOM);
+	unmap(fx, NET_DOM, 0x100000, 0x1000);
+	tlbi_va(fx, NET_DOM, 0x100000, 0x1000);
+	sync_ctx(fx, NET_DOM);
+	map(fx, NET_DOM, 0x100000, 0x1000, 0);		/* both unmaps paid: clean */
+	assert_int_equal(count(fx, RULE_IOVA_REUSE_BEFORE_SYNC), 1);
+	engine__finish(fx->e);
+	assert_int_equal(count(fx, RULE_UNMAP_NO_INVALIDATE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1338,6 +1379,8 @@ int main(void)
 		T(test_issue9_b_second_unmap_keeps_first_deadline),
 		T(test_issue9_c_partly_invalidated_unmap_gives_two_lifetimes),
 		T(test_lifetimes_follow_each_mapping_an_unmap_takes),
+		T(test_tlbi_covers_every_piece_of_an_unmap_over_two_mappings),
+		T(test_old_owed_unmap_is_covered_by_a_later_tlbi),
 #undef T
 	};
 
