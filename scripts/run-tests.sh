@@ -4,6 +4,9 @@
 #   unit      cmocka unit tests (tests/unit), normal build
 #   unit-asan the same under ASan/UBSan
 #   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
+#   oracle    differential oracle (tests/oracle): a few hundred seeded random
+#             streams through `replay --json` (ASan/UBSan binary) and through a
+#             slow model of SPEC sections 3-5; any difference fails, shrunk
 #   bpf       BPF programs on the running kernel (root): load, attach, real
 #             runtime-PM events, BPF_PROG_TEST_RUN twins, forced drops
 #   monitor   monitor: outputs, follow mode, signals, a real Prometheus
@@ -15,7 +18,7 @@
 # SUITES="unit cli" make test   runs a subset.
 set -u
 cd "$(dirname "$0")/.."
-SUITES=${SUITES:-"unit unit-asan cli bpf report monitor fuzz vm"}
+SUITES=${SUITES:-"unit unit-asan cli oracle bpf report monitor fuzz vm"}
 JOBS=${JOBS:-2}
 pass=0 fail=0 failed_suites=""
 
@@ -59,6 +62,9 @@ for s in $SUITES; do
 		scripts/run-unit.sh .output-asan" ;;
 	cli) suite cli sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 tests/cli/run.sh .output-asan/smmutrace" ;;
+	oracle) suite oracle sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 .output-asan/smmutrace && \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+		python3 tests/oracle/run.py .output-asan/smmutrace" ;;
 	fuzz) suite fuzz scripts/run-fuzz.sh "${FUZZ_SECONDS:-20}" ;;
 	bpf) suite bpf sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 bpf-test-bins && \
 		ASAN_OPTIONS=detect_leaks=1 tests/bpf/run.sh .output-asan" ;;

@@ -63,9 +63,10 @@ static void usage(FILE *f)
 "Write an incident report from a recording or a JSONL event stream (FILE, or -\n"
 "for stdin): a verdict, the findings with their evidence events, a timeline\n"
 "with one lane per TBU gate state and per SMMU and IOMMU domain, every\n"
-"domain's IOVA lifetimes (map -> unmap -> invalidated -> synced) coloured by\n"
-"hazard, sync-latency and IOVA-lifetime histograms, the topology and the\n"
-"capture metadata (kernel, hook table, DMA mode, lost events).\n"
+"domain's IOVA lifetimes (map -> unmap -> invalidated -> synced, as the\n"
+"analysis decided them: an unmap invalidated in parts is one lifetime per\n"
+"part) coloured by hazard, sync-latency and IOVA-lifetime histograms, the\n"
+"topology and the capture metadata (kernel, hook table, DMA mode, lost events).\n"
 "\n"
 "Outputs (any combination; with none, text goes to stdout):\n"
 "  --html OUT            one self-contained HTML file (inline SVG timeline, no\n"
@@ -538,6 +539,7 @@ int cmd_report(int argc, char **argv)
 	rep = report__new(&ro);
 	engine_opts_init(&o, &run);
 	o.on_finding = report__add_finding;
+	o.on_lifetime = report__add_lifetime;
 	o.ctx = rep;
 	e = rep ? engine__new(&o) : NULL;
 	if (!e) {
@@ -553,6 +555,7 @@ int cmd_report(int argc, char **argv)
 		ps.rep = report__new(&ro);
 		engine_opts_init(&o, &run);
 		o.on_finding = report__add_finding;
+		o.on_lifetime = report__add_lifetime;
 		o.ctx = ps.rep;
 		ps.e = ps.rep ? engine__new(&o) : NULL;
 		wo.policy = (enum whatif_policy)whatif__policy_from_name(policy);

@@ -2,15 +2,25 @@
 /*
  * The engine: every SPEC §5 rule is decided in this file.
  *
- * Model, per IOMMU domain: disjoint IOVA ranges (iova_map.h) in one of four
- * states: MAPPED -> (unmap) UNMAPPED -> (TLBI covering it, issued after the
- * unmap) INVALIDATED -> (sync in scope, issued after that TLBI) FREED. A sync
- * therefore only completes TLBIs issued before it, in its scope, because a
- * range only reaches INVALIDATED when a TLBI is seen after its unmap. Each
- * domain keeps its UNMAPPED and INVALIDATED ranges on two lists, so context
- * TLBIs and syncs cost O(ranges they complete). FREED ranges are remembered
- * (coalesced once older than the fault window) to tell "known unmapped" from
- * "never seen" (stale-pte, unmap-unmapped, fault-after-unmap).
+ * Model, per IOMMU domain, two kinds of state kept apart (SPEC §5):
+ *
+ * - Page tables: disjoint IOVA ranges (iova_map.h), MAPPED or FREED (known
+ *   unmapped). A map or unmap replaces what they held there. FREED ranges are
+ *   remembered (coalesced once older than the fault window) to tell "known
+ *   unmapped" from "never seen". map-over-live, stale-pte and unmap-unmapped
+ *   read only these.
+ * - TLBs: every unmap owes its own invalidation ("debt", split in pieces per
+ *   mapping it took and where a TLBI covered only part of it). A piece is
+ *   owed -> (a TLBI covering it, issued after the unmap) covered -> (a sync
+ *   in scope after that TLBI, or flush_all, or smmu_reset) complete. Nothing
+ *   done to the range afterwards (a map, another unmap) touches a debt: the
+ *   stale translation outlives a remap. Each domain keeps its owed and covered
+ *   pieces on two lists (context TLBIs and syncs cost O(pieces they touch)),
+ *   the engine keeps all pieces on one timer list in unmap order (the
+ *   unmap-no-invalidate deadlines), and a second treap of OWED fragments per
+ *   domain counts the pieces over each byte, so that a map finds in O(log n)
+ *   whether it reuses an IOVA still owing an invalidation. iova-reuse-before-
+ *   sync, unmap-no-invalidate and fault-after-unmap read these.
  *
  * Gates: each board gate (clk:/pd:/rpm:) is on, off or unknown (= on); a TBU
  * is gated while any of its gates is off. A TBU serves a domain when the
@@ -40,9 +50,10 @@ struct domain {
 	uint64_t ptr;
 	bool used;
 	char smmu[SMT_NAME_LEN];	/* "" = unknown */
-	uint32_t root;			/* iova treap */
-	uint32_t u_head, u_tail;	/* UNMAPPED ranges */
-	uint32_t i_head, i_tail;	/* INVALIDATED ranges */
+	uint32_t root;			/* page tables: MAPPED and FREED ranges */
+	uint32_t croot;			/* TLBs: OWED fragments (pieces per byte in seq) */
+	uint32_t u_head, u_tail;	/* debt pieces owed (no covering TLBI yet) */
+	uint32_t i_head, i_tail;	/* debt pieces covered, waiting for a sync */
 	struct dev_att *devs;
 	int ndevs;
 	uint64_t *serve;		/* bitset over topology TBUs */
@@ -69,6 +80,21 @@ struct tbu_state {
 	unsigned long long ranges_total;
 	struct evidence first_tlbi;
 	struct evidence gated_by;	/* the gate event that gated it */
+};
+
+/*
+ * One piece of an unmap's owed invalidation. Pieces of one unmap share seq and
+ * sit together on the timer list, so its deadline gives one finding.
+ */
+struct debt {
+	uint64_t start, end;
+	uint64_t unmap_ts, map_ts, inval_ts;	/* map_ts/inval_ts ENGINE_NEVER if unknown/not yet */
+	int32_t pid;
+	uint32_t comm;
+	uint32_t seq, domain;		/* domain: index in the engine */
+	uint32_t lprev, lnext;		/* the domain's owed or covered list */
+	uint32_t tprev, tnext;		/* engine-wide timer list, in unmap order */
+	uint8_t covered, in_timer, gated;
 };
 
 struct engine {
@@ -103,7 +129,10 @@ struct engine {
 	uint32_t *hidx;
 	uint32_t hidx_cap, hidx_used;
 
-	uint32_t t_head, t_tail;	/* unmap-no-invalidate timer list */
+	struct debt *debts;		/* [0] unused: index 0 is nil */
+	uint32_t debts_cap, debts_used, debt_free;
+	uint32_t t_head, t_tail;	/* unmap-no-invalidate timer list (debt pieces) */
+	bool finished;
 	uint32_t seq;			/* unmap event counter */
 	bool incomplete;		/* events were lost */
 	bool since_boot;
@@ -111,6 +140,8 @@ struct engine {
 
 	uint32_t *scratch;
 	uint32_t scratch_cap;
+	uint32_t *scratch2;		/* cover_add's fragments, gaps filled */
+	uint32_t scratch2_cap;
 
 	struct engine_summary sum;
 };
@@ -423,29 +454,69 @@ static struct domain *domain_get(struct engine *e, uint64_t ptr)
 	return d;
 }
 
+/* ---- debts: each unmap's owed invalidation ------------------------------------ */
+
+static struct debt *debt(const struct engine *e, uint32_t i)
+{
+	return &e->debts[i];
+}
+
+/* a zeroed piece, or 0 when out of memory */
+static uint32_t debt_alloc(struct engine *e)
+{
+	uint32_t i;
+
+	if (e->debt_free) {
+		i = e->debt_free;
+		e->debt_free = e->debts[i].lnext;
+	} else {
+		if (e->debts_used + 1 >= e->debts_cap) {
+			uint32_t ncap = e->debts_cap ? e->debts_cap * 2 : 256;
+			struct debt *n = ncap > e->debts_cap ?
+					 realloc(e->debts, (size_t)ncap * sizeof(*n)) : NULL;
+
+			if (!n)
+				return 0;
+			e->debts = n;
+			e->debts_cap = ncap;
+			if (!e->debts_used)
+				e->debts_used = 1;	/* slot 0 is nil */
+		}
+		i = e->debts_used++;
+	}
+	memset(&e->debts[i], 0, sizeof(e->debts[i]));
+	return i;
+}
+
+static void debt_release(struct engine *e, uint32_t i)
+{
+	e->debts[i].lnext = e->debt_free;
+	e->debt_free = i;
+}
+
 static void list_del(struct engine *e, uint32_t *head, uint32_t *tail, uint32_t i)
 {
-	struct iova_node *n = iova_node(&e->pool, i);
+	struct debt *n = debt(e, i);
 
 	if (n->lprev)
-		iova_node(&e->pool, n->lprev)->lnext = n->lnext;
+		debt(e, n->lprev)->lnext = n->lnext;
 	else
 		*head = n->lnext;
 	if (n->lnext)
-		iova_node(&e->pool, n->lnext)->lprev = n->lprev;
+		debt(e, n->lnext)->lprev = n->lprev;
 	else
 		*tail = n->lprev;
-	n->lprev = n->lnext = IOVA_NIL;
+	n->lprev = n->lnext = 0;
 }
 
 static void list_append(struct engine *e, uint32_t *head, uint32_t *tail, uint32_t i)
 {
-	struct iova_node *n = iova_node(&e->pool, i);
+	struct debt *n = debt(e, i);
 
-	n->lnext = IOVA_NIL;
+	n->lnext = 0;
 	n->lprev = *tail;
 	if (*tail)
-		iova_node(&e->pool, *tail)->lnext = i;
+		debt(e, *tail)->lnext = i;
 	else
 		*head = i;
 	*tail = i;
@@ -453,23 +524,23 @@ static void list_append(struct engine *e, uint32_t *head, uint32_t *tail, uint32
 
 static void timer_del(struct engine *e, uint32_t i)
 {
-	struct iova_node *n = iova_node(&e->pool, i);
+	struct debt *n = debt(e, i);
 
-	if (!(n->flags & IOVA_F_IN_TIMER))
+	if (!n->in_timer)
 		return;
 	if (n->tprev)
-		iova_node(&e->pool, n->tprev)->tnext = n->tnext;
+		debt(e, n->tprev)->tnext = n->tnext;
 	else
 		e->t_head = n->tnext;
 	if (n->tnext)
-		iova_node(&e->pool, n->tnext)->tprev = n->tprev;
+		debt(e, n->tnext)->tprev = n->tprev;
 	else
 		e->t_tail = n->tprev;
-	n->tprev = n->tnext = IOVA_NIL;
-	n->flags &= (uint8_t)~IOVA_F_IN_TIMER;
+	n->tprev = n->tnext = 0;
+	n->in_timer = 0;
 }
 
-/* take node I off every list and account it out of its state */
+/* take page-table node I out of the accounting of its state */
 static void node_detach(struct engine *e, struct domain *d, uint32_t i)
 {
 	struct iova_node *n = iova_node(&e->pool, i);
@@ -480,21 +551,10 @@ static void node_detach(struct engine *e, struct domain *d, uint32_t i)
 		d->live_bytes -= n->end - n->start;
 		e->sum.live_mappings--;
 		break;
-	case IOVA_UNMAPPED:
-		list_del(e, &d->u_head, &d->u_tail, i);
-		d->pending--;
-		e->sum.pending_invalidations--;
-		break;
-	case IOVA_INVALIDATED:
-		list_del(e, &d->i_head, &d->i_tail, i);
-		d->pending--;
-		e->sum.pending_invalidations--;
-		break;
 	case IOVA_FREED:
 		d->freed--;
 		break;
 	}
-	timer_del(e, i);
 }
 
 static inline uint64_t hidx_hash(uint32_t dom, uint64_t start)
@@ -612,56 +672,78 @@ static void node_release(struct engine *e, uint32_t i)
 static void on_split(struct iova_pool *p, uint32_t orig, uint32_t piece, void *ctx)
 {
 	struct engine *e = ctx;
-	struct iova_node *o = iova_node(p, orig), *n = iova_node(p, piece);
+	const struct iova_node *o = iova_node(p, orig);
 	struct domain *d = &e->doms[o->domain];
 
+	/* OWED fragments (the TLB side) are few and found by descent: not indexed;
+	 * a piece keeps the count of debts over it (copied with the node) */
+	if (o->state == IOVA_OWED)
+		return;
 	hidx_insert(e, piece);
 	o = iova_node(p, orig);	/* the index never moves the pool, but be plain about it */
-	n = iova_node(p, piece);
 	switch (o->state) {
 	case IOVA_MAPPED:
 		d->live_mappings++;
 		e->sum.live_mappings++;
 		break;
-	case IOVA_UNMAPPED:
-	case IOVA_INVALIDATED: {
-		uint32_t *tail = o->state == IOVA_UNMAPPED ? &d->u_tail : &d->i_tail;
-
-		n->lprev = orig;
-		n->lnext = o->lnext;
-		if (o->lnext)
-			iova_node(p, o->lnext)->lprev = piece;
-		else
-			*tail = piece;
-		o->lnext = piece;
-		d->pending++;
-		e->sum.pending_invalidations++;
-		break;
-	}
 	case IOVA_FREED:
 		d->freed++;
 		break;
 	}
-	if (o->flags & IOVA_F_IN_TIMER) {
-		n->flags |= IOVA_F_IN_TIMER;
-		n->tprev = orig;
-		n->tnext = o->tnext;
-		if (o->tnext)
-			iova_node(p, o->tnext)->tprev = piece;
-		else
-			e->t_tail = piece;
-		o->tnext = piece;
-	}
 }
+
+/* ---- lifetimes ------------------------------------------------------------------ */
+
+/* a mapping (page-table node) whose life ends without an unmap: replaced or still live */
+static void lifetime_of_mapping(struct engine *e, const struct domain *d, const struct iova_node *n)
+{
+	struct engine_lifetime lt;
+
+	if (!e->opts.on_lifetime || n->state != IOVA_MAPPED)
+		return;
+	lt = (struct engine_lifetime){
+		.domain = d->ptr, .iova = n->start, .size = n->end - n->start, .map_ts = n->ts,
+		.unmap_ts = ENGINE_NEVER, .inval_ts = ENGINE_NEVER, .sync_ts = ENGINE_NEVER,
+	};
+	e->opts.on_lifetime(&lt, e->opts.ctx);
+}
+
+static void lifetime_of_debt(struct engine *e, const struct domain *d, const struct debt *x,
+			     uint64_t sync_ts)
+{
+	struct engine_lifetime lt;
+
+	if (!e->opts.on_lifetime)
+		return;
+	lt = (struct engine_lifetime){
+		.domain = d->ptr, .iova = x->start, .size = x->end - x->start, .map_ts = x->map_ts,
+		.unmap_ts = x->unmap_ts, .inval_ts = x->inval_ts, .sync_ts = sync_ts,
+		.unmapped_gated = x->gated,
+	};
+	e->opts.on_lifetime(&lt, e->opts.ctx);
+}
+
+static void debt_drop(struct engine *e, struct domain *d, uint32_t i, uint32_t *head, uint32_t *tail,
+		      uint64_t sync_ts);
 
 static void domain_release(struct engine *e, struct domain *d)
 {
-	int n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
+	int n;
 
+	/* a freed domain's pending pieces end with it (the pointer may come back as a new domain) */
+	while (d->u_head)
+		debt_drop(e, d, d->u_head, &d->u_head, &d->u_tail, ENGINE_NEVER);
+	while (d->i_head)
+		debt_drop(e, d, d->i_head, &d->i_head, &d->i_tail, ENGINE_NEVER);
+	n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
 	for (int k = 0; k < n; k++) {
+		lifetime_of_mapping(e, d, iova_node(&e->pool, e->scratch[k]));
 		node_detach(e, d, e->scratch[k]);
 		node_release(e, e->scratch[k]);
 	}
+	n = iova_tree__collect(&e->pool, d->croot, &e->scratch, &e->scratch_cap, 0);
+	for (int k = 0; k < n; k++)
+		iova_pool__release(&e->pool, e->scratch[k]);
 	for (int k = 0; k < d->ndevs; k++)
 		free(d->devs[k].sids);
 	free(d->devs);
@@ -913,74 +995,398 @@ static enum severity gated_severity(struct engine *e, struct finding *f, const s
 	return sev;
 }
 
-/* ---- pending invalidations --------------------------------------------------- */
+/* ---- the TLB side: OWED fragments -------------------------------------------------- */
 
-static void node_set_freed(struct engine *e, struct domain *d, uint32_t i)
+/* the page-table compaction: coalesce old FREED neighbours, bounding memory on long runs */
+static void compact_freed(struct engine *e, struct domain *d)
 {
-	node_detach(e, d, i);
-	iova_node(&e->pool, i)->state = IOVA_FREED;
-	d->freed++;
-}
+	int n;
+	uint32_t out = 0;
+	uint64_t horizon = e->sum.last_ts > e->opts.fault_window_ns ?
+			   e->sum.last_ts - e->opts.fault_window_ns : 0;
 
-/* every UNMAPPED range of D is now covered by a TLBI */
-static void invalidate_domain(struct engine *e, struct domain *d)
-{
-	uint32_t i = d->u_head;
+	if (d->freed <= 2 * d->freed_at_compact + 4096)
+		return;
+	n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
+	if (n < 0)
+		return;
+	for (int k = 0; k < n; k++) {
+		uint32_t i = e->scratch[k];
+		struct iova_node *c = iova_node(&e->pool, i);
 
-	while (i) {
-		struct iova_node *n = iova_node(&e->pool, i);
-		uint32_t next = n->lnext;
+		if (out && c->state == IOVA_FREED && c->ts < horizon) {
+			struct iova_node *p = iova_node(&e->pool, e->scratch[out - 1]);
 
-		n->state = IOVA_INVALIDATED;
-		n->lprev = n->lnext = IOVA_NIL;
-		list_append(e, &d->i_head, &d->i_tail, i);
-		i = next;
-	}
-	d->u_head = d->u_tail = IOVA_NIL;
-}
-
-/* every INVALIDATED range of D completes; with ALL, UNMAPPED ones too */
-static void complete_domain(struct engine *e, struct domain *d, bool all)
-{
-	bool any = d->i_head || (all && d->u_head);
-
-	while (d->i_head)
-		node_set_freed(e, d, d->i_head);
-	while (all && d->u_head)
-		node_set_freed(e, d, d->u_head);
-	if (any && d->freed > 2 * d->freed_at_compact + 4096) {
-		/* coalesce old FREED neighbours: bounds memory on long runs */
-		int n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
-		uint32_t out = 0;
-		uint64_t horizon = e->sum.last_ts > e->opts.fault_window_ns ?
-				   e->sum.last_ts - e->opts.fault_window_ns : 0;
-
-		if (n < 0)
-			return;
-		for (int k = 0; k < n; k++) {
-			uint32_t i = e->scratch[k];
-			struct iova_node *c = iova_node(&e->pool, i);
-
-			if (out && c->state == IOVA_FREED && c->ts < horizon) {
-				struct iova_node *p = iova_node(&e->pool, e->scratch[out - 1]);
-
-				if (p->state == IOVA_FREED && p->ts < horizon && p->end == c->start) {
-					p->end = c->end;
-					if (c->ts > p->ts) {
-						p->ts = c->ts;
-						p->pid = c->pid;
-						p->comm = c->comm;
-					}
-					d->freed--;
-					node_release(e, i);
-					continue;
+			if (p->state == IOVA_FREED && p->ts < horizon && p->end == c->start) {
+				p->end = c->end;
+				if (c->ts > p->ts) {
+					p->ts = c->ts;
+					p->pid = c->pid;
+					p->comm = c->comm;
 				}
+				d->freed--;
+				node_release(e, i);
+				continue;
 			}
-			e->scratch[out++] = i;
 		}
-		d->root = iova_tree__build(&e->pool, e->scratch, out);
-		d->freed_at_compact = d->freed;
+		e->scratch[out++] = i;
 	}
+	d->root = iova_tree__build(&e->pool, e->scratch, out);
+	d->freed_at_compact = d->freed;
+}
+
+static uint32_t cover_node_new(struct engine *e, struct domain *d, uint64_t a, uint64_t b,
+			       const struct smt_event *ev, uint32_t comm)
+{
+	uint32_t i = iova_pool__alloc(&e->pool);
+	struct iova_node *x;
+
+	if (!i)
+		return IOVA_NIL;
+	x = iova_node(&e->pool, i);
+	x->start = a;
+	x->end = b;
+	x->ts = ev->ts;
+	x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+	x->comm = comm;
+	x->domain = dom_index(e, d);
+	x->state = IOVA_OWED;
+	x->seq = 1;
+	x->owed = 1;
+	return i;
+}
+
+/*
+ * One more pending unmap (EV) over [A, B): every byte's counts go up (seq:
+ * pieces pending, owed: of them still owed, not covered by a TLBI); the
+ * fragments remember the latest unmap over them (evidence for the rules).
+ */
+static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b,
+		      const struct smt_event *ev, uint32_t comm)
+{
+	uint32_t exact, *v;
+	struct iova_carve c;
+	uint64_t at = a;
+	int n;
+	uint32_t out = 0;
+
+	/* strict mode: nothing else pending in the domain */
+	if (!d->croot) {
+		d->croot = cover_node_new(e, d, a, b, ev, comm);
+		return;
+	}
+	exact = iova_tree__find(&e->pool, d->croot, a);
+	if (exact && iova_node(&e->pool, exact)->start == a && iova_node(&e->pool, exact)->end == b) {
+		struct iova_node *x = iova_node(&e->pool, exact);
+
+		x->seq++;
+		x->owed++;
+		x->ts = ev->ts;
+		x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+		x->comm = comm;
+		return;
+	}
+	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
+		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
+	if (n < 0) {
+		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+	/* the fragments in order, with the gaps between them filled by new ones */
+	if (e->scratch2_cap < (uint32_t)n * 2 + 1) {
+		uint32_t ncap = (uint32_t)n * 2 + 64;
+
+		v = realloc(e->scratch2, (size_t)ncap * sizeof(*v));
+		if (!v) {
+			d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+			return;
+		}
+		e->scratch2 = v;
+		e->scratch2_cap = ncap;
+	}
+	v = e->scratch2;
+	for (int k = 0; k <= n; k++) {
+		uint64_t next = k < n ? iova_node(&e->pool, e->scratch[k])->start : b;
+
+		if (at < next) {
+			uint32_t g = cover_node_new(e, d, at, next, ev, comm);
+
+			if (g)
+				v[out++] = g;
+		}
+		if (k < n) {
+			struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
+
+			x->seq++;
+			x->owed++;
+			x->ts = ev->ts;
+			x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+			x->comm = comm;
+			at = x->end;
+			v[out++] = e->scratch[k];
+		}
+	}
+	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, v, out), c.after);
+}
+
+/* a pending piece over [A, B) is done: counts go down, fragments at zero go */
+static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b, bool owed)
+{
+	uint32_t exact = iova_tree__find(&e->pool, d->croot, a), out = 0;
+	struct iova_carve c;
+	int n;
+
+	if (exact && iova_node(&e->pool, exact)->start == a && iova_node(&e->pool, exact)->end == b) {
+		struct iova_node *x = iova_node(&e->pool, exact);
+
+		if (x->seq > 1) {
+			x->seq--;
+			x->owed -= owed;
+			return;
+		}
+		/* strict mode: the only fragment */
+		if (d->croot == exact && !x->left && !x->right) {
+			iova_pool__release(&e->pool, exact);
+			d->croot = IOVA_NIL;
+			return;
+		}
+	}
+	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
+		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
+	if (n < 0) {
+		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		uint32_t i = e->scratch[k];
+		struct iova_node *x = iova_node(&e->pool, i);
+
+		if (x->seq > 1) {
+			x->seq--;
+			x->owed -= owed;
+			e->scratch[out++] = i;
+		} else {
+			iova_pool__release(&e->pool, i);
+		}
+	}
+	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, e->scratch, out),
+				   c.after);
+}
+
+/* bytes times count, saturating (only a walk's stopping point depends on it) */
+static uint64_t owed_bytes(uint64_t bytes, uint32_t count, uint64_t total)
+{
+	uint64_t v;
+
+	if (__builtin_mul_overflow(bytes, (uint64_t)count, &v) || __builtin_add_overflow(total, v, &v))
+		return UINT64_MAX;
+	return v;
+}
+
+/*
+ * A piece over [A, B) is no longer owed (a TLBI covered it): the fragments'
+ * owed counts go down. With SUM, nothing changes: returns the owed bytes over
+ * [A, B), each byte counted once per piece owing it.
+ */
+static uint64_t cover_owed(struct engine *e, struct domain *d, uint64_t a, uint64_t b, bool sum)
+{
+	struct iova_node *r = d->croot ? iova_node(&e->pool, d->croot) : NULL;
+	struct iova_carve c;
+	uint64_t total = 0;
+	int n;
+
+	if (!r)
+		return 0;
+	/* strict mode: one fragment */
+	if (!r->left && !r->right) {
+		if (r->end <= a || r->start >= b)
+			return 0;
+		if (r->start >= a && r->end <= b) {
+			if (sum)
+				return owed_bytes(r->end - r->start, r->owed, 0);
+			r->owed--;
+			return 0;
+		}
+	}
+	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
+		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+		return 0;
+	}
+	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
+	for (int k = 0; k < n; k++) {
+		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
+
+		if (sum)
+			total = owed_bytes(x->end - x->start, x->owed, total);
+		else
+			x->owed--;
+	}
+	d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	return total;
+}
+
+/* ---- the TLB side: debt pieces ----------------------------------------------------- */
+
+/* piece I of a pending unmap, on list HEAD/TAIL, leaves: completed at SYNC_TS or dropped */
+static void debt_drop(struct engine *e, struct domain *d, uint32_t i, uint32_t *head, uint32_t *tail,
+		      uint64_t sync_ts)
+{
+	struct debt *x = debt(e, i);
+
+	lifetime_of_debt(e, d, x, sync_ts);
+	cover_del(e, d, x->start, x->end, !x->covered);
+	list_del(e, head, tail, i);
+	timer_del(e, i);
+	d->pending--;
+	e->sum.pending_invalidations--;
+	debt_release(e, i);
+}
+
+/* a new piece [A, B) of the unmap EV (numbered SEQ), owed, on the timer */
+static void debt_new(struct engine *e, struct domain *d, uint64_t a, uint64_t b, uint64_t map_ts,
+		     const struct smt_event *ev, uint32_t comm, uint32_t seq, bool gated)
+{
+	uint32_t i = debt_alloc(e);
+	struct debt *x;
+
+	if (!i)
+		return;
+	x = debt(e, i);
+	x->start = a;
+	x->end = b;
+	x->unmap_ts = ev->ts;
+	x->map_ts = map_ts;
+	x->inval_ts = ENGINE_NEVER;
+	x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+	x->comm = comm;
+	x->seq = seq;
+	x->domain = dom_index(e, d);
+	x->gated = gated;
+	list_append(e, &d->u_head, &d->u_tail, i);
+	d->pending++;
+	e->sum.pending_invalidations++;
+	/* timer list: appended in unmap (= ts) order */
+	x->in_timer = 1;
+	x->tprev = e->t_tail;
+	x->tnext = 0;
+	if (e->t_tail)
+		debt(e, e->t_tail)->tnext = i;
+	else
+		e->t_head = i;
+	e->t_tail = i;
+}
+
+/* cut owed piece I at X: I keeps [start, X), the new piece [X, end) follows it everywhere */
+static uint32_t debt_split(struct engine *e, struct domain *d, uint32_t i, uint64_t x)
+{
+	uint32_t j = debt_alloc(e);
+	struct debt *o, *n;
+
+	if (!j)
+		return 0;
+	o = debt(e, i);
+	n = debt(e, j);
+	*n = *o;
+	n->start = x;
+	o->end = x;
+	/* list: right after I */
+	n->lprev = i;
+	n->lnext = o->lnext;
+	if (o->lnext)
+		debt(e, o->lnext)->lprev = j;
+	else if (o->covered)
+		d->i_tail = j;
+	else
+		d->u_tail = j;
+	o->lnext = j;
+	/* timer: right after I, so the pieces of one unmap stay together */
+	n->tprev = n->tnext = 0;
+	n->in_timer = 0;
+	if (o->in_timer) {
+		n->in_timer = 1;
+		n->tprev = i;
+		n->tnext = o->tnext;
+		if (o->tnext)
+			debt(e, o->tnext)->tprev = j;
+		else
+			e->t_tail = j;
+		o->tnext = j;
+	}
+	d->pending++;
+	e->sum.pending_invalidations++;
+	return j;
+}
+
+/* owed piece I is covered by a TLBI at TS */
+static void debt_cover(struct engine *e, struct domain *d, uint32_t i, uint64_t ts)
+{
+	list_del(e, &d->u_head, &d->u_tail, i);
+	debt(e, i)->covered = 1;
+	debt(e, i)->inval_ts = ts;
+	list_append(e, &d->i_head, &d->i_tail, i);
+	cover_owed(e, d, debt(e, i)->start, debt(e, i)->end, false);
+}
+
+/* a TLBI at TS covers every owed piece of D */
+static void invalidate_domain(struct engine *e, struct domain *d, uint64_t ts)
+{
+	while (d->u_head)
+		debt_cover(e, d, d->u_head, ts);
+}
+
+/* a TLBI at TS covers the owed pieces of D inside [A, B), cut to it */
+/*
+ * A TLBI at TS covers the owed pieces of D inside [A, B), cut to it. The
+ * fragments' owed counts say how many bytes are owed there: the walk (newest first,
+ * as strict mode invalidates what it just unmapped) stops when that is
+ * covered, so pieces a lossy capture left owed forever are not walked by
+ * every later TLBI.
+ */
+static void invalidate_range(struct engine *e, struct domain *d, uint64_t a, uint64_t b, uint64_t ts)
+{
+	uint64_t left = cover_owed(e, d, a, b, true);
+	uint32_t i = d->u_tail;
+
+	while (i && left) {
+		struct debt *x = debt(e, i);
+		uint32_t prev = x->lprev;
+		uint64_t n;
+
+		if (x->end <= a || x->start >= b) {
+			i = prev;
+			continue;
+		}
+		/* cuts put the new piece after I: the part outside [A, B) is not visited again */
+		if (x->end > b && !debt_split(e, d, i, b)) {
+			i = prev;
+			continue;
+		}
+		if (debt(e, i)->start < a && !(i = debt_split(e, d, i, a))) {
+			i = prev;
+			continue;
+		}
+		n = debt(e, i)->end - debt(e, i)->start;
+		debt_cover(e, d, i, ts);
+		if (left != UINT64_MAX)
+			left = n < left ? left - n : 0;
+		i = prev;
+	}
+}
+
+/* a sync at TS completes every covered piece of D; with ALL (flush_all,
+ * smmu_reset: invalidate + sync in one) owed ones too */
+static void complete_domain(struct engine *e, struct domain *d, bool all, uint64_t ts)
+{
+	if (all)
+		invalidate_domain(e, d, ts);
+	while (d->i_head)
+		debt_drop(e, d, d->i_head, &d->i_head, &d->i_tail, ts);
 }
 
 /* domains on SMMU (all domains when it is unknown); doms is NULL before the first one */
@@ -990,37 +1396,58 @@ static void complete_domain(struct engine *e, struct domain *d, bool all)
 
 /* ---- the unmap-no-invalidate timer ----------------------------------------------- */
 
+/* evidence for the unmap that made piece X */
+static void evidence_from_debt(const struct engine *e, struct evidence *x, const struct debt *n,
+			       uint64_t domain, uint64_t lo, uint64_t hi, const char *what)
+{
+	memset(x, 0, sizeof(*x));
+	x->type = SMT_EV_UNMAP;
+	x->ts = n->unmap_ts;
+	x->pid = n->pid;
+	x->present = SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE;
+	if (n->pid >= 0)
+		x->present |= SMT_HAS_PID;
+	if (n->comm && n->comm < e->ncomms) {
+		memcpy(x->comm, e->comms[n->comm], SMT_COMM_LEN);
+		x->present |= SMT_HAS_COMM;
+	}
+	x->domain = domain;
+	x->iova = lo;
+	x->size = hi - lo;
+	snprintf(x->what, sizeof(x->what), "%s", what);
+}
+
 static void check_timer(struct engine *e, uint64_t now)
 {
 	while (e->t_head) {
 		uint32_t i = e->t_head, seq;
-		struct iova_node *n = iova_node(&e->pool, i);
+		struct debt *n = debt(e, i);
 		struct domain *d = &e->doms[n->domain];
-		uint64_t lo, hi, ts = n->ts;
+		uint64_t lo, hi, ts = n->unmap_ts;
 		struct finding f;
 		struct evidence x;
 		char t[32];
 		bool synced_missing;
 
-		if (now - n->ts <= e->opts.inval_window_ns)
+		if (now - n->unmap_ts <= e->opts.inval_window_ns)
 			break;
-		/* pieces of one unmap sit together on the list: one finding for all */
+		/* pieces of one unmap sit together on the list: one finding for what is left of it */
 		seq = n->seq;
 		lo = n->start;
 		hi = n->end;
-		synced_missing = n->state == IOVA_INVALIDATED;
-		evidence_from_node(e, &x, n, d->ptr, "unmap");
-		while (e->t_head && iova_node(&e->pool, e->t_head)->seq == seq) {
-			struct iova_node *m = iova_node(&e->pool, e->t_head);
+		synced_missing = true;
+		while (e->t_head && debt(e, e->t_head)->seq == seq) {
+			struct debt *m = debt(e, e->t_head);
 
 			if (m->start < lo)
 				lo = m->start;
 			if (m->end > hi)
 				hi = m->end;
-			if (m->state == IOVA_UNMAPPED)
+			if (!m->covered)
 				synced_missing = false;
 			timer_del(e, e->t_head);
 		}
+		evidence_from_debt(e, &x, debt(e, i), d->ptr, lo, hi, "unmap");
 		finding_init(&f, RULE_UNMAP_NO_INVALIDATE, SEV_WARNING, ts);
 		finding_range(&f, d->ptr, lo, hi - lo);
 		finding_add_evidence(&f, &x);
@@ -1153,8 +1580,8 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 	struct domain *d = domain_get(e, ev->domain);
 	uint64_t a = ev->iova, b = range_end(ev->iova, ev->size);
 	struct iova_carve c;
-	int n, over_live = -1, over_pending = -1, over_known_free = -1;
-	uint32_t nn, exact;
+	int n, over_live = -1, over_known_free = -1;
+	uint32_t nn, exact, owed;
 
 	if (!d || ev->size == 0)
 		return;
@@ -1169,19 +1596,14 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 
 		if (x->state == IOVA_MAPPED && over_live < 0)
 			over_live = k;
-		else if ((x->state == IOVA_UNMAPPED || x->state == IOVA_INVALIDATED) &&
-			 over_pending < 0)
-			over_pending = k;
 		else if (x->state == IOVA_FREED && over_known_free < 0)
 			over_known_free = k;
 	}
 
 	if (ev->ret != 0) {
 		/* failed map: the model does not change */
-		if (ev->ret == -EEXIST_ERRNO && over_live < 0 &&
-		    (over_pending >= 0 || over_known_free >= 0)) {
-			struct iova_node *x = iova_node(&e->pool, e->scratch[over_pending >= 0 ?
-								  over_pending : over_known_free]);
+		if (ev->ret == -EEXIST_ERRNO && over_live < 0 && over_known_free >= 0) {
+			struct iova_node *x = iova_node(&e->pool, e->scratch[over_known_free]);
 			struct finding f;
 			char t[32];
 
@@ -1210,27 +1632,30 @@ static void on_map(struct engine *e, const struct smt_event *ev)
 			 x->start, x->end - x->start, fmt_secs(t, sizeof(t), x->ts));
 		emit(e, &f);
 	}
-	if (over_pending >= 0) {
-		struct iova_node *x = iova_node(&e->pool, e->scratch[over_pending]);
+	/* the TLBs: does an unmap here still owe its invalidation? (the page tables do not say) */
+	owed = iova_tree__overlap(&e->pool, d->croot, a, b);
+	if (owed) {
+		struct iova_node *x = iova_node(&e->pool, owed);
 		struct finding f;
 		char t[32];
 
 		node_finding_init(e, &f, RULE_IOVA_REUSE_BEFORE_SYNC, SEV_ERROR, d->ptr, ev, ev->size,
 				  "map (reuse)", x, "unmap not yet invalidated");
 		snprintf(f.message, sizeof(f.message),
-			 "IOVA 0x%" PRIx64 "+0x%" PRIx64 " mapped again before its unmap at %s was %s",
-			 x->start, x->end - x->start, fmt_secs(t, sizeof(t), x->ts),
-			 x->state == IOVA_UNMAPPED ? "covered by a TLBI and a sync" :
-			 "completed by a sync after its TLBI");
+			 "IOVA 0x%" PRIx64 "+0x%" PRIx64 " mapped again before its unmap at %s was "
+			 "invalidated (a covering TLBI and a sync after it)",
+			 x->start, x->end - x->start, fmt_secs(t, sizeof(t), x->ts));
 		emit(e, &f);
 	}
 
-	/* the map replaces whatever the model held there */
+	/* the page tables: the map replaces whatever they held there (debts stay) */
 	if (exact) {
+		lifetime_of_mapping(e, d, iova_node(&e->pool, exact));
 		node_detach(e, d, exact);
 		nn = exact;
 	} else {
 		for (int k = 0; k < n; k++) {
+			lifetime_of_mapping(e, d, iova_node(&e->pool, e->scratch[k]));
 			node_detach(e, d, e->scratch[k]);
 			node_release(e, e->scratch[k]);
 		}
@@ -1269,6 +1694,8 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 	struct iova_carve c;
 	uint32_t keep = IOVA_NIL, nn = IOVA_NIL, exact;
 	struct iova_node *known = NULL;
+	bool gated = false;
+	uint32_t comm;
 	int n;
 
 	if (!d || ev->size == 0)
@@ -1292,6 +1719,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 			 f.severity == SEV_ERROR ?
 			 "unmap while TBU %s serving this domain is gated: its micro-TLB may miss the invalidation" :
 			 "unmap while TBU %s is gated (it does not serve this domain)", why);
+		gated = f.severity == SEV_ERROR;
 		emit(e, &f);
 	}
 
@@ -1345,7 +1773,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 		emit(e, &f);
 	}
 
-	/* [a, a+done) becomes one UNMAPPED range; what the kernel did not unmap stays */
+	/* only [a, a+done) was unmapped (ret); what the kernel did not unmap stays as it was */
 	if (a + done < b) {
 		struct iova_carve c2;
 
@@ -1356,6 +1784,31 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 		keep = iova_tree__join(&e->pool, IOVA_NIL, c2.mid, c2.after);
 		n = iova_tree__collect(&e->pool, c2.before, &e->scratch, &e->scratch_cap, 0);
 	}
+	comm = comm_intern(e, ev);
+	if (done) {
+		/*
+		 * The TLBs: this unmap owes an invalidation for [a, a+done), in one
+		 * piece per mapping it took (their lifetimes) and one per run of
+		 * bytes not mapped before, all numbered as this unmap.
+		 */
+		uint64_t run = a, end = a + done;
+		uint32_t seq = ++e->seq;
+
+		for (int k = 0; k <= n; k++) {
+			const struct iova_node *x = k < n ? iova_node(&e->pool, e->scratch[k]) : NULL;
+
+			if (x && x->state != IOVA_MAPPED)
+				continue;
+			/* [run, here) is not mapped: bytes never seen or known unmapped */
+			if (run < (x ? x->start : end))
+				debt_new(e, d, run, x ? x->start : end, ENGINE_NEVER, ev, comm, seq, gated);
+			if (!x)
+				break;
+			debt_new(e, d, x->start, x->end, x->ts, ev, comm, seq, gated);
+			run = x->end;
+		}
+	}
+	/* the page tables: [a, a+done) becomes one FREED range; what the kernel did not unmap stays */
 	if (exact) {
 		node_detach(e, d, exact);
 		nn = exact;
@@ -1367,37 +1820,28 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 		if (done)
 			nn = iova_pool__alloc(&e->pool);
 	}
-	if (done) {
-		if (nn) {
-			struct iova_node *x = iova_node(&e->pool, nn);
+	if (done && nn) {
+		struct iova_node *x = iova_node(&e->pool, nn);
 
-			x->start = a;
-			x->end = a + done;
-			x->ts = ev->ts;
-			x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
-			x->comm = comm_intern(e, ev);
-			x->domain = dom_index(e, d);
-			x->seq = ++e->seq;
-			x->state = IOVA_UNMAPPED;
-			if (!exact)
-				hidx_insert(e, nn);
-			list_append(e, &d->u_head, &d->u_tail, nn);
-			d->pending++;
-			e->sum.pending_invalidations++;
-			/* timer list: appended in unmap (= ts) order */
-			x->flags |= IOVA_F_IN_TIMER;
-			x->tprev = e->t_tail;
-			x->tnext = IOVA_NIL;
-			if (e->t_tail)
-				iova_node(&e->pool, e->t_tail)->tnext = nn;
-			else
-				e->t_head = nn;
-			e->t_tail = nn;
-		}
+		x->start = a;
+		x->end = a + done;
+		x->ts = ev->ts;
+		x->pid = (ev->present & SMT_HAS_PID) ? ev->pid : -1;
+		x->comm = comm;
+		x->domain = dom_index(e, d);
+		x->seq = 0;
+		x->state = IOVA_FREED;
+		if (!exact)
+			hidx_insert(e, nn);
+		d->freed++;
 	}
 	if (!exact)
 		d->root = iova_tree__join(&e->pool, c.before,
 					  iova_tree__join(&e->pool, IOVA_NIL, nn, keep), c.after);
+	if (done) {
+		cover_add(e, d, a, a + done, ev, comm);
+		compact_freed(e, d);
+	}
 }
 
 /* gate rules for TLBIs and flush_all; also records stale exposure */
@@ -1461,7 +1905,7 @@ static void on_tlbi(struct engine *e, const struct smt_event *ev)
 
 	if (ev->scope == SMT_TLBI_ALL) {
 		for_each_domain_on(e, x, smmu)
-			invalidate_domain(e, x);
+			invalidate_domain(e, x, ev->ts);
 		return;
 	}
 	if (!d)
@@ -1469,46 +1913,11 @@ static void on_tlbi(struct engine *e, const struct smt_event *ev)
 	/* a "va" TLBI without its range covers the whole domain */
 	if (ev->scope == SMT_TLBI_CONTEXT ||
 	    (ev->present & (SMT_HAS_IOVA | SMT_HAS_SIZE)) != (SMT_HAS_IOVA | SMT_HAS_SIZE)) {
-		invalidate_domain(e, d);
+		invalidate_domain(e, d, ev->ts);
 		return;
 	}
-	{
-		uint64_t a = ev->iova, b = range_end(ev->iova, ev->size);
-		struct iova_carve c;
-		uint32_t exact;
-		int n;
-
-		if (!ev->size)
-			return;
-		exact = exact_node(e, d, a, b);
-		if (exact) {
-			/* the strict-mode case: one TLBI for exactly the range just unmapped */
-			if (iova_node(&e->pool, exact)->state == IOVA_UNMAPPED) {
-				list_del(e, &d->u_head, &d->u_tail, exact);
-				iova_node(&e->pool, exact)->state = IOVA_INVALIDATED;
-				list_append(e, &d->i_head, &d->i_tail, exact);
-			}
-			return;
-		}
-		/* only pending ranges are cut: mappings keep their shape */
-		if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK(IOVA_UNMAPPED), on_split, e, &c)) {
-			d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-			return;
-		}
-		n = mid_nodes(e, c.mid);
-		for (int k = 0; k < n; k++) {
-			uint32_t i = e->scratch[k];
-			struct iova_node *x = iova_node(&e->pool, i);
-
-			if (x->state != IOVA_UNMAPPED || x->start < a || x->end > b)
-				continue;
-			list_del(e, &d->u_head, &d->u_tail, i);
-			x = iova_node(&e->pool, i);
-			x->state = IOVA_INVALIDATED;
-			list_append(e, &d->i_head, &d->i_tail, i);
-		}
-		d->root = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-	}
+	if (ev->size)
+		invalidate_range(e, d, ev->iova, range_end(ev->iova, ev->size), ev->ts);
 }
 
 static void on_sync(struct engine *e, const struct smt_event *ev)
@@ -1589,9 +1998,9 @@ static void on_sync(struct engine *e, const struct smt_event *ev)
 	/* a context sync without its domain cannot be placed: it syncs as global */
 	if (ev->scope == SMT_SYNC_GLOBAL || !d) {
 		for_each_domain_on(e, x, smmu)
-			complete_domain(e, x, false);
+			complete_domain(e, x, false, ev->ts);
 	} else {
-		complete_domain(e, d, false);
+		complete_domain(e, d, false, ev->ts);
 	}
 }
 
@@ -1602,7 +2011,7 @@ static void on_flush_all(struct engine *e, const struct smt_event *ev)
 	if (!d)
 		return;
 	tlbi_gate_rules(e, ev, d, d->smmu, false);
-	complete_domain(e, d, true);
+	complete_domain(e, d, true, ev->ts);
 }
 
 static void on_smmu_reset(struct engine *e, const struct smt_event *ev)
@@ -1610,7 +2019,7 @@ static void on_smmu_reset(struct engine *e, const struct smt_event *ev)
 	const char *smmu = ev->smmu;
 
 	for_each_domain_on(e, x, smmu)
-		complete_domain(e, x, true);
+		complete_domain(e, x, true, ev->ts);
 	for (int t = 0; t < e->ntbus; t++) {
 		if (tbu_gated(e, t) || !smmu_match(e->topo->tbus[t].smmu, smmu))
 			continue;
@@ -1626,9 +2035,8 @@ static void on_fault(struct engine *e, const struct smt_event *ev)
 	struct iova_node *hit = NULL;
 	struct domain *hit_d = NULL;
 
-	for (struct domain *d = e->doms; d && d < e->doms + e->ndoms && !hit; d++) {
-		uint32_t i;
-		struct iova_node *x;
+	for (struct domain *d = e->doms; d && d < e->doms + e->ndoms; d++) {
+		uint32_t i, cands[2];
 
 		if (!d->used)
 			continue;
@@ -1645,14 +2053,26 @@ static void on_fault(struct engine *e, const struct smt_event *ev)
 		} else if (ev->present & SMT_HAS_SMMU && !smmu_match(d->smmu, ev->smmu)) {
 			continue;
 		}
-		i = iova_tree__find(&e->pool, d->root, ev->iova);
-		if (!i)
-			continue;
-		x = iova_node(&e->pool, i);
-		if (x->state == IOVA_MAPPED || x->ts > now || now - x->ts > e->opts.fault_window_ns)
-			continue;
-		hit = x;
-		hit_d = d;
+		/*
+		 * An IOVA unmapped in the window: the page tables' last unmap of it
+		 * while it is still unmapped, or an unmap still owing its
+		 * invalidation although the IOVA was mapped again. The latest wins.
+		 */
+		cands[0] = iova_tree__find(&e->pool, d->root, ev->iova);
+		cands[1] = iova_tree__find(&e->pool, d->croot, ev->iova);
+		for (int k = 0; k < 2; k++) {
+			struct iova_node *x;
+
+			if (!(i = cands[k]))
+				continue;
+			x = iova_node(&e->pool, i);
+			if (x->state == IOVA_MAPPED || x->ts > now || now - x->ts > e->opts.fault_window_ns)
+				continue;
+			if (!hit || x->ts > hit->ts) {
+				hit = x;
+				hit_d = d;
+			}
+		}
 	}
 	if (hit) {
 		struct finding f;
@@ -1782,6 +2202,23 @@ void engine__finish(struct engine *e)
 {
 	/* a range still pending is flagged only if its window passed by the last event */
 	check_timer(e, e->sum.last_ts);
+	if (e->finished || !e->opts.on_lifetime)
+		return;
+	e->finished = true;
+	for (uint32_t k = 0; k < e->ndoms; k++) {
+		struct domain *d = &e->doms[k];
+		int n;
+
+		if (!d->used)
+			continue;
+		n = iova_tree__collect(&e->pool, d->root, &e->scratch, &e->scratch_cap, 0);
+		for (int j = 0; j < n; j++)
+			lifetime_of_mapping(e, d, iova_node(&e->pool, e->scratch[j]));
+		for (uint32_t i = d->u_head; i; i = debt(e, i)->lnext)
+			lifetime_of_debt(e, d, debt(e, i), ENGINE_NEVER);
+		for (uint32_t i = d->i_head; i; i = debt(e, i)->lnext)
+			lifetime_of_debt(e, d, debt(e, i), ENGINE_NEVER);
+	}
 }
 
 void engine__summary(const struct engine *e, struct engine_summary *s)
@@ -1872,7 +2309,9 @@ void engine__free(struct engine *e)
 	free(e->dmap);
 	free(e->comms);
 	free(e->scratch);
+	free(e->scratch2);
 	free(e->hidx);
+	free(e->debts);
 	iova_pool__fini(&e->pool);
 	free(e);
 }

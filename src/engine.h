@@ -22,6 +22,28 @@ struct engine;
 
 typedef void (*engine_finding_fn)(const struct finding *f, void *ctx);
 
+#define ENGINE_NEVER UINT64_MAX	/* a lifetime step not seen (yet) */
+
+/*
+ * One IOVA lifetime as the engine decided it: map -> unmap (page tables) ->
+ * TLBI -> sync (TLBs). Reported once, when it is over: its unmap's
+ * invalidation completed, its domain was freed, a map replaced it, or the
+ * stream ended (then the steps not reached are ENGINE_NEVER). An unmap whose
+ * invalidation completes in parts (a TLBI covering half of it) gives one
+ * lifetime per part, so a lifetime never claims more than the rules saw.
+ */
+struct engine_lifetime {
+	uint64_t domain;
+	uint64_t iova, size;
+	uint64_t map_ts;	/* ENGINE_NEVER: mapped before the capture, or never seen mapped */
+	uint64_t unmap_ts;	/* ENGINE_NEVER: still mapped */
+	uint64_t inval_ts;	/* first TLBI covering it after the unmap (or flush_all/reset) */
+	uint64_t sync_ts;	/* the sync (flush_all, smmu_reset) that completed it */
+	bool unmapped_gated;	/* its unmap was issued while a TBU serving the domain was gated */
+};
+
+typedef void (*engine_lifetime_fn)(const struct engine_lifetime *lt, void *ctx);
+
 struct engine_opts {
 	const struct topology *topo;	/* may be NULL: no TBUs known */
 	uint64_t inval_window_ns;	/* 0 = default */
@@ -32,6 +54,7 @@ struct engine_opts {
 	/* bit (1u << rule) set: the rule is not judged (a blind spot of the capture,
 	 * coverage.h), its findings neither emitted nor counted; may be NULL */
 	const unsigned int *not_judged;
+	engine_lifetime_fn on_lifetime;	/* may be NULL; called with ctx for every lifetime */
 };
 
 #define HIST_BUCKETS 64	/* log2 buckets of nanoseconds */
@@ -46,7 +69,7 @@ struct engine_summary {
 	uint64_t domains_live;
 	uint64_t live_mappings;		/* ranges held as mapped now */
 	uint64_t peak_live_mappings;
-	uint64_t pending_invalidations;	/* unmapped ranges not yet invalidated+synced */
+	uint64_t pending_invalidations;	/* unmap pieces not yet invalidated+synced */
 	uint64_t range_nodes, range_nodes_peak;	/* ranges held (mapped, pending, freed) */
 	uint64_t index_slots;		/* exact-start index size */
 	uint64_t first_ts, last_ts;
@@ -61,7 +84,8 @@ struct engine_summary {
 struct engine *engine__new(const struct engine_opts *opts);
 /* Feed one event; findings are reported through opts->on_finding. */
 void engine__feed(struct engine *e, const struct smt_event *ev);
-/* End of stream: decide windows that passed by the last event. */
+/* End of stream: decide windows that passed by the last event, and report the
+ * lifetimes still open (live mappings, pending invalidations) to on_lifetime. */
 void engine__finish(struct engine *e);
 void engine__summary(const struct engine *e, struct engine_summary *s);
 /* Per-domain view for the periodic summary of live mode. */

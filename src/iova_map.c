@@ -115,8 +115,6 @@ static uint32_t cut(struct iova_pool *p, uint32_t i, uint64_t x, struct split_ct
 	nm = iova_node(p, m);
 	*nm = *n;
 	nm->left = nm->right = IOVA_NIL;
-	nm->lprev = nm->lnext = nm->tprev = nm->tnext = IOVA_NIL;
-	nm->flags &= (uint8_t)~IOVA_F_IN_TIMER;
 	nm->start = x;
 	n->end = x;
 	if (sc->fn)
@@ -316,6 +314,25 @@ uint32_t iova_tree__find(const struct iova_pool *p, uint32_t root, uint64_t addr
 			t = n->left;
 		else if (addr >= n->end)
 			t = n->right;
+		else
+			return t;
+	}
+	return IOVA_NIL;
+}
+
+uint32_t iova_tree__overlap(const struct iova_pool *p, uint32_t root, uint64_t a, uint64_t b)
+{
+	uint32_t t = root;
+
+	/* ranges are disjoint and ordered: a node wholly below [A, B) has only
+	 * smaller ranges on its left, one wholly above only larger on its right */
+	while (t) {
+		const struct iova_node *n = iova_node(p, t);
+
+		if (n->end <= a)
+			t = n->right;
+		else if (n->start >= b)
+			t = n->left;
 		else
 			return t;
 	}

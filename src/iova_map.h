@@ -2,7 +2,7 @@
 /*
  * Per-domain IOVA range storage: disjoint [start, end) ranges in a treap
  * keyed by start, nodes in one pool addressed by 32-bit index (so a live
- * mapping costs one 72-byte node and nothing else). Range operations are
+ * mapping costs one 56-byte node and nothing else). Range operations are
  * done by carving the tree into "before", "overlapping" and "after" parts,
  * working on the small middle part and joining them again: O(log n).
  *
@@ -19,30 +19,27 @@
 
 enum iova_state {
 	IOVA_FREE_SLOT = 0,	/* pool slot not in use */
+	/* the engine's page tables */
 	IOVA_MAPPED = 1,	/* mapped and live */
-	IOVA_UNMAPPED = 2,	/* unmapped, no covering TLBI yet */
-	IOVA_INVALIDATED = 3,	/* TLBI issued after the unmap, waiting for a sync */
-	IOVA_FREED = 4,		/* unmapped, invalidated and synced */
+	IOVA_FREED = 2,		/* unmapped by an unmap that reported success */
+	/* the engine's TLB side: a fragment some unmaps still owe an invalidation
+	 * (seq: how many pending unmap pieces cover it, owed: of them not yet
+	 * covered by a TLBI) */
+	IOVA_OWED = 3,
 };
 
 #define IOVA_MASK(s) (1u << (s))
-#define IOVA_MASK_ALL (IOVA_MASK(IOVA_MAPPED) | IOVA_MASK(IOVA_UNMAPPED) | \
-		       IOVA_MASK(IOVA_INVALIDATED) | IOVA_MASK(IOVA_FREED))
-#define IOVA_MASK_PENDING (IOVA_MASK(IOVA_UNMAPPED) | IOVA_MASK(IOVA_INVALIDATED))
-
-/* node flags */
-#define IOVA_F_IN_TIMER	0x01	/* on the unmap-no-invalidate timer list */
+#define IOVA_MASK_ALL (IOVA_MASK(IOVA_MAPPED) | IOVA_MASK(IOVA_FREED))
 
 struct iova_node {
 	/* what a tree descent reads comes first: one cache line per level */
 	uint64_t start, end;	/* [start, end) */
 	uint32_t left, right;	/* treap children */
-	uint64_t ts;		/* MAPPED: map ts; otherwise: unmap ts */
+	uint64_t ts;		/* MAPPED: map ts; FREED: unmap ts; OWED: latest unmap over it */
 	int32_t pid;		/* of that map/unmap; -1 unknown */
 	uint32_t comm;		/* interned comm id (engine's table) */
-	uint32_t lprev, lnext;	/* domain's pending list (UNMAPPED or INVALIDATED) */
-	uint32_t tprev, tnext;	/* engine-wide timer list, in unmap order */
-	uint32_t seq;		/* which unmap event made it (pieces share it) */
+	uint32_t seq;		/* OWED: pending pieces over it */
+	uint32_t owed;		/* OWED: of them, not yet covered by a TLBI */
 	uint32_t domain;	/* owning domain's index in the engine */
 	uint8_t state;		/* enum iova_state */
 	uint8_t flags;
@@ -93,5 +90,7 @@ int iova_tree__collect(const struct iova_pool *p, uint32_t root, uint32_t **v, u
 uint32_t iova_tree__build(struct iova_pool *p, const uint32_t *v, uint32_t n);
 /* Node whose range contains ADDR, or IOVA_NIL. */
 uint32_t iova_tree__find(const struct iova_pool *p, uint32_t root, uint64_t addr);
+/* Some node overlapping [A, B) (the first one met on the way down), or IOVA_NIL. */
+uint32_t iova_tree__overlap(const struct iova_pool *p, uint32_t root, uint64_t a, uint64_t b);
 
 #endif

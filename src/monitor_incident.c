@@ -174,6 +174,7 @@ static int write_report(struct incidents *in, const char *smt, const char *html)
 	rep = report__new(&ro);
 	eo.topo = in->o.topo;
 	eo.on_finding = report__add_finding;
+	eo.on_lifetime = report__add_lifetime;
 	eo.ctx = rep;
 	e = rep ? engine__new(&eo) : NULL;
 	if (!e)

@@ -4,9 +4,9 @@
  * IOVA lifetimes, histograms, findings linked to marks and lifetimes.
  *
  * The engine decides the rules; this file only keeps what a report shows.
- * Lifetimes are followed by (domain, iova start): the DMA API unmaps what it
- * mapped, so an unmap whose start matches a live mapping closes it; any other
- * unmap starts a lifetime whose map was not seen. TBU gate states are read back
+ * Lifetimes are the engine's (engine.h, on_lifetime -> report__add_lifetime):
+ * the report keeps no model of its own, so a lifetime never says an IOVA was
+ * invalidated when a finding says it was not. TBU gate states are read back
  * from the engine after each gate event, so the lanes show exactly what the
  * rules saw.
  */
@@ -28,18 +28,12 @@ struct report {
 	uint64_t *dkeys;
 	uint32_t *dvals;
 	uint32_t dcap;
-	/* (domain index, iova) -> lifetime index + 1 of a live mapping */
-	struct live_slot { uint64_t iova; uint32_t dom; uint32_t val; } *live;
-	uint64_t live_cap, live_used;	/* used includes tombstones */
-	uint64_t live_count;		/* live entries only */
 	uint64_t cap_marks, cap_lifetimes, cap_findings, cap_flinks;
 	uint64_t nerrors;
 	uint64_t seen;		/* findings in the whole capture, for their numbers */
 	uint32_t cap_lanes, cap_domains;
 	uint32_t capture_lane;
 };
-
-#define LIVE_TOMB UINT32_MAX
 
 static const char *const mark_names[MK_MAX] = {
 	[MK_MAP] = "map", [MK_UNMAP] = "unmap", [MK_TLBI] = "tlbi", [MK_SYNC] = "sync",
@@ -267,78 +261,6 @@ static void on_attach(struct report *r, struct report_domain *d, const struct sm
 
 /* ---- lifetimes ------------------------------------------------------------ */
 
-static uint64_t live_hash(uint32_t dom, uint64_t iova)
-{
-	return mix64(iova ^ ((uint64_t)dom << 48) ^ dom);
-}
-
-static int live_rehash(struct report *r, uint64_t ncap)
-{
-	struct live_slot *old = r->live, *n = calloc(ncap, sizeof(*n));
-	uint64_t ocap = r->live_cap;
-
-	if (!n)
-		return -ENOMEM;
-	r->live = n;
-	r->live_cap = ncap;
-	r->live_used = 0;
-	for (uint64_t i = 0; i < ocap; i++) {
-		if (!old[i].val || old[i].val == LIVE_TOMB)
-			continue;
-		for (uint64_t k = live_hash(old[i].dom, old[i].iova) & (ncap - 1);;
-		     k = (k + 1) & (ncap - 1))
-			if (!n[k].val) {
-				n[k] = old[i];
-				r->live_used++;
-				break;
-			}
-	}
-	free(old);
-	return 0;
-}
-
-/* slot of (dom, iova), or NULL */
-static struct live_slot *live_find(struct report *r, uint32_t dom, uint64_t iova)
-{
-	uint64_t mask = r->live_cap - 1;
-
-	if (!r->live_cap)
-		return NULL;
-	for (uint64_t k = live_hash(dom, iova) & mask;; k = (k + 1) & mask) {
-		struct live_slot *s = &r->live[k];
-
-		if (!s->val)
-			return NULL;
-		if (s->val != LIVE_TOMB && s->dom == dom && s->iova == iova)
-			return s;
-	}
-}
-
-static int live_put(struct report *r, uint32_t dom, uint64_t iova, uint32_t val)
-{
-	struct live_slot *s = live_find(r, dom, iova);
-	uint64_t mask;
-
-	if (s) {
-		s->val = val;
-		return 0;
-	}
-	/* grow only when live entries need it; tombstones are dropped by the rehash */
-	if ((r->live_used + 1) * 2 > r->live_cap &&
-	    live_rehash(r, !r->live_cap ? 1024 : (r->live_count + 1) * 4 > r->live_cap ?
-			   r->live_cap * 2 : r->live_cap))
-		return -ENOMEM;
-	mask = r->live_cap - 1;
-	for (uint64_t k = live_hash(dom, iova) & mask;; k = (k + 1) & mask)
-		if (!r->live[k].val || r->live[k].val == LIVE_TOMB) {
-			if (!r->live[k].val)
-				r->live_used++;
-			r->live[k] = (struct live_slot){ .iova = iova, .dom = dom, .val = val };
-			r->live_count++;
-			return 0;
-		}
-}
-
 static struct report_lifetime *lifetime_new(struct report *r, struct report_domain *d,
 					    uint64_t iova, uint64_t size, uint64_t map_ts)
 {
@@ -367,14 +289,6 @@ static struct report_lifetime *lifetime_new(struct report *r, struct report_doma
 	return l;
 }
 
-static int pend_push(uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v)
-{
-	if (grow32((void **)arr, cap, sizeof(**arr), *n + 1))
-		return -ENOMEM;
-	(*arr)[(*n)++] = v;
-	return 0;
-}
-
 static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
 	uint64_t ae = as ? a + as : a + 1, be = bs ? b + bs : b + 1;
@@ -382,140 +296,51 @@ static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a < be && b < ae;
 }
 
-static void on_map(struct report *r, struct report_domain *d, const struct smt_event *ev)
+static bool in_window(const struct report_model *m, uint64_t ts)
 {
-	struct report_lifetime *l;
-	uint32_t dom = (uint32_t)(d - r->m.domains);
-
-	d->maps++;
-	if (ev->ret) {
-		d->map_failures++;
-		return;
-	}
-	l = lifetime_new(r, d, ev->iova, ev->size, ev->ts);
-	if (l)
-		live_put(r, dom, ev->iova, (uint32_t)(l - r->m.lifetimes) + 1);
+	return ts != REPORT_NEVER && (!m->windowed || (ts >= m->from && ts <= m->to));
 }
 
-static void close_lifetime(struct report *r, struct report_domain *d, struct report_lifetime *l,
-			   const struct smt_event *ev)
+void report__add_lifetime(const struct engine_lifetime *lt, void *ctx)
 {
-	l->unmap_ts = ev->ts;
-	if (l->map_ts != REPORT_NEVER && ev->ts >= l->map_ts &&
-	    (!r->m.windowed || (ev->ts >= r->m.from && ev->ts <= r->m.to)))
-		hist_add(&r->m.lifetime_hist, ev->ts - l->map_ts);
-	pend_push(&d->pend_unmap, &d->npend_unmap, &d->cap_unmap,
-		  (uint32_t)(l - r->m.lifetimes));
-}
-
-static void on_unmap(struct report *r, struct report_domain *d, const struct smt_event *ev)
-{
-	uint32_t dom = (uint32_t)(d - r->m.domains);
-	uint64_t cur = ev->iova, end = ev->iova + ev->size;
-	struct live_slot *s = live_find(r, dom, cur);
+	struct report *r = ctx;
+	struct report_model *m = &r->m;
+	struct smt_event ev;
+	struct report_domain *d;
 	struct report_lifetime *l;
 
-	d->unmaps++;
-	if (!s) {
-		/* mapped before the capture, or never: the lifetime starts here */
-		l = lifetime_new(r, d, ev->iova, ev->size, REPORT_NEVER);
-		if (l)
-			close_lifetime(r, d, l, ev);
-		return;
-	}
-	/*
-	 * One unmap may cover several maps: iommu_map_sg() maps segment by
-	 * segment at contiguous IOVAs, iommu_unmap() takes the whole range back.
-	 */
-	for (int n = 0; s && n < 4096; n++) {
-		l = &r->m.lifetimes[s->val - 1];
-		s->val = LIVE_TOMB;
-		r->live_count--;
-		close_lifetime(r, d, l, ev);
-		if (!l->size || l->size > end - cur)
-			break;
-		cur += l->size;
-		s = cur < end ? live_find(r, dom, cur) : NULL;
-	}
-}
-
-/* TLBI over [iova, iova+size) (size 0 = whole domain) */
-static void invalidate(struct report *r, struct report_domain *d, bool whole, uint64_t iova,
-		       uint64_t size, uint64_t ts)
-{
-	for (uint32_t i = 0; i < d->npend_unmap;) {
-		struct report_lifetime *l = &r->m.lifetimes[d->pend_unmap[i]];
-
-		if (!whole && !overlaps(l->iova, l->size, iova, size)) {
-			i++;
-			continue;
-		}
-		l->inval_ts = ts;
-		pend_push(&d->pend_inval, &d->npend_inval, &d->cap_inval, d->pend_unmap[i]);
-		d->pend_unmap[i] = d->pend_unmap[--d->npend_unmap];
-	}
-}
-
-static void synced(struct report *r, struct report_domain *d, uint64_t ts)
-{
-	bool in = !r->m.windowed || (ts >= r->m.from && ts <= r->m.to);
-
-	for (uint32_t i = 0; i < d->npend_inval; i++) {
-		struct report_lifetime *l = &r->m.lifetimes[d->pend_inval[i]];
-
-		l->sync_ts = ts;
-		if (in && ts >= l->unmap_ts)
-			hist_add(&r->m.inval_hist, ts - l->unmap_ts);
-	}
-	d->npend_inval = 0;
-}
-
-static bool domain_on_smmu(const struct report_domain *d, const char *smmu)
-{
-	return !smmu[0] || !d->smmu[0] || strcmp(d->smmu, smmu) == 0;
-}
-
-static void on_tlbi(struct report *r, struct report_domain *d, const struct smt_event *ev)
-{
-	if (ev->scope == SMT_TLBI_ALL) {
-		const char *smmu = (ev->present & SMT_HAS_SMMU) ? ev->smmu : d ? d->smmu : "";
-
-		for (uint32_t i = 0; i < r->m.ndomains; i++)
-			if (domain_on_smmu(&r->m.domains[i], smmu))
-				invalidate(r, &r->m.domains[i], true, 0, 0, ev->ts);
-		return;
-	}
+	event__init(&ev, SMT_EV_MAP, lt->map_ts);
+	ev.present = SMT_HAS_DOMAIN;
+	ev.domain = lt->domain;
+	d = domain_get(r, &ev);
 	if (!d)
 		return;
-	if (ev->scope == SMT_TLBI_CONTEXT || !(ev->present & SMT_HAS_IOVA))
-		invalidate(r, d, true, 0, 0, ev->ts);
-	else
-		invalidate(r, d, false, ev->iova, (ev->present & SMT_HAS_SIZE) ? ev->size : 0,
-			   ev->ts);
+	l = lifetime_new(r, d, lt->iova, lt->size, lt->map_ts);
+	if (!l)
+		return;
+	l->unmap_ts = lt->unmap_ts;
+	l->inval_ts = lt->inval_ts;
+	l->sync_ts = lt->sync_ts;
+	l->unmapped_gated = lt->unmapped_gated;
+	if (l->map_ts != REPORT_NEVER && in_window(m, l->unmap_ts) && l->unmap_ts >= l->map_ts)
+		hist_add(&m->lifetime_hist, l->unmap_ts - l->map_ts);
+	if (l->unmap_ts != REPORT_NEVER && in_window(m, l->sync_ts) && l->sync_ts >= l->unmap_ts)
+		hist_add(&m->inval_hist, l->sync_ts - l->unmap_ts);
 }
 
-static void on_sync(struct report *r, struct report_domain *d, const struct smt_event *ev)
+static void on_map(struct report_domain *d, const struct smt_event *ev)
+{
+	d->maps++;
+	if (ev->ret)
+		d->map_failures++;
+}
+
+static void on_sync(struct report *r, const struct smt_event *ev)
 {
 	bool in = !r->m.windowed || (ev->ts >= r->m.from && ev->ts <= r->m.to);
 
 	if (in && (ev->present & SMT_HAS_DUR))
 		hist_add(&r->m.sync_hist, ev->dur);
-	if (ev->scope == SMT_SYNC_GLOBAL || !d) {
-		const char *smmu = (ev->present & SMT_HAS_SMMU) ? ev->smmu : d ? d->smmu : "";
-
-		for (uint32_t i = 0; i < r->m.ndomains; i++)
-			if (domain_on_smmu(&r->m.domains[i], smmu))
-				synced(r, &r->m.domains[i], ev->ts);
-		return;
-	}
-	synced(r, d, ev->ts);
-}
-
-/* flush_all and smmu_reset: invalidate + sync in one go */
-static void inval_sync(struct report *r, struct report_domain *d, uint64_t ts)
-{
-	invalidate(r, d, true, 0, 0, ts);
-	synced(r, d, ts);
 }
 
 /* ---- gates ---------------------------------------------------------------- */
@@ -842,26 +667,16 @@ int report__feed(struct report *r, const struct smt_event *ev)
 		break;
 	case SMT_EV_MAP:
 		if (d)
-			on_map(r, d, ev);
+			on_map(d, ev);
 		break;
 	case SMT_EV_UNMAP:
 		if (d)
-			on_unmap(r, d, ev);
-		break;
-	case SMT_EV_TLBI:
-		on_tlbi(r, d, ev);
+			d->unmaps++;
 		break;
 	case SMT_EV_SYNC:
-		on_sync(r, d, ev);
-		break;
-	case SMT_EV_FLUSH_ALL:
-		if (d)
-			inval_sync(r, d, ev->ts);
+		on_sync(r, ev);
 		break;
 	case SMT_EV_SMMU_RESET:
-		for (uint32_t i = 0; i < m->ndomains; i++)
-			if (domain_on_smmu(&m->domains[i], (ev->present & SMT_HAS_SMMU) ? ev->smmu : ""))
-				inval_sync(r, &m->domains[i], ev->ts);
 		gates_update(r, ev->ts);
 		break;
 	case SMT_EV_RPM:
@@ -987,6 +802,24 @@ static uint64_t lt_end(const struct report_lifetime *l)
 	return l->sync_ts;	/* REPORT_NEVER when not completed */
 }
 
+static uint64_t lt_start(const struct report_lifetime *l)
+{
+	return l->map_ts != REPORT_NEVER ? l->map_ts : l->unmap_ts;
+}
+
+static int cmp_lt_start(const void *a, const void *b)
+{
+	const struct report_lifetime *x = a, *y = b;
+
+	if (lt_start(x) != lt_start(y))
+		return lt_start(x) < lt_start(y) ? -1 : 1;
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->iova != y->iova)
+		return x->iova < y->iova ? -1 : 1;
+	return x->unmap_ts < y->unmap_ts ? -1 : x->unmap_ts > y->unmap_ts;
+}
+
 /* lifetime indices sorted by (domain, iova), for the overlap search */
 static int cmp_lt(const void *a, const void *b, void *base)
 {
@@ -1091,6 +924,9 @@ int report__finish(struct report *r, const struct engine_summary *sum)
 			break;
 		}
 	}
+	/* the engine reports a lifetime when it ends: show them in the order they began */
+	if (m->nlifetimes)
+		qsort(m->lifetimes, m->nlifetimes, sizeof(*m->lifetimes), cmp_lt_start);
 	if (m->nlifetimes) {
 		idx = malloc(m->nlifetimes * sizeof(*idx));
 		if (!idx)
@@ -1135,10 +971,6 @@ void report__free(struct report *r)
 		return;
 	for (uint32_t i = 0; i < r->m.nlanes; i++)
 		free(r->m.lanes[i].iv);
-	for (uint32_t i = 0; i < r->m.ndomains; i++) {
-		free(r->m.domains[i].pend_unmap);
-		free(r->m.domains[i].pend_inval);
-	}
 	free(r->m.lanes);
 	free(r->m.marks);
 	free(r->m.lifetimes);
@@ -1149,7 +981,6 @@ void report__free(struct report *r)
 	free(r->m.meta.meta_extra);
 	free(r->dkeys);
 	free(r->dvals);
-	free(r->live);
 	free(r->tbu_state);
 	free(r);
 }

@@ -7,8 +7,10 @@
  *
  * Building: report__new(), then for every event report__feed() *after* the
  * engine has seen it (so gate states read back from the engine are current),
- * report__add_finding() from the engine's on_finding callback, and
- * report__finish() with the engine's summary. The serializers only read the
+ * report__add_finding() from the engine's on_finding callback,
+ * report__add_lifetime() from its on_lifetime callback (both with the report
+ * as the engine's ctx), and report__finish() with the engine's summary after
+ * engine__finish() (which reports the lifetimes still open). The serializers only read the
  * model through report__model().
  *
  * Memory is bounded: marks, lifetimes and findings each have a cap; what is
@@ -85,7 +87,8 @@ struct report_mark {
 	uint32_t pad2;
 };
 
-/* one mapping's life in a domain: map -> unmap -> invalidated -> synced */
+/* one mapping's life in a domain: map -> unmap -> invalidated -> synced, as the
+ * engine decided it (struct engine_lifetime) */
 struct report_lifetime {
 	uint64_t iova, size;
 	uint64_t map_ts;	/* REPORT_NEVER: mapped before the capture started */
@@ -108,9 +111,6 @@ struct report_domain {
 	uint64_t hazards[3];	/* lifetimes by hazard severity */
 	uint64_t max_size;	/* largest lifetime size (for overlap search) */
 	bool freed;
-	/* lifetimes waiting for a TLBI, and TLBI'd ones waiting for a sync */
-	uint32_t *pend_unmap, npend_unmap, cap_unmap;
-	uint32_t *pend_inval, npend_inval, cap_inval;
 };
 
 struct report_hist {
@@ -167,7 +167,7 @@ struct report_model {
 	uint32_t nlanes;
 	struct report_mark *marks;	/* in ts order */
 	uint64_t nmarks, marks_dropped;
-	struct report_lifetime *lifetimes;	/* in map order */
+	struct report_lifetime *lifetimes;	/* in order of map (or unmap when the map was not seen) */
 	uint64_t nlifetimes, lifetimes_dropped;
 	struct report_domain *domains;
 	uint32_t ndomains;
@@ -205,6 +205,8 @@ void report__set_engine(struct report *r, const struct engine *e);
 int report__feed(struct report *r, const struct smt_event *ev);
 /* engine_finding_fn-compatible: pass the report as ctx. */
 void report__add_finding(const struct finding *f, void *report);
+/* engine_lifetime_fn-compatible (the engine's lifetimes are the report's): pass the report as ctx. */
+void report__add_lifetime(const struct engine_lifetime *lt, void *report);
 /* Capture metadata the source knows (recording header, meta extras); may be NULL. */
 void report__set_source_meta(struct report *r, bool is_recording, const char *meta_json,
 			     const char *meta_extra);

@@ -739,7 +739,7 @@ static void write_lifetimes(const struct view *v)
 	fputs("<h2 id=\"lifetimes\">IOVA lifetimes per domain</h2>\n"
 	      "<p class=\"note\">One row per IOVA (a reused address stays on its row). A bar is a "
 	      "mapping: solid from map to unmap, lighter until a TLBI covers it, lightest until the "
-	      "TLB sync completes it. Blue: no hazard; amber: a warning finding touches it; red: an "
+	      "TLB sync completes it; an unmap invalidated in parts is one bar per part. Blue: no hazard; amber: a warning finding touches it; red: an "
 	      "error finding (click it).</p>\n", f);
 	/* the domains with the most hazards, then the most lifetimes */
 	for (uint32_t i = 0; i < m->ndomains; i++) {

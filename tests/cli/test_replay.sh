@@ -96,6 +96,17 @@ run "$SMMUTRACE" replay --board "$TMP/bad.ini" "$TMP/clean.jsonl"
 expect_rc "bad board exits 2" 2
 expect_err "bad board names file:line" "bad.ini:2:"
 
+# issue 9: page tables and TLBs are separate; each unmap owes its own invalidation
+run "$SMMUTRACE" replay --json "$DATA/streams/remap-before-sync.jsonl"
+expect_rc "remap before sync: exit 1 (errors)" 1
+expect_json "remap before sync: each reuse, the map over live, the fault after the remap" \
+	'sorted((x["rule"], x["ts"]) for x in f if x["rule"] != "unmap-unmapped") == [("fault-after-unmap", 4000), ("iova-reuse-before-sync", 2000), ("iova-reuse-before-sync", 3000), ("map-over-live", 3000), ("unmap-no-invalidate", 1000)]'
+expect_json "second unmap keeps the first one's deadline, not its own" \
+	'[(x["ts"], x["iova"], x["size"]) for x in f if x["rule"] == "unmap-no-invalidate"] == [(1000, "0x1000", 4096)]'
+run "$SMMUTRACE" replay --json "$DATA/streams/reuse-after-partial-tlbi.jsonl"
+expect_json "reuse of the half no TLBI covered" \
+	'[(x["rule"], x["ts"], x["iova"], x["size"]) for x in f] == [("iova-reuse-before-sync", 4000, "0x2000", 4096)]'
+
 run "$SMMUTRACE" replay --help
 expect_rc "--help exits 0" 0
 expect_out "--help shows an example" "Examples:"

@@ -90,6 +90,19 @@ printf '{"ev":"meta","ts":1}\n{"ev":"map","ts":2,"domain":"0x1","iova":"0x1000",
 run "$SMMUTRACE" report "$TMP/bad.jsonl"
 expect_rc "malformed stream: exit 2" 2
 expect_err "malformed stream: names the file and line" "bad.jsonl:3:"
+# issue 9 C: the report's lifetimes are the engine's, one per part of a partly invalidated unmap
+run "$SMMUTRACE" report --format json "$DATA/streams/reuse-after-partial-tlbi.jsonl"
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+lt = sorted((l["iova"], l["size"], l["map_ts"], l["unmap_ts"], l["invalidated_ts"], l["synced_ts"])
+            for l in o["lifetimes"])
+sys.exit(0 if lt == [("0x1000", 4096, 0, 1000, 2000, 3000), ("0x2000", 4096, 0, 1000, None, None),
+                     ("0x2000", 4096, 4000, None, None, None)] else 1)
+PY
+then ok "report json: partly invalidated unmap is two lifetimes, the uncovered half never synced"
+else notok "report json: partly invalidated unmap is two lifetimes, the uncovered half never synced"; fi
+
 run "$SMMUTRACE" report "$S" --html "$TMP/no/such/dir/r.html"
 expect_rc "unwritable output: exit 3" 3
 expect_err "unwritable output: says what to check" "check the directory exists"

@@ -96,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rep = report__new(&ro);
 	eo.topo = &topo;
 	eo.on_finding = report__add_finding;
+	eo.on_lifetime = report__add_lifetime;
 	eo.ctx = rep;
 	e = engine__new(&eo);
 	if (!r || !rep || !e)

@@ -26,6 +26,8 @@ struct fixture {
 	struct engine *e;
 	struct finding found[256];
 	int nfound;
+	struct engine_lifetime lts[64];
+	int nlts;
 	uint64_t ts;
 };
 
@@ -35,6 +37,14 @@ static void collect(const struct finding *f, void *ctx)
 
 	if (fx->nfound < 256)
 		fx->found[fx->nfound++] = *f;
+}
+
+static void collect_lifetime(const struct engine_lifetime *lt, void *ctx)
+{
+	struct fixture *fx = ctx;
+
+	if (fx->nlts < 64)
+		fx->lts[fx->nlts++] = *lt;
 }
 
 static void add_tbu(struct topology *t, const char *name, uint32_t first, uint32_t last,
@@ -73,6 +83,7 @@ static struct fixture *fixture_new(uint64_t inval_window)
 	add_tbu(&fx->topo, "pcie_tbu", 0x1c00, 0x1fff, 1, pcie_gates);
 	o.topo = &fx->topo;
 	o.on_finding = collect;
+	o.on_lifetime = collect_lifetime;
 	o.ctx = fx;
 	o.inval_window_ns = inval_window;
 	fx->e = engine__new(&o);
@@ -304,6 +315,32 @@ static void lost(struct fixture *fx, uint64_t count)
 static void advance(struct fixture *fx, uint64_t ns)
 {
 	fx->ts += ns;
+}
+
+/* the next event is at TS exactly (the builders add 1 us; unsigned arithmetic wraps back for 0) */
+static void at(struct fixture *fx, uint64_t ts)
+{
+	fx->ts = ts - 1000;
+}
+
+/* the finding of rule R decided for the event at TS, or NULL */
+static const struct finding *find_at(const struct fixture *fx, enum rule r, uint64_t ts)
+{
+	for (int i = 0; i < fx->nfound; i++)
+		if (fx->found[i].rule == r && fx->found[i].ts == ts)
+			return &fx->found[i];
+	return NULL;
+}
+
+/* the lifetime of DOM starting at IOVA that was unmapped at UNMAP_TS (ENGINE_NEVER: still mapped) */
+static const struct engine_lifetime *find_lt(const struct fixture *fx, uint64_t iova,
+					     uint64_t unmap_ts, uint64_t map_ts)
+{
+	for (int i = 0; i < fx->nlts; i++)
+		if (fx->lts[i].iova == iova && fx->lts[i].unmap_ts == unmap_ts &&
+		    fx->lts[i].map_ts == map_ts)
+			return &fx->lts[i];
+	return NULL;
 }
 
 static int count(const struct fixture *fx, enum rule r)
@@ -1052,6 +1089,242 @@ static void test_long_clean_stream_has_no_findings(void **state)
 	assert_true(s.events > 300000);
 }
 
+
+/*
+ * Issue 9, A: a map over a range still owing an invalidation does not pay the
+ * debt. The page tables say mapped; the TLBs may still hold the old
+ * translation until a TLBI and a sync.
+ */
+static void test_issue9_a_second_reuse_before_sync_is_flagged(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+
+	at(fx, 0);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 1000);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 2000);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 3000);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 3);
+	assert_non_null(find_at(fx, RULE_IOVA_REUSE_BEFORE_SYNC, 2000));
+	f = find_at(fx, RULE_IOVA_REUSE_BEFORE_SYNC, 3000);
+	assert_non_null(f);
+	assert_int_equal(f->iova, 0x1000);
+	assert_int_equal(f->size, 0x1000);
+	assert_int_equal(f->evidence[1].ts, 1000);	/* names the unmap that still owes */
+	assert_non_null(find_at(fx, RULE_MAP_OVER_LIVE, 3000));
+}
+
+static void test_issue9_a_remap_does_not_cancel_unmap_no_invalidate(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+
+	at(fx, 0);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 1000);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 2000);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 200 * MS);
+	lost(fx, 1);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 3);
+	assert_non_null(find_at(fx, RULE_IOVA_REUSE_BEFORE_SYNC, 2000));
+	assert_non_null(find_at(fx, RULE_EVENTS_LOST, 200 * MS));
+	f = find_at(fx, RULE_UNMAP_NO_INVALIDATE, 1000);
+	assert_non_null(f);
+	assert_int_equal(f->iova, 0x1000);
+	assert_int_equal(f->size, 0x1000);
+}
+
+static void test_issue9_a_fault_after_unmap_and_remap_is_flagged(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+
+	at(fx, 0);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 1000);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 2000);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 3000);
+	fault(fx, NET_DOM, 0x1800);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 2);
+	assert_non_null(find_at(fx, RULE_IOVA_REUSE_BEFORE_SYNC, 2000));
+	f = find_at(fx, RULE_FAULT_AFTER_UNMAP, 3000);
+	assert_non_null(f);
+	assert_int_equal(f->iova, 0x1800);
+	assert_int_equal(f->evidence[1].ts, 1000);
+	assert_int_equal(f->evidence[1].type, SMT_EV_UNMAP);
+}
+
+/* once the unmap was invalidated and synced, a remap is clean and a fault is the new mapping's */
+static void test_issue9_a_negative_paid_debt_then_remap_and_fault(void **state)
+{
+	struct fixture *fx = *state;
+
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	tlbi_va(fx, NET_DOM, 0x1000, 0x1000);
+	sync_ctx(fx, NET_DOM);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	fault(fx, NET_DOM, 0x1000);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	advance(fx, 300 * MS);
+	lost(fx, 1);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 2);
+	assert_int_equal(count(fx, RULE_MAP_OVER_LIVE), 1);
+	assert_int_equal(count(fx, RULE_EVENTS_LOST), 1);
+}
+
+/* Issue 9, B: each unmap owes its own invalidation, with its own deadline */
+static void test_issue9_b_second_unmap_keeps_first_deadline(void **state)
+{
+	struct fixture *fx = *state;
+	const struct finding *f;
+
+	at(fx, 0);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 1000);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 50 * MS);
+	unmap(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 120 * MS);
+	tlbi_va(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 120 * MS);
+	sync_ctx(fx, NET_DOM);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 2);
+	assert_non_null(find_at(fx, RULE_UNMAP_UNMAPPED, 50 * MS));	/* the double unmap */
+	f = find_at(fx, RULE_UNMAP_NO_INVALIDATE, 1000);
+	assert_non_null(f);
+	assert_int_equal(f->iova, 0x1000);
+	assert_int_equal(f->size, 0x1000);
+	assert_int_equal(f->evidence[0].ts, 1000);
+	/* the second unmap was invalidated 70 ms after it: in time */
+	assert_null(find_at(fx, RULE_UNMAP_NO_INVALIDATE, 50 * MS));
+}
+
+/*
+ * Issue 9, C: the engine's lifetimes agree with its findings. Half of the
+ * unmap is invalidated and synced, the other half never: two lifetimes.
+ */
+static void test_issue9_c_partly_invalidated_unmap_gives_two_lifetimes(void **state)
+{
+	struct fixture *fx = *state;
+	const struct engine_lifetime *lt;
+	const struct finding *f;
+
+	at(fx, 0);
+	map(fx, NET_DOM, 0x1000, 0x2000, 0);
+	at(fx, 1000);
+	unmap(fx, NET_DOM, 0x1000, 0x2000);
+	at(fx, 2000);
+	tlbi_va(fx, NET_DOM, 0x1000, 0x1000);
+	at(fx, 3000);
+	sync_ctx(fx, NET_DOM);
+	at(fx, 4000);
+	map(fx, NET_DOM, 0x2000, 0x1000, 0);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 1);
+	f = find_at(fx, RULE_IOVA_REUSE_BEFORE_SYNC, 4000);
+	assert_non_null(f);
+	assert_int_equal(f->iova, 0x2000);
+	assert_int_equal(f->size, 0x1000);
+
+	assert_int_equal(fx->nlts, 3);
+	lt = find_lt(fx, 0x1000, 1000, 0);
+	assert_non_null(lt);
+	assert_int_equal(lt->size, 0x1000);
+	assert_int_equal(lt->inval_ts, 2000);
+	assert_int_equal(lt->sync_ts, 3000);
+	lt = find_lt(fx, 0x2000, 1000, 0);
+	assert_non_null(lt);
+	assert_int_equal(lt->size, 0x1000);
+	assert_true(lt->inval_ts == ENGINE_NEVER);
+	assert_true(lt->sync_ts == ENGINE_NEVER);
+	lt = find_lt(fx, 0x2000, ENGINE_NEVER, 4000);	/* the new mapping, still live */
+	assert_non_null(lt);
+	assert_int_equal(lt->size, 0x1000);
+}
+
+/* one unmap over two mappings: one lifetime per mapping, each with its own map time */
+static void test_lifetimes_follow_each_mapping_an_unmap_takes(void **state)
+{
+	struct fixture *fx = *state;
+	const struct engine_lifetime *lt;
+
+	at(fx, 10000);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	at(fx, 20000);
+	map(fx, NET_DOM, 0x2000, 0x1000, 0);
+	at(fx, 30000);
+	unmap(fx, NET_DOM, 0x0, 0x4000);	/* pages 0 and 3 never mapped */
+	flush_all(fx, NET_DOM);
+	assert_int_equal(fx->nlts, 4);
+	lt = find_lt(fx, 0x1000, 30000, 10000);
+	assert_non_null(lt);
+	assert_int_equal(lt->sync_ts, 31000);
+	assert_non_null(find_lt(fx, 0x2000, 30000, 20000));
+	lt = find_lt(fx, 0x0, 30000, ENGINE_NEVER);
+	assert_non_null(lt);
+	assert_int_equal(lt->size, 0x1000);
+	lt = find_lt(fx, 0x3000, 30000, ENGINE_NEVER);
+	assert_non_null(lt);
+	assert_int_equal(lt->size, 0x1000);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nlts, 4);
+}
+
+/* one unmap over two mappings is two pieces: a TLBI over the whole range covers both */
+static void test_tlbi_covers_every_piece_of_an_unmap_over_two_mappings(void **state)
+{
+	struct fixture *fx = *state;
+
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x2000, 0x1000, 0);
+	unmap(fx, NET_DOM, 0x1000, 0x2000);
+	tlbi_va(fx, NET_DOM, 0x1000, 0x2000);
+	sync_ctx(fx, NET_DOM);
+	map(fx, NET_DOM, 0x1000, 0x1000, 0);
+	map(fx, NET_DOM, 0x2000, 0x1000, 0);
+	engine__finish(fx->e);
+	assert_int_equal(fx->nfound, 0);
+}
+
+/*
+ * An unmap whose TLBI the capture lost stays owed; the TLBI walk stops early
+ * on later strict cycles but must still reach it when a TLBI covers it.
+ */
+static void test_old_owed_unmap_is_covered_by_a_later_tlbi(void **state)
+{
+	struct fixture *fx = *state;
+
+	map(fx, NET_DOM, 0x100000, 0x1000, 0);
+	unmap(fx, NET_DOM, 0x100000, 0x1000);		/* its TLBI was lost */
+	for (int i = 0; i < 50; i++)
+		strict_cycle(fx, NET_DOM, 0x1000 + (uint64_t)(i % 8) * 0x1000, 0x1000);
+	map(fx, NET_DOM, 0x100000, 0x1000, 0);		/* still owed: a reuse */
+	assert_int_equal(count(fx, RULE_IOVA_REUSE_BEFORE_SYNC), 1);
+	tlbi_va(fx, NET_DOM, 0xff000, 0x3000);		/* covers it, and more */
+	sync_ctx(fx, NET_DOM);
+	unmap(fx, NET_DOM, 0x100000, 0x1000);
+	tlbi_va(fx, NET_DOM, 0x100000, 0x1000);
+	sync_ctx(fx, NET_DOM);
+	map(fx, NET_DOM, 0x100000, 0x1000, 0);		/* both unmaps paid: clean */
+	assert_int_equal(count(fx, RULE_IOVA_REUSE_BEFORE_SYNC), 1);
+	engine__finish(fx->e);
+	assert_int_equal(count(fx, RULE_UNMAP_NO_INVALIDATE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1099,6 +1372,15 @@ int main(void)
 		T(test_evidence_keeps_comm_of_each_of_many_tasks),
 		T(test_unknown_gates_in_summary),
 		T(test_long_clean_stream_has_no_findings),
+		T(test_issue9_a_second_reuse_before_sync_is_flagged),
+		T(test_issue9_a_remap_does_not_cancel_unmap_no_invalidate),
+		T(test_issue9_a_fault_after_unmap_and_remap_is_flagged),
+		T(test_issue9_a_negative_paid_debt_then_remap_and_fault),
+		T(test_issue9_b_second_unmap_keeps_first_deadline),
+		T(test_issue9_c_partly_invalidated_unmap_gives_two_lifetimes),
+		T(test_lifetimes_follow_each_mapping_an_unmap_takes),
+		T(test_tlbi_covers_every_piece_of_an_unmap_over_two_mappings),
+		T(test_old_owed_unmap_is_covered_by_a_later_tlbi),
 #undef T
 	};
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The interval store against a brute-force model: random map / unmap / TLBI /
- * sync / flush sequences over a small address space, where a per-page state
- * array decides the same rules the engine decides on its treap. Any split,
+ * sync / flush sequences over a small address space, where per-page arrays
+ * decide the same rules the engine decides on its treaps: the page tables
+ * (unknown, mapped, unmapped) and, apart from them, how many unmaps of each
+ * page still owe a TLBI (owed) or a sync after one (covered). Any split,
  * carve or join bug shows up as a different finding count.
  */
 #include <setjmp.h>
@@ -21,10 +23,11 @@
 #define BASE 0x40000000ull
 #define DOM 0xffff0000aa550000ull
 
-enum { P_UNKNOWN, P_MAPPED, P_UNMAPPED, P_INVAL, P_FREED };
+enum { P_UNKNOWN, P_MAPPED, P_FREED };
 
 struct model {
 	int page[PAGES];
+	int owed[PAGES], covered[PAGES];	/* unmaps of the page still pending */
 	int counts[RULE_MAX];
 };
 
@@ -73,8 +76,8 @@ static void run_random(unsigned int seed, int ops, bool exercise_lists)
 			ev.ret = rnd() % 10 == 0 ? -17 : 0;
 			for (int p = p0; p < p0 + n; p++) {
 				live |= want.page[p] == P_MAPPED;
-				pend |= want.page[p] == P_UNMAPPED || want.page[p] == P_INVAL;
-				known |= want.page[p] != P_UNKNOWN && want.page[p] != P_MAPPED;
+				pend |= want.owed[p] + want.covered[p] > 0;
+				known |= want.page[p] == P_FREED;
 			}
 			if (ev.ret) {
 				if (!live && known)
@@ -92,34 +95,35 @@ static void run_random(unsigned int seed, int ops, bool exercise_lists)
 			ev.ret = (int64_t)ev.size;
 			for (int p = p0; p < p0 + n; p++) {
 				not_mapped |= want.page[p] != P_MAPPED;
-				want.page[p] = P_UNMAPPED;
+				want.page[p] = P_FREED;
+				want.owed[p]++;
 			}
 			want.counts[RULE_UNMAP_UNMAPPED] += not_mapped;
 		} else if (op < 80) {		/* TLBI of a range */
 			ev.type = SMT_EV_TLBI;
 			ev.scope = SMT_TLBI_VA;
 			ev.present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
-			for (int p = p0; p < p0 + n; p++)
-				if (want.page[p] == P_UNMAPPED)
-					want.page[p] = P_INVAL;
+			for (int p = p0; p < p0 + n; p++) {
+				want.covered[p] += want.owed[p];
+				want.owed[p] = 0;
+			}
 		} else if (op < 84 && exercise_lists) {	/* TLBI of the context */
 			ev.type = SMT_EV_TLBI;
 			ev.scope = SMT_TLBI_CONTEXT;
-			for (int p = 0; p < PAGES; p++)
-				if (want.page[p] == P_UNMAPPED)
-					want.page[p] = P_INVAL;
+			for (int p = 0; p < PAGES; p++) {
+				want.covered[p] += want.owed[p];
+				want.owed[p] = 0;
+			}
 		} else if (op < 96) {		/* sync of the context */
 			ev.type = SMT_EV_SYNC;
 			ev.scope = SMT_SYNC_CONTEXT;
 			ev.dur = 100;
 			for (int p = 0; p < PAGES; p++)
-				if (want.page[p] == P_INVAL)
-					want.page[p] = P_FREED;
+				want.covered[p] = 0;
 		} else {			/* flush_all */
 			ev.type = SMT_EV_FLUSH_ALL;
 			for (int p = 0; p < PAGES; p++)
-				if (want.page[p] == P_UNMAPPED || want.page[p] == P_INVAL)
-					want.page[p] = P_FREED;
+				want.owed[p] = want.covered[p] = 0;
 		}
 		engine__feed(e, &ev);
 		for (int r = 0; r < RULE_MAX; r++)
@@ -175,11 +179,11 @@ static void test_carve_cuts_only_masked_straddlers(void **state)
 		v[i] = iova_pool__alloc(&p);
 		iova_node(&p, v[i])->start = 0x1000 * (uint64_t)(2 * i);
 		iova_node(&p, v[i])->end = 0x1000 * (uint64_t)(2 * i + 2);
-		iova_node(&p, v[i])->state = i == 1 ? IOVA_UNMAPPED : IOVA_MAPPED;
+		iova_node(&p, v[i])->state = i == 1 ? IOVA_FREED : IOVA_MAPPED;
 	}
 	/* [0,2000) mapped, [2000,4000) unmapped, [4000,6000) mapped */
 	root = iova_tree__build(&p, v, 3);
-	assert_int_equal(iova_tree__carve(&p, root, 0x1800, 0x4800, IOVA_MASK(IOVA_UNMAPPED),
+	assert_int_equal(iova_tree__carve(&p, root, 0x1800, 0x4800, IOVA_MASK(IOVA_FREED),
 					  NULL, NULL, &c), 0);
 	n = iova_tree__collect(&p, c.mid, &out, &cap, 0);
 	/* both mapped straddlers are in mid whole; nothing was cut */

@@ -57,6 +57,7 @@ static struct fx *fx_new(bool windowed, uint64_t from, uint64_t to)
 	assert_non_null(fx->r);
 	eo.topo = &fx->topo;
 	eo.on_finding = report__add_finding;
+	eo.on_lifetime = report__add_lifetime;
 	eo.ctx = fx->r;
 	fx->e = engine__new(&eo);
 	assert_non_null(fx->e);
@@ -687,6 +688,57 @@ static void test_markup_in_names_is_escaped_in_html(void **state)
 	fx_free(fx);
 }
 
+
+/*
+ * Issue 9, C: the report's lifetimes are the engine's. Half of the unmap was
+ * invalidated and synced, the other half never: the report must not show the
+ * whole range as synced while the engine reports its reuse before sync.
+ */
+static void test_issue9_c_lifetimes_never_contradict_a_finding(void **state)
+{
+	struct fx *fx = fx_new(false, 0, 0);
+	const struct report_model *m;
+	const struct report_lifetime *l;
+	(void)state;
+	fx->ts = 0 - MS;	/* the builders add 1 ms: the first event is at 0 */
+	ev_map(fx, DOM, 0x1000, 0x2000, 0);
+	fx->ts = 1000 - MS;
+	ev_unmap(fx, DOM, 0x1000, 0x2000);
+	fx->ts = 2000 - MS;
+	ev_tlbi(fx, DOM, SMT_TLBI_VA, 0x1000, 0x1000);
+	fx->ts = 3000 - MS;
+	ev_sync(fx, DOM, 500);
+	fx->ts = 4000 - MS;
+	ev_map(fx, DOM, 0x2000, 0x1000, 0);
+	m = finish(fx);
+
+	assert_int_equal(m->findings_by_rule[RULE_IOVA_REUSE_BEFORE_SYNC], 1);
+	assert_int_equal(m->nfindings, 1);
+	assert_int_equal(m->findings[0].f.ts, 4000);
+	assert_int_equal(m->nlifetimes, 3);
+	l = &m->lifetimes[0];	/* the half that was invalidated and synced */
+	assert_int_equal(l->iova, 0x1000);
+	assert_int_equal(l->size, 0x1000);
+	assert_int_equal(l->map_ts, 0);
+	assert_int_equal(l->unmap_ts, 1000);
+	assert_int_equal(l->inval_ts, 2000);
+	assert_int_equal(l->sync_ts, 3000);
+	l = &m->lifetimes[1];	/* the half no TLBI covered */
+	assert_int_equal(l->iova, 0x2000);
+	assert_int_equal(l->size, 0x1000);
+	assert_int_equal(l->unmap_ts, 1000);
+	assert_true(l->inval_ts == REPORT_NEVER);
+	assert_true(l->sync_ts == REPORT_NEVER);
+	assert_int_equal(l->hazard, SEV_ERROR);	/* the reuse touches it */
+	l = &m->lifetimes[2];	/* the reuse */
+	assert_int_equal(l->iova, 0x2000);
+	assert_int_equal(l->map_ts, 4000);
+	assert_true(l->unmap_ts == REPORT_NEVER);
+	assert_int_equal(m->findings[0].lifetimes, 2);
+	assert_int_equal(m->lifetimes[0].hazard, 0);
+	fx_free(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_perfetto_async_slices_pair_up),
 		cmocka_unit_test(test_html_report_is_self_contained_with_timeline),
 		cmocka_unit_test(test_markup_in_names_is_escaped_in_html),
+		cmocka_unit_test(test_issue9_c_lifetimes_never_contradict_a_finding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
