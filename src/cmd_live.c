@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "commands.h"
 #include "env.h"
+#include "output.h"
 #include "jsonl.h"
 
 enum {
@@ -136,6 +137,7 @@ int cmd_live(int argc, char **argv)
 	struct capture *c;
 	struct env env;
 	const char *events_path = NULL;
+	struct output events_out = { 0 };
 	uint64_t rb = 0, t0;
 	char err[512];
 	int ch, rc, status;
@@ -194,16 +196,19 @@ int cmd_live(int argc, char **argv)
 	if (!env.dt_dir && !access("/proc/device-tree", R_OK))
 		env.dt_dir = "/proc/device-tree";
 	if (events_path) {
-		l.events = strcmp(events_path, "-") ? fopen(events_path, "w") : stderr;
-		if (!l.events) {
-			pr_err("live: --events: %s: %s\n", events_path, strerror(errno));
-			return EXIT_INPUT;
+		if (strcmp(events_path, "-")) {
+			/* in place: it is read while live runs */
+			status = output__open(&events_out, events_path, "--events", OUTPUT_STREAM);
+			if (status)
+				return status;
+			l.events = events_out.f;
+		} else {
+			l.events = stderr;
 		}
 	}
 	status = analysis__new(&l.a, &env, NULL);
 	if (status) {
-		if (l.events && l.events != stderr)
-			fclose(l.events);
+		output__abort(&events_out);
 		return status;
 	}
 	l.json = env.json;
@@ -213,8 +218,7 @@ int cmd_live(int argc, char **argv)
 	if (capture__open(&c, &opts, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		analysis__free(l.a);
-		if (l.events && l.events != stderr)
-			fclose(l.events);
+		output__abort(&events_out);
 		return EXIT_ENV;
 	}
 	if (feed_initial_state(c, opts.topo, t0))
@@ -236,7 +240,7 @@ int cmd_live(int argc, char **argv)
 	capture__free(c);
 	status = analysis__finish(l.a);
 	analysis__free(l.a);
-	if (l.events && l.events != stderr)
-		fclose(l.events);
+	if (output__close(&events_out))
+		return EXIT_ENV;
 	return rc ? EXIT_ENV : status;
 }

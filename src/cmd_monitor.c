@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "env.h"
+#include "output.h"
 #include "recording.h"
 #include "event.h"
 #include "monitor_bpf_stats.h"
@@ -177,6 +178,8 @@ struct mon {
 	struct http_server *http;
 	struct rotator *rot;
 	bool rec_failed;
+	bool log_failed;		/* --findings-log stopped taking writes */
+	int out_failed;			/* an output failed: the exit status (3) */
 	struct incidents *inc;
 	struct capture *cap;		/* live: for the BPF run time */
 	bool bpf_stats;
@@ -379,27 +382,46 @@ static int render(void *ctx, FILE *f)
 	return metrics__write(m->metrics, f, m->doms, m->ndoms);
 }
 
-/* node_exporter must never see half a file: write a temp file, then rename */
-static void write_textfile(struct mon *m)
+/*
+ * node_exporter must never see half a file: a regular file is replaced
+ * atomically (output.c). A failure is reported once, and the run ends with
+ * exit 3: a farm must not run on without metrics and never know.
+ */
+static int write_textfile(struct mon *m)
 {
-	char tmp[4200];
-	FILE *f;
+	struct output o;
 	int rc;
 
 	if (!m->textfile)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", m->textfile, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		pr_err("monitor: --textfile: %s: %s (is the directory there and writable?)\n", tmp,
-		       strerror(errno));
-		return;
+		return 0;
+	rc = output__open(&o, m->textfile, "--textfile", OUTPUT_REPLACE);
+	if (!rc) {
+		if (render(m, o.f) && !output__failed(o.f)) {
+			output__abort(&o);
+			pr_err("%s: --textfile: out of memory\n", m->textfile);
+			rc = EXIT_ENV;
+		} else {
+			rc = output__close(&o);
+		}
 	}
-	rc = render(m, f);
-	if (fclose(f) || rc || rename(tmp, m->textfile)) {
-		pr_err("monitor: --textfile %s: write failed: %s\n", m->textfile, strerror(errno));
-		unlink(tmp);
-	}
+	if (rc && !m->out_failed)
+		pr_err("monitor: --textfile: metrics not written; the analysis goes on and the "
+		       "run will exit 3\n");
+	if (rc)
+		m->out_failed = rc;
+	return rc;
+}
+
+/* a findings log that stopped taking writes (disk full): said once, exit 3 at the end */
+static void check_log(struct mon *m)
+{
+	if (!m->log || m->log_failed || !output__failed(m->log))
+		return;
+	m->log_failed = true;
+	m->out_failed = EXIT_ENV;
+	pr_err("%s: --findings-log: write failed: %s; findings are no longer logged, the "
+	       "analysis goes on and the run will exit 3\n", m->log_path,
+	       errno ? strerror(errno) : "I/O error");
 }
 
 /* ---- verdicts ------------------------------------------------------------ */
@@ -464,8 +486,10 @@ static void on_finding(const struct finding *f, void *ctx)
 		m->worst = f->severity;
 	if ((unsigned)f->severity < 3)
 		m->by_sev[f->severity]++;
-	if (m->log_sink)
+	if (m->log_sink && !m->log_failed) {
 		sink__finding(f, m->log_sink);
+		check_log(m);
+	}
 	if (++m->echoed <= ECHO_PER_PERIOD)
 		printf("# %s %s ts=%" PRIu64 ": %s\n", severity__name(f->severity),
 		       rule__name(f->rule), f->ts, f->message);
@@ -932,8 +956,11 @@ int cmd_monitor(int argc, char **argv)
 		}
 	}
 
-
-	write_textfile(m);
+	/* a textfile that cannot be written fails now, not after a day of running */
+	if (write_textfile(m)) {
+		status = EXIT_ENV;
+		goto out;
+	}
 	if (m->input) {
 		status = run_input(m, in);
 	} else {
@@ -972,14 +999,18 @@ int cmd_monitor(int argc, char **argv)
 		status = m->periods_failed ? EXIT_FINDINGS : EXIT_OK;
 	if (!status && m->rec_failed)
 		status = EXIT_ENV;
+	if (status < EXIT_INPUT && m->out_failed)
+		status = m->out_failed;	/* a lost output outweighs the findings */
 out:
 	mon_input__close(in);
 	incidents__free(m->inc);
 	rotator__free(m->rot);
 	http_server__free(m->http);
 	sink__free(m->log_sink);
-	if (m->log)
-		fclose(m->log);
+	if (m->log && fclose(m->log) && !m->log_failed && status < EXIT_INPUT) {
+		pr_err("%s: --findings-log: write failed: %s\n", m->log_path, strerror(errno));
+		status = EXIT_ENV;
+	}
 	engine__free(m->engine);
 	if (m->topo_ready)
 		topology__free(&m->topo);

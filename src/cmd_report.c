@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "env.h"
+#include "output.h"
 #include "recording.h"
 #include "report.h"
 #include "source.h"
@@ -132,36 +133,33 @@ static int parse_ts(const char *opt, const char *arg, struct window_arg *w)
 static int write_file(const char *path, const char *what, const struct report_model *m,
 		      int (*fn)(const struct report_model *, FILE *))
 {
-	char tmp[4096];
+	struct output o;
 	struct stat st;
-	FILE *f;
+	char opt[32];
+	long size;
 	int err;
 
-	/* write next to OUT and rename: a reader never sees half a report */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		pr_err("%s: path too long\n", path);
-		return EXIT_INPUT;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		pr_err("%s: cannot write the %s report: %s; check the directory exists and is writable\n",
-		       path, what, strerror(errno));
+	snprintf(opt, sizeof(opt), "%s report", what);
+	err = output__open(&o, path, opt, OUTPUT_REPLACE);
+	if (err)
+		return err;
+	err = fn(m, o.f);
+	if (err && !output__failed(o.f)) {
+		/* not a write error (those close reports, naming the output) */
+		output__abort(&o);
+		pr_err("%s: %s report: %s\n", path, what, strerror(-err));
 		return EXIT_ENV;
 	}
-	err = fn(m, f);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		pr_err("%s: writing the %s report failed: %s; check free space\n", path, what,
-		       strerror(-err));
-		return EXIT_ENV;
-	}
-	if (stat(path, &st) == 0)
-		printf("%s: %s report written (%lld KiB)\n", path, what,
-		       (long long)(st.st_size + 1023) / 1024);
+	/* the size only means something for a file; a device or FIFO just took it */
+	size = !fflush(o.f) && !o.is_stdout && fstat(o.fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	       (long)st.st_size : -1;
+	err = output__close(&o);
+	if (err)
+		return err;
+	if (size >= 0)
+		printf("%s: %s report written (%ld KiB)\n", path, what, (size + 1023) / 1024);
+	else if (!o.is_stdout)
+		printf("%s: %s report written\n", path, what);
 	return 0;
 }
 
@@ -470,9 +468,12 @@ int cmd_report(int argc, char **argv)
 				wret = report__write_json(m, stdout);
 			else
 				wret = report__write_text(m, stdout, format && !strcmp(format, "markdown"));
-			fflush(stdout);
-			if (wret || ferror(stdout)) {
-				pr_err("writing the report to stdout failed\n");
+			if (output__finish_stdout()) {
+				ret = EXIT_ENV;
+				goto out;
+			}
+			if (wret) {
+				pr_err("report: %s\n", strerror(-wret));
 				ret = EXIT_ENV;
 				goto out;
 			}

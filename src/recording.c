@@ -293,9 +293,10 @@ static void writer_destroy(struct recording_writer *w)
 	free(w);
 }
 
-int recording_writer__open(struct recording_writer **out, const char *path,
-			   const char *meta_json, const struct recording_writer_opts *opts,
-			   char *err, size_t errlen)
+/* FD: -1 = create PATH ("-" = stdout); else write to FD (not closed by us) */
+static int writer_start(struct recording_writer **out, const char *path, int fd,
+			const char *meta_json, const struct recording_writer_opts *opts,
+			char *err, size_t errlen)
 {
 	struct recording_writer *w;
 	size_t meta_len, hlen;
@@ -337,7 +338,9 @@ int recording_writer__open(struct recording_writer **out, const char *path,
 		return -ENOMEM;
 	}
 
-	if (strcmp(path, "-") == 0) {
+	if (fd >= 0) {
+		w->fd = fd;
+	} else if (strcmp(path, "-") == 0) {
 		w->fd = STDOUT_FILENO;
 	} else {
 		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -375,6 +378,20 @@ int recording_writer__open(struct recording_writer **out, const char *path,
 	w->bytes = hlen;
 	*out = w;
 	return 0;
+}
+
+int recording_writer__open(struct recording_writer **out, const char *path,
+			   const char *meta_json, const struct recording_writer_opts *opts,
+			   char *err, size_t errlen)
+{
+	return writer_start(out, path, -1, meta_json, opts, err, errlen);
+}
+
+int recording_writer__open_fd(struct recording_writer **out, int fd, const char *name,
+			      const char *meta_json, const struct recording_writer_opts *opts,
+			      char *err, size_t errlen)
+{
+	return writer_start(out, name, fd, meta_json, opts, err, errlen);
 }
 
 static uint8_t *put_bytes(uint8_t *p, const char *s, size_t n)

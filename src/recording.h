@@ -29,6 +29,10 @@ struct recording_writer_opts {
 int recording_writer__open(struct recording_writer **out, const char *path,
 			   const char *meta_json, const struct recording_writer_opts *opts,
 			   char *err, size_t errlen);
+/* As recording_writer__open, writing to FD (left open); NAME is used in messages. */
+int recording_writer__open_fd(struct recording_writer **out, int fd, const char *name,
+			      const char *meta_json, const struct recording_writer_opts *opts,
+			      char *err, size_t errlen);
 int recording_writer__write(struct recording_writer *w, const struct smt_event *ev,
 			    const char *meta_extra);
 /* write out the block being filled (also done by close) */

@@ -92,6 +92,6 @@ expect_rc "malformed stream: exit 2" 2
 expect_err "malformed stream: names the file and line" "bad.jsonl:3:"
 run "$SMMUTRACE" report "$S" --html "$TMP/no/such/dir/r.html"
 expect_rc "unwritable output: exit 3" 3
-expect_err "unwritable output: says what to check" "check the directory exists"
+expect_err "unwritable output: says what to check" "check that the directory exists"
 
 finish
