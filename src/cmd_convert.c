@@ -167,6 +167,8 @@ static int to_recording(struct ev_source *src, const char *out, const char *boar
 	wrc = recording_writer__close(w);
 	if (rc < 0)
 		pr_err("%s\n", ev_source__error(src));
+	else if (ev_source__warning(src))
+		pr_err("%s\n", ev_source__warning(src));
 	if (wrc) {
 		output__abort(&o);
 		pr_err("%s: -o: write failed: %s\n", out, strerror(-wrc));
@@ -206,6 +208,8 @@ static int to_jsonl(struct ev_source *src, const char *out)
 		pr_err("%s\n", ev_source__error(src));
 		return EXIT_INPUT;
 	}
+	if (ev_source__warning(src))
+		pr_err("%s\n", ev_source__warning(src));
 	return EXIT_OK;
 }
 

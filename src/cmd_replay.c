@@ -82,6 +82,9 @@ int cmd_replay(int argc, char **argv)
 		analysis__finish(a);
 		status = EXIT_INPUT;
 	} else {
+		/* a cut or unclosed capture is analysed as far as it goes: say so, exit by findings */
+		if (ev_source__warning(src))
+			pr_err("%s\n", ev_source__warning(src));
 		status = analysis__finish(a);
 	}
 	analysis__free(a);

@@ -449,6 +449,8 @@ int cmd_report(int argc, char **argv)
 		ret = EXIT_INPUT;
 		goto out;
 	}
+	if (ev_source__warning(src))	/* cut or unclosed: reported as far as it goes */
+		pr_err("%s\n", ev_source__warning(src));
 	engine__finish(e);
 	engine__summary(e, &sum);
 	report__set_source_meta(rep, ev_source__is_recording(src), ev_source__meta_json(src),

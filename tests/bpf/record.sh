@@ -38,8 +38,12 @@ kill -TERM $pid; wait $pid; rc=$?
 [ -s "$tmp/r.smt" ] || fail "no file"
 [ -s "$tmp/r.smt.1" ] || fail "no rotation to r.smt.1 at --max-size 4096 ($(ls -l "$tmp"))"
 [ ! -e "$tmp/r.smt.3" ] || fail "--rotate 2 kept r.smt.3"
+closed() { "$B" dump --header "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["closed"])'; }
 for f in "$tmp"/r.smt*; do
 	"$B" replay "$f" > "$tmp/replay.out" 2>&1 || fail "replay $f: $(cat "$tmp/replay.out")"
+	! grep -q "warning:" "$tmp/replay.out" || fail "replay $f warns: $(cat "$tmp/replay.out")"
+	# SPEC §7: closed by SIGTERM or by rotation
+	[ "$(closed "$f")" = True ] || fail "$f: dump --header does not say closed: true"
 done
 # every kept file stands alone: meta + initial state + traced events
 total=0
@@ -57,13 +61,26 @@ for f in "$tmp"/r.smt*; do
 	total=$((total + n))
 done
 
-# 2. kill -9: what was flushed (once a second) still replays
-"$B" record -o "$tmp/k.smt" --board "$tmp/board.ini" 2> "$tmp/err" &
-pid=$!
-sleep 1
-toggle 5
-sleep 1.5
-kill -9 $pid; wait $pid 2>/dev/null
-n=$(rpm_events "$tmp/k.smt")
+# 2. kill -9 next to SIGINT, the same capture otherwise: the killed file
+# replays what was flushed (once a second) with a warning saying where it
+# ends, exit by findings (0 here); the SIGINT one is closed, no warning
+for sig in INT KILL; do
+	"$B" record -o "$tmp/$sig.smt" --board "$tmp/board.ini" --duration 20s 2> "$tmp/err" &
+	pid=$!
+	sleep 1
+	toggle 5
+	sleep 1.5
+	kill -$sig $pid; wait $pid 2>/dev/null
+done
+n=$(rpm_events "$tmp/KILL.smt")
 [ -n "$n" ] && [ "$n" -ge 10 ] || fail "after kill -9: '$n' rpm events replayed (want >= 10)"
-echo "ok record: rotation ($(ls "$tmp" | grep -c 'r.smt') files, $total rpm events), kill -9 kept $n"
+"$B" replay "$tmp/KILL.smt" > /dev/null 2> "$tmp/kill.err"; rc=$?
+[ $rc = 0 ] || fail "replay after kill -9: exit $rc (want 0: no findings): $(cat "$tmp/kill.err")"
+grep -q "KILL.smt: warning: \(not closed\|cut at byte\).*(the capture was killed or the board lost power)" "$tmp/kill.err" ||
+	fail "replay after kill -9 does not warn where the file ends: $(cat "$tmp/kill.err")"
+[ "$(closed "$tmp/KILL.smt")" = False ] || fail "dump --header of the killed capture does not say closed: false"
+"$B" replay "$tmp/INT.smt" > /dev/null 2> "$tmp/int.err"; rc=$?
+[ $rc = 0 ] || fail "replay after SIGINT: exit $rc: $(cat "$tmp/int.err")"
+! grep -q "warning:" "$tmp/int.err" || fail "replay after SIGINT warns: $(cat "$tmp/int.err")"
+[ "$(closed "$tmp/INT.smt")" = True ] || fail "dump --header of the SIGINT capture does not say closed: true"
+echo "ok record: rotation ($(ls "$tmp" | grep -c 'r.smt') files, $total rpm events), kill -9 kept $n with a warning, SIGINT closed"
