@@ -236,8 +236,10 @@ static void text_hist(FILE *out, const char *title, const uint64_t *h)
 		char range[48];
 		int stars = (int)(h[i] * 40 / max);
 
+		/* the last bucket ends at UINT64_MAX: 1 << 64 is undefined */
 		snprintf(range, sizeof(range), "%" PRIu64 " -> %" PRIu64,
-			 i ? (uint64_t)1 << i : 0, ((uint64_t)1 << (i + 1)) - 1);
+			 i ? (uint64_t)1 << i : 0,
+			 i + 1 < 64 ? ((uint64_t)1 << (i + 1)) - 1 : UINT64_MAX);
 		fprintf(out, "%24s : %-10" PRIu64 " |%-40.*s|\n", range, h[i], stars,
 			"****************************************");
 	}
