@@ -150,18 +150,13 @@ int cmd_live(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case OPT_DURATION:
-			if (env__parse_duration(optarg, &loop.duration_ns)) {
-				pr_err("live: --duration: '%s' is not a duration (e.g. 30s)\n", optarg);
+			if (env__duration_opt("duration", optarg, &loop.duration_ns, false))
 				return EXIT_INPUT;
-			}
 			continue;
 		case OPT_INTERVAL:
-			if (env__parse_duration(optarg, &loop.interval_ns) && strcmp(optarg, "0")) {
-				pr_err("live: --interval: '%s' is not a duration (e.g. 10s)\n", optarg);
+			/* 0 = no periodic summary */
+			if (env__duration_opt("interval", optarg, &loop.interval_ns, true))
 				return EXIT_INPUT;
-			}
-			if (!strcmp(optarg, "0"))
-				loop.interval_ns = 0;
 			continue;
 		case OPT_BTF:
 			opts.btf_path = optarg;

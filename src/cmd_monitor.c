@@ -690,12 +690,7 @@ static int parse_size(const char *opt, const char *arg, uint64_t *v)
 
 static int parse_dur(const char *opt, const char *arg, uint64_t *v)
 {
-	if (env__parse_duration(arg, v) || !*v) {
-		pr_err("monitor: --%s: '%s' is not a duration: a number with a unit ns, us, ms "
-		       "or s, e.g. 300s\n", opt, arg);
-		return -EINVAL;
-	}
-	return 0;
+	return env__duration_opt(opt, arg, v, false) ? -EINVAL : 0;
 }
 
 static void install_signals(void)

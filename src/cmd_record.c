@@ -240,10 +240,8 @@ int cmd_record(int argc, char **argv)
 		case OPT_BTF: opts.btf_path = optarg; break;
 		case OPT_ALL_GATES: opts.all_gates = true; break;
 		case OPT_DURATION:
-			if (env__parse_duration(optarg, &loop.duration_ns)) {
-				pr_err("record: --duration: '%s' is not a duration (e.g. 30s)\n", optarg);
+			if (env__duration_opt("duration", optarg, &loop.duration_ns, false))
 				return EXIT_INPUT;
-			}
 			break;
 		case OPT_MAX_SIZE:
 			if (capture__parse_size(optarg, &r.max_size) || r.max_size < 4096) {

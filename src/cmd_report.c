@@ -345,11 +345,8 @@ int cmd_report(int argc, char **argv)
 			}
 			break;
 		case OPT_WINDOW:
-			if (env__parse_duration(optarg, &window_ns) || !window_ns) {
-				pr_err("--window: '%s' is not a duration: give a number with a unit, "
-				       "e.g. 200ms, 2s\n", optarg);
+			if (env__duration_opt("window", optarg, &window_ns, false))
 				return EXIT_INPUT;
-			}
 			window_given = true;
 			break;
 		default:

@@ -66,7 +66,8 @@ enum {
 "  --sync-slow DUR       sync-slow threshold (default 1ms)\n" \
 "  -v, --verbose         libbpf and debug messages to stderr\n" \
 "  -h, --help            this help\n" \
-"  DUR is a number with a unit: ns, us, ms or s (e.g. 250us, 2s).\n"
+"  DUR is a number with a unit: ns, us, ms, s, m or h (e.g. 250us, 2s); a bare\n" \
+"  number is seconds. Zero and more than 365 days are refused.\n"
 
 void env__init(struct env *env);
 /*
@@ -74,8 +75,19 @@ void env__init(struct env *env);
  * not a common option, -1 on a bad value (message already printed).
  */
 int env__parse_common(struct env *env, int c, const char *arg);
-/* "250us" -> 250000. 0 or -EINVAL. */
+/* durations above this are absurd (SPEC §2): a usage error */
+#define ENV_MAX_DURATION_NS (365ull * 86400 * 1000000000)
+/*
+ * "250us" -> 250000; units ns, us, ms, s, m, h; a bare number is seconds;
+ * decimals allowed ("1.5s"). 0, -EINVAL (not a duration) or -ERANGE (over
+ * ENV_MAX_DURATION_NS). Zero is returned as 0 ns: callers decide.
+ */
 int env__parse_duration(const char *s, uint64_t *ns);
+/*
+ * The one parser every duration option uses: the message ("--OPT: 'ARG' is
+ * not a duration/zero/over the limit") is printed here. 0 or -1.
+ */
+int env__duration_opt(const char *opt, const char *arg, uint64_t *ns, bool zero_ok);
 /* exit status for the highest severity seen (SEV_NONE if none) */
 int env__exit_status(const struct env *env, enum severity worst);
 
