@@ -202,6 +202,29 @@ static void tick(void *ctx, uint64_t elapsed)
 		r->err = -EIO;
 }
 
+/*
+ * The start line: where the capture goes and what happens to gate events,
+ * which are filtered in the kernel to the topology's gate names: without a
+ * TBU every clk/rpm/pd event is dropped, and a user must hear it now.
+ */
+static void say_gates(const char *path, const struct topology *t, bool all_gates)
+{
+	int ngates = 0;
+
+	for (int i = 0; i < t->ntbus; i++)
+		ngates += t->tbus[i].ngates;
+	if (all_gates)
+		fprintf(stderr, "smmutrace: recording to %s; every clk/rpm/pd event is kept "
+			"(--all-gates)\n", path);
+	else if (!t->ntbus)
+		fprintf(stderr, "smmutrace: recording to %s; no TBU known (no --board, none in the "
+			"device tree): clk/rpm/pd events are dropped in the kernel; give --board FILE, "
+			"or --all-gates to keep them all\n", path);
+	else
+		fprintf(stderr, "smmutrace: recording to %s; clk/rpm/pd events kept for the %d "
+			"gates of %d TBUs\n", path, ngates, t->ntbus);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -299,6 +322,7 @@ int cmd_record(int argc, char **argv)
 		topology__free(&topo);
 		return EXIT_INPUT;
 	}
+	say_gates(r.path, &topo, opts.all_gates);
 	n = capture_state__read(&topo, "", t0, evs, 256);
 	for (int i = 0; i < n; i++)
 		capture__inject(c, &evs[i]);
@@ -314,6 +338,15 @@ int cmd_record(int argc, char **argv)
 		capture__stats(c, &st);
 		fprintf(stderr, "smmutrace: %" PRIu64 " events recorded, %" PRIu64 " lost, %" PRIu64
 			" filtered, %d hooks\n", r.events, st.lost, st.filtered, st.attached);
+	}
+	if (!env_verbose && !opts.all_gates && !topo.ntbus) {
+		struct capture_stats st;
+
+		capture__stats(c, &st);
+		if (st.filtered)
+			fprintf(stderr, "smmutrace: %" PRIu64 " clk/rpm/pd events were dropped in the "
+				"kernel: no TBU known (--board, or --all-gates to keep them)\n",
+				st.filtered);
 	}
 	if (r.w && recording_writer__close(r.w)) {
 		pr_err("%s: finishing the recording failed: %s\n", r.path, strerror(errno));

@@ -14,6 +14,7 @@ struct sink {
 	struct jsonw *w;
 	enum severity worst;
 	uint64_t written;
+	int ntbus;		/* -1 = not said (monitor's log); 0 = the gate rules cannot fire */
 };
 
 struct sink *sink__new(FILE *f, bool json)
@@ -24,6 +25,7 @@ struct sink *sink__new(FILE *f, bool json)
 		return NULL;
 	s->f = f;
 	s->json = json;
+	s->ntbus = -1;
 	if (json) {
 		s->w = jsonw__new(f);
 		if (!s->w) {
@@ -260,6 +262,18 @@ static void json_hist(struct jsonw *w, const char *key, const uint64_t *h)
 	jsonw__arr_end(w);
 }
 
+void sink__set_tbus(struct sink *s, int ntbus)
+{
+	s->ntbus = ntbus;
+}
+
+/* clk, rpm and pd events: what only a TBU gives meaning to */
+static uint64_t gate_events(const struct engine_summary *sum)
+{
+	return sum->events_by_type[SMT_EV_CLK] + sum->events_by_type[SMT_EV_RPM] +
+	       sum->events_by_type[SMT_EV_PD];
+}
+
 void sink__summary(struct sink *s, const struct engine *e, const char *title)
 {
 	struct engine_summary sum;
@@ -288,6 +302,8 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 			if (sum.events_by_type[t])
 				jsonw__kv_u64(w, event__type_name(t), sum.events_by_type[t]);
 		jsonw__obj_end(w);
+		if (s->ntbus >= 0)
+			jsonw__kv_u64(w, "tbus", (uint64_t)s->ntbus);
 		jsonw__kv_u64(w, "domains", sum.domains_live);
 		jsonw__kv_u64(w, "domains_seen", sum.domains_seen);
 		jsonw__kv_u64(w, "live_mappings", sum.live_mappings);
@@ -336,6 +352,11 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 		sum.since_boot ? "" : "; capture started on a running system");
 	fprintf(out, "  lost events:   %" PRIu64 "%s\n", sum.lost,
 		sum.lost ? " (findings after the loss are marked incomplete)" : "");
+	/* without a TBU, gate events and the gate rules silently mean nothing: say so */
+	if (s->ntbus == 0)
+		fprintf(out, "  TBUs:          none known (no --board, none in the device tree or the "
+			"recording): the gate rules cannot fire and %" PRIu64 " clk/rpm/pd events "
+			"were not judged; give --board FILE\n", gate_events(&sum));
 	if (sum.unknown_gates) {
 		fprintf(out, "  unknown gates: %d (never seen in an event; counted as on):", sum.unknown_gates);
 		for (int i = 0; i < sum.unknown_gates && i < 32; i++)

@@ -83,4 +83,14 @@ grep -q "KILL.smt: warning: \(not closed\|cut at byte\).*(the capture was killed
 [ $rc = 0 ] || fail "replay after SIGINT: exit $rc: $(cat "$tmp/int.err")"
 ! grep -q "warning:" "$tmp/int.err" || fail "replay after SIGINT warns: $(cat "$tmp/int.err")"
 [ "$(closed "$tmp/INT.smt")" = True ] || fail "dump --header of the SIGINT capture does not say closed: true"
+# 3. no board: the start line and the end say the gate events are dropped
+"$B" record -o "$tmp/nb.smt" --duration 2s 2> "$tmp/nb.err" &
+pid=$!
+sleep 0.5
+toggle 3
+wait $pid
+grep -q "recording to $tmp/nb.smt; no TBU known (no --board, none in the device tree): clk/rpm/pd events are dropped in the kernel" "$tmp/nb.err" ||
+	fail "record without a board does not say gate events are dropped: $(cat "$tmp/nb.err")"
+grep -q "clk/rpm/pd events were dropped in the kernel: no TBU known" "$tmp/nb.err" ||
+	fail "record without a board does not count the dropped gate events: $(cat "$tmp/nb.err")"
 echo "ok record: rotation ($(ls "$tmp" | grep -c 'r.smt') files, $total rpm events), kill -9 kept $n with a warning, SIGINT closed"
