@@ -264,8 +264,7 @@ int cmd_convert(int argc, char **argv)
 			break;
 		}
 		default:
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("convert");
 		}
 	}
 	if (optind != argc - 1 || !out) {

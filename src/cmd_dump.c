@@ -109,8 +109,7 @@ int cmd_dump(int argc, char **argv)
 			header = true;
 			break;
 		default:
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("dump");
 		}
 	}
 	if (optind != argc - 1) {

@@ -179,8 +179,7 @@ int cmd_live(int argc, char **argv)
 		if (rc < 0)
 			return EXIT_INPUT;
 		if (rc == 0) {
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("live");
 		}
 	}
 	if (optind < argc) {

@@ -125,7 +125,8 @@ static void usage(FILE *f)
 "  --incident-events N   events kept for the window before (default 10000)\n"
 "  --max-incidents N     snapshots per run (default 10)\n"
 "Analysis:\n"
-ENV_COMMON_HELP
+ENV_HELP_BOARD
+ENV_HELP_WINDOWS
 "  SIZE is bytes with an optional K, M or G suffix.\n"
 "\n"
 "Exit status: 0 no period failed, 1 a period failed, 2 usage error or bad\n"
@@ -808,7 +809,7 @@ static int parse_args(struct mon *m, struct capture_opts *copts, int argc, char 
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			fprintf(stderr, "Run 'smmutrace monitor --help' for the options.\n");
+			env__bad_option("monitor");
 			return -1;
 		}
 	}

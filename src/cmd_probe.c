@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* smmutrace probe: which hooks this kernel offers and how each attaches. */
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 #include "capture.h"
 #include "commands.h"
@@ -17,7 +19,7 @@ static const char *const spec_events[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: smmutrace probe [--json] [--btf FILE] [-v]\n"
+"Usage: smmutrace probe [--json] [--btf FILE] [--kallsyms FILE] [-v]\n"
 "\n"
 "Resolve every hook against this kernel (kallsyms, BTF), load the BPF programs\n"
 "and try to attach each one, then print: hook, target, method, status, reason.\n"
@@ -32,8 +34,14 @@ static void usage(FILE *f)
 "  -v            libbpf messages (-vv: with debug)\n"
 "\n"
 "Methods: kprobe (by name), kprobe@addr (a name both SMMU drivers define:\n"
-"the right copy by address), tp_btf, raw_tp. Exit 3 when the environment\n"
-"cannot run BPF (not root, no BTF, lockdown).\n");
+"the right copy by address), tp_btf, raw_tp. Exit 2 on a bad option or an\n"
+"unreadable --btf/--kallsyms file, 3 when the environment cannot run BPF\n"
+"(not root, no BTF, lockdown).\n"
+"\n"
+"Examples:\n"
+"  smmutrace probe                           what this kernel offers\n"
+"  smmutrace probe --json | jq '.events'     which SPEC events have a source\n"
+"  smmutrace probe --btf /boot/smmutrace.btf   a kernel without /sys/kernel/btf\n");
 }
 
 static bool event_covered(const struct hook_res *res, const char *ev)
@@ -117,11 +125,20 @@ int cmd_probe(int argc, char **argv)
 		case 'k': opts.kallsyms_path = optarg; break;
 		case 'v': env_verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_INPUT;
+		default: return env__bad_option("probe");
 		}
 	}
 	if (optind < argc) {
 		pr_err("probe: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_INPUT;
+	}
+	/* a missing file is the user's typo, not the environment: name the option */
+	if (opts.kallsyms_path && access(opts.kallsyms_path, R_OK)) {
+		pr_err("probe: --kallsyms: %s: %s\n", opts.kallsyms_path, strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (opts.btf_path && access(opts.btf_path, R_OK)) {
+		pr_err("probe: --btf: %s: %s\n", opts.btf_path, strerror(errno));
 		return EXIT_INPUT;
 	}
 	if (capture__open(&c, &opts, err, sizeof(err))) {

@@ -288,8 +288,7 @@ int cmd_record(int argc, char **argv)
 			opts.ringbuf_bytes = rb;
 			break;
 		default:
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("record");
 		}
 	}
 	if (!r.path || optind < argc) {

@@ -55,8 +55,7 @@ int cmd_replay(int argc, char **argv)
 		if (rc < 0)
 			return EXIT_INPUT;
 		if (rc == 0) {
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("replay");
 		}
 	}
 	if (optind != argc - 1) {

@@ -54,7 +54,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: smmutrace report FILE [--html OUT] [--format text|markdown|json]\n"
 "                        [--kcidb OUT] [--perfetto OUT]\n"
-"                        [--from TS] [--to TS] | [--around-finding N [--window DUR]]\n"
+"                        [--from FROM] [--to TO] | [--around-finding N [--window DUR]]\n"
 "                        [--board FILE]\n"
 "\n"
 "Write an incident report from a recording or a JSONL event stream (FILE, or -\n"
@@ -75,16 +75,18 @@ static void usage(FILE *f)
 "                        (gate states and mappings as slices, findings as instants)\n"
 "\n"
 "Zooming into an incident (the analysis still reads the whole capture):\n"
-"  --from TS, --to TS    show only events in [TS, TS]. TS is event time: a plain\n"
-"                        number is nanoseconds as in the stream's \"ts\"; with a\n"
-"                        unit (5120ms, 5s) it is absolute too; a leading + makes\n"
-"                        it relative to the first event (+120ms)\n"
+"  --from FROM, --to TO  show only events in [FROM, TO]. Both are event time: a\n"
+"                        plain number is nanoseconds as in the stream's \"ts\";\n"
+"                        with a unit (5120ms, 5s) it is absolute too; a leading +\n"
+"                        makes it relative to the first event (+120ms)\n"
 "  --around-finding N    centre the window on finding N (1 = first, as numbered\n"
 "                        in the report); reads FILE twice, so not from stdin\n"
 "  --window DUR          width of that window (default 1s)\n"
 "\n"
 "Analysis options:\n"
-ENV_COMMON_HELP
+ENV_HELP_BOARD
+ENV_HELP_FAIL_ON
+ENV_HELP_WINDOWS
 "\n"
 "Exit status: 0 no finding at or above --fail-on (default error), 1 such\n"
 "findings (the report is written either way), 2 bad usage or bad input,\n"
@@ -354,7 +356,7 @@ int cmd_report(int argc, char **argv)
 			if (ret == 1)
 				break;
 			if (ret == 0)
-				fprintf(stderr, "Run 'smmutrace report --help' for the options.\n");
+				return env__bad_option("report");
 			return EXIT_INPUT;
 		}
 	}

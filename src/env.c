@@ -131,6 +131,12 @@ int env__parse_common(struct env *env, int c, const char *arg)
 	return 0;
 }
 
+int env__bad_option(const char *cmd)
+{
+	pr_err("%s: see 'smmutrace %s --help' for the options\n", cmd, cmd);
+	return EXIT_INPUT;
+}
+
 int env__exit_status(const struct env *env, enum severity worst)
 {
 	if (env->fail_never || worst == SEV_NONE)

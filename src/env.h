@@ -53,14 +53,21 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "help", no_argument, NULL, 'h' }
 
-/* Help text for the options above, for the subcommands' --help. */
-#define ENV_COMMON_HELP \
+/*
+ * Help text for the options above, for the subcommands' --help, in parts so
+ * that a command that gives an option its own meaning (report's --json,
+ * monitor's --fail-on) or refuses it does not list it twice.
+ */
+#define ENV_HELP_BOARD \
 "  --board FILE          board description (TBUs, SIDs, gates); see smmutrace(8)\n" \
 "  --dt DIR              device tree to discover TBUs from (default on a live\n" \
-"                        board: /proc/device-tree)\n" \
-"  --json                JSONL output: finding objects, then one summary object\n" \
+"                        board: /proc/device-tree)\n"
+#define ENV_HELP_JSON \
+"  --json                JSONL output: finding objects, then one summary object\n"
+#define ENV_HELP_FAIL_ON \
 "  --fail-on LEVEL       error (default), warning or never: exit 1 when a\n" \
-"                        finding at or above LEVEL was reported\n" \
+"                        finding at or above LEVEL was reported\n"
+#define ENV_HELP_WINDOWS \
 "  --inval-window DUR    unmap-no-invalidate window (default 100ms)\n" \
 "  --fault-window DUR    fault-after-unmap window (default 1s)\n" \
 "  --sync-slow DUR       sync-slow threshold (default 1ms)\n" \
@@ -68,6 +75,13 @@ enum {
 "  -h, --help            this help\n" \
 "  DUR is a number with a unit: ns, us, ms, s, m or h (e.g. 250us, 2s); a bare\n" \
 "  number is seconds. Zero and more than 365 days are refused.\n"
+#define ENV_COMMON_HELP ENV_HELP_BOARD ENV_HELP_JSON ENV_HELP_FAIL_ON ENV_HELP_WINDOWS
+
+/*
+ * An unknown option or a missing argument: getopt_long has said which; one
+ * line pointing at the help, not the whole help (it hid the message).
+ */
+int env__bad_option(const char *cmd);	/* returns EXIT_INPUT */
 
 void env__init(struct env *env);
 /*
