@@ -802,6 +802,12 @@ static int parse_args(struct mon *m, struct capture_opts *copts, int argc, char 
 				pr_err("monitor: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
 				return -1;
 			}
+			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+			if (v > (1ull << 31)) {
+				pr_err("monitor: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+				       "takes\n", optarg);
+				return -1;
+			}
 			copts->ringbuf_bytes = v;
 			continue;
 		}

@@ -285,6 +285,12 @@ int cmd_record(int argc, char **argv)
 				pr_err("record: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
 				return EXIT_INPUT;
 			}
+			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+			if (rb > (1ull << 31)) {
+				pr_err("record: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+				       "takes\n", optarg);
+				return EXIT_INPUT;
+			}
 			opts.ringbuf_bytes = rb;
 			break;
 		default:

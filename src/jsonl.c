@@ -712,7 +712,9 @@ static int map_unmap(struct ctx *c, struct smt_event *ev)
 		    SMT_HAS_RET);
 	} else {
 		TAKE(get_int(c, "ret", true, INT64_MIN, INT64_MAX,
-			    "an integer (bytes unmapped, or a negative errno)", &ret), SMT_HAS_RET);
+			    /* the range said: ">= 2^63" must not read as "not an integer" */
+			    "bytes unmapped (an integer 0..9223372036854775807) or a negative errno",
+			    &ret), SMT_HAS_RET);
 	}
 	ev->ret = ret.s;
 	return 0;

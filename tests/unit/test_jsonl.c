@@ -558,14 +558,17 @@ static void test_map_unmap_size_and_ret_rules(void **state)
 		    "t.jsonl:1: ret: expected 0 or a negative errno, got 4096");
 	parse_fails("{\"ev\":\"unmap\",\"ts\":1,\"domain\":1,\"iova\":1,\"size\":1,"
 		    "\"ret\":9223372036854775808}",
-		    "t.jsonl:1: ret: expected an integer (bytes unmapped, or a negative errno), got "
+		    "t.jsonl:1: ret: expected bytes unmapped (an integer 0..9223372036854775807) or a "
+		    "negative errno, got "
 		    "9223372036854775808");
 	parse_fails("{\"ev\":\"unmap\",\"ts\":1,\"domain\":1,\"iova\":1,\"size\":1,"
 		    "\"ret\":-9223372036854775809}",
-		    "t.jsonl:1: ret: expected an integer (bytes unmapped, or a negative errno), got "
+		    "t.jsonl:1: ret: expected bytes unmapped (an integer 0..9223372036854775807) or a "
+		    "negative errno, got "
 		    "-9223372036854775809 (does not fit in 64 bits)");
 	parse_fails("{\"ev\":\"unmap\",\"ts\":1,\"domain\":1,\"iova\":1,\"size\":1,\"ret\":\"0\"}",
-		    "t.jsonl:1: ret: expected an integer");
+		    "t.jsonl:1: ret: expected bytes unmapped (an integer 0..9223372036854775807) or a "
+		    "negative errno, got \"0\"");
 }
 
 static void test_wrong_json_types_are_errors(void **state)
