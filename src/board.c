@@ -600,6 +600,12 @@ static int load(struct topology *t, const char *text, size_t len, const char *fi
 	int ret;
 
 	ret = parse_text(&p, text, len);
+	/* an empty board would silently judge nothing: a wrong path or an unsaved edit */
+	if (!ret && !p.nsmmus && !p.ntbus) {
+		snprintf(err, errlen, "%s: no [tbu NAME] or [smmu NAME] section: the board file "
+			 "describes nothing (see 'Board file' in smmutrace(8))", file);
+		ret = -EINVAL;
+	}
 	if (!ret)
 		ret = resolve_smmus(t, &p);
 	if (!ret) {

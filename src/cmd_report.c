@@ -219,7 +219,7 @@ static int load_topology(struct run *run, struct ev_source *src)
 		return 0;
 	}
 	board = recording__meta_board(ev_source__meta_json(src));
-	if (board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
+	if (board && *board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
 		pr_err("%s\n", err);
 		free(board);
 		return EXIT_INPUT;
