@@ -854,7 +854,7 @@ int cmd_monitor(int argc, char **argv)
 	struct mon *m = calloc(1, sizeof(*m));
 	struct capture_opts copts = { 0 };
 	struct mon_input *in = NULL;
-	char err[4200], *embedded = NULL, *meta = NULL;
+	char err[4200], *embedded = NULL, *meta = NULL, period[32];
 	int status = EXIT_OK, rc;
 
 	if (!m) {
@@ -897,9 +897,10 @@ int cmd_monitor(int argc, char **argv)
 		status = strstr(err, "is not ADDR:PORT") ? EXIT_INPUT : EXIT_ENV;
 		goto out;
 	}
-	printf("KTAP version 1\n# smmutrace monitor %s: %s, period %" PRIu64 "ms (%s time)\n",
+	env__fmt_duration(m->period_ns, period, sizeof(period));
+	printf("KTAP version 1\n# smmutrace monitor %s: %s, period %s (%s time)\n",
 	       SMMUTRACE_VERSION, m->input ? (m->follow ? "following input" : "input") : "live capture",
-	       m->period_ns / 1000000, m->live ? "wall" : "event");
+	       period, m->live ? "wall" : "event");
 	if (m->http)
 		printf("# metrics: http://%s/metrics\n", http_server__addr(m->http));
 	fflush(stdout);

@@ -64,6 +64,22 @@ int env__parse_duration(const char *s, uint64_t *ns)
 	return -EINVAL;
 }
 
+void env__fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	static const struct { const char *unit; uint64_t mult; } units[] = {
+		{ "s", 1000000000ull }, { "ms", 1000000 }, { "us", 1000 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ns && ns % units[i].mult == 0) {
+			snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].mult),
+				 units[i].unit);
+			return;
+		}
+	}
+	snprintf(buf, len, "%lluns", (unsigned long long)ns);
+}
+
 int env__duration_opt(const char *opt, const char *arg, uint64_t *ns, bool zero_ok)
 {
 	uint64_t v;

@@ -102,6 +102,8 @@ int env__parse_duration(const char *s, uint64_t *ns);
  * not a duration/zero/over the limit") is printed here. 0 or -1.
  */
 int env__duration_opt(const char *opt, const char *arg, uint64_t *ns, bool zero_ok);
+/* NS exactly, in the largest of s, ms, us, ns that divides it: "60s", "250ms". */
+void env__fmt_duration(uint64_t ns, char *buf, size_t len);
 /* exit status for the highest severity seen (SEV_NONE if none) */
 int env__exit_status(const struct env *env, enum severity worst);
 

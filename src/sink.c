@@ -139,7 +139,9 @@ static void text_finding(FILE *out, const struct finding *f)
 	char ts[32];
 
 	fmt_ts(ts, sizeof(ts), f->ts);
-	fprintf(out, "%s %-7s %-22s", ts, severity__name(f->severity), rule__name(f->rule));
+	/* the rule is padded to align the fields after it; with none, "rule: message" */
+	fprintf(out, f->has_domain || f->has_range || f->ntbus ? "%s %-7s %-22s" : "%s %-7s %s", ts,
+		severity__name(f->severity), rule__name(f->rule));
 	if (f->has_domain)
 		fprintf(out, " domain=0x%" PRIx64, f->domain);
 	if (f->has_range) {

@@ -54,12 +54,28 @@ static void test_absurd_and_malformed_are_refused(void **state)
 			fail_msg("'%s' accepted", bad[i]);
 }
 
+/* the monitor banner said "period 60000ms" */
+static void test_format_is_exact_in_the_largest_unit(void **state)
+{
+	char b[32];
+
+	env__fmt_duration(60000000000ull, b, sizeof(b));
+	assert_string_equal(b, "60s");
+	env__fmt_duration(250000000, b, sizeof(b));
+	assert_string_equal(b, "250ms");
+	env__fmt_duration(1500, b, sizeof(b));
+	assert_string_equal(b, "1500ns");
+	env__fmt_duration(2000, b, sizeof(b));
+	assert_string_equal(b, "2us");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_units_and_bare_seconds),
 		cmocka_unit_test(test_zero_is_parsed_as_zero_for_the_caller_to_refuse),
 		cmocka_unit_test(test_absurd_and_malformed_are_refused),
+		cmocka_unit_test(test_format_is_exact_in_the_largest_unit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
