@@ -39,7 +39,7 @@ static void usage(FILE *f)
 "  --btf FILE            kernel BTF when /sys/kernel/btf/vmlinux is missing\n"
 "  --all-gates           keep clk/rpm/pd events of every name (default: only\n"
 "                        the gates the board names)\n"
-"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
+"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two, <= 2G)\n"
 "  --events FILE         also write every event as JSONL to FILE ('-' = stderr)\n"
 ENV_COMMON_HELP
 "\n"

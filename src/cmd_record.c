@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "board.h"
@@ -32,11 +33,16 @@ static void usage(FILE *f)
 "Trace the running kernel into a recording (zlib blocks with checksums: a\n"
 "file cut anywhere, even by kill -9, reads back up to its last whole block).\n"
 "The recording carries the board, kernel release, DMA mode and hook table, so\n"
-"'smmutrace replay FILE' needs nothing else. SIGINT/SIGTERM finish the file.\n"
+"'smmutrace replay FILE' needs nothing else. The end of --duration,\n"
+"SIGINT/SIGTERM and rotation close the file with a close block; replaying a\n"
+"file without one (killed, power lost) warns where it ends.\n"
+"Without --board (or TBUs in the device tree) clk/rpm/pd events are dropped\n"
+"in the kernel: the start line says so; --all-gates keeps them all.\n"
 "\n"
 "Options:\n"
 "  -o, --output FILE     the recording to write (required)\n"
-"  --duration DUR        stop after DUR (default: until Ctrl-C)\n"
+"  --duration DUR        stop after DUR (default: until Ctrl-C; a bare number\n"
+"                        is seconds)\n"
 "  --max-size SIZE       start a new file when FILE reaches SIZE (e.g. 64M);\n"
 "                        older ones become FILE.1 .. FILE.N\n"
 "  --rotate N            keep N rotated files (default 4)\n"
@@ -44,7 +50,7 @@ static void usage(FILE *f)
 "  --dt DIR              device tree to discover TBUs from\n"
 "  --btf FILE            kernel BTF when /sys/kernel/btf/vmlinux is missing\n"
 "  --all-gates           keep clk/rpm/pd events of every name\n"
-"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
+"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two, <= 2G)\n"
 "  -v, --verbose         libbpf and capture statistics to stderr\n"
 "\n"
 "Example:\n"
@@ -301,6 +307,24 @@ int cmd_record(int argc, char **argv)
 		pr_err("record: %s; see 'smmutrace record --help'\n",
 		       r.path ? "unexpected argument" : "-o FILE is required");
 		return EXIT_INPUT;
+	}
+	/*
+	 * Written in place (a killed capture must leave what it wrote at PATH),
+	 * so PATH may be a device or FIFO; but never a directory, and rotation
+	 * renames PATH, which must not happen to anything but a regular file.
+	 */
+	{
+		struct stat st;
+
+		if (stat(r.path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			pr_err("%s: -o: is a directory; give a file name\n", r.path);
+			return EXIT_INPUT;
+		}
+		if (r.max_size && lstat(r.path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			pr_err("%s: -o: --max-size rotates by renaming the file, and this is not a "
+			       "regular file; give a file name\n", r.path);
+			return EXIT_INPUT;
+		}
 	}
 	if (!dt && !access("/proc/device-tree", R_OK))
 		dt = "/proc/device-tree";	/* SPEC §4: the board's own device tree */
