@@ -70,13 +70,13 @@ expect_rc "report --html DIR: exit 2" 2
 expect_err "report --html DIR: says it is a directory" "$TMP: HTML report: is a directory; give a file name"
 run "$SMMUTRACE" convert "$S" -o "$TMP"
 expect_rc "convert -o DIR: exit 2" 2
+expect_err "convert -o DIR: says it is a directory" "$TMP: -o: is a directory; give a file name"
 run "$SMMUTRACE" record -o "$TMP"
 expect_rc "record -o DIR: exit 2, as convert" 2
 expect_err "record -o DIR: says it is a directory" "$TMP: -o: is a directory; give a file name"
 run "$SMMUTRACE" record -o /dev/null --max-size 1M
 expect_rc "record -o DEVICE --max-size: exit 2 (rotation would rename the device)" 2
 expect_err "record -o DEVICE --max-size: says why" "/dev/null: -o: --max-size rotates by renaming the file, and this is not a regular file"
-expect_err "convert -o DIR: says it is a directory" "$TMP: -o: is a directory; give a file name"
 
 # stdout: a failed write is exit 3 with a message, for every command
 run sh -c "'$SMMUTRACE' replay --board '$B' '$S' >/dev/full"
