@@ -173,7 +173,8 @@ struct mon {
 	struct engine *engine;
 	char *board_text;		/* the board the analysis runs with */
 	/* outputs */
-	FILE *log;
+	struct output log_out;		/* --findings-log */
+	FILE *log;			/* log_out.f */
 	struct sink *log_sink;
 	struct metrics *metrics;
 	struct http_server *http;
@@ -274,16 +275,27 @@ static void reload(struct mon *m, uint64_t ts)
 
 	hup_flag = 0;
 	if (m->log) {
-		FILE *f = fopen(m->log_path, "a");
+		struct output o;
 
-		if (f) {
-			sink__free(m->log_sink);
-			fclose(m->log);
-			m->log = f;
-			m->log_sink = sink__new(f, true);
+		/* logrotate moved the old file away: append to a new one at the same path */
+		if (!output__open(&o, m->log_path, "--findings-log", OUTPUT_APPEND)) {
+			struct sink *ns = sink__new(o.f, true);
+
+			if (ns) {
+				sink__free(m->log_sink);
+				if (output__close(&m->log_out) && !m->log_failed) {
+					m->log_failed = true;	/* the old file's tail: said above */
+					m->out_failed = EXIT_ENV;
+				}
+				m->log_out = o;
+				m->log = o.f;
+				m->log_sink = ns;
+				m->log_failed = false;
+			} else {
+				output__abort(&o);
+			}
 		} else {
-			pr_err("monitor: SIGHUP: --findings-log %s: %s; still writing the old file\n",
-			       m->log_path, strerror(errno));
+			pr_err("monitor: SIGHUP: --findings-log: still writing the old file\n");
 		}
 	}
 	if (!m->env.board_path || !m->engine)
@@ -416,13 +428,16 @@ static int write_textfile(struct mon *m)
 /* a findings log that stopped taking writes (disk full): said once, exit 3 at the end */
 static void check_log(struct mon *m)
 {
+	int err;
+
 	if (!m->log || m->log_failed || !output__failed(m->log))
 		return;
+	err = output__error(&m->log_out);
 	m->log_failed = true;
 	m->out_failed = EXIT_ENV;
 	pr_err("%s: --findings-log: write failed: %s; findings are no longer logged, the "
 	       "analysis goes on and the run will exit 3\n", m->log_path,
-	       errno ? strerror(errno) : "I/O error");
+	       strerror(err ? err : EIO));
 }
 
 /* ---- verdicts ------------------------------------------------------------ */
@@ -926,10 +941,13 @@ int cmd_monitor(int argc, char **argv)
 		goto out;
 	}
 	if (m->log_path) {
-		m->log = fopen(m->log_path, "a");
-		if (!m->log || !(m->log_sink = sink__new(m->log, true))) {
-			pr_err("monitor: --findings-log %s: %s (is the directory there and writable?)\n",
-			       m->log_path, strerror(errno));
+		status = output__open(&m->log_out, m->log_path, "--findings-log", OUTPUT_APPEND);
+		if (status)
+			goto out;
+		m->log = m->log_out.f;
+		m->log_sink = sink__new(m->log, true);
+		if (!m->log_sink) {
+			pr_err("out of memory\n");
 			status = EXIT_ENV;
 			goto out;
 		}
@@ -1010,10 +1028,10 @@ out:
 	rotator__free(m->rot);
 	http_server__free(m->http);
 	sink__free(m->log_sink);
-	if (m->log && fclose(m->log) && !m->log_failed && status < EXIT_INPUT) {
-		pr_err("%s: --findings-log: write failed: %s\n", m->log_path, strerror(errno));
+	if (m->log_failed)
+		output__abort(&m->log_out);	/* already said */
+	else if (output__close(&m->log_out) && status < EXIT_INPUT)
 		status = EXIT_ENV;
-	}
 	engine__free(m->engine);
 	if (m->topo_ready)
 		topology__free(&m->topo);
