@@ -155,9 +155,13 @@ static int rotate(struct rec *r)
 	struct smt_event evs[256];
 	int n;
 
-	if (recording_writer__close(r->w))
-		pr_err("%s: closing: %s\n", r->path, strerror(errno));
+	n = recording_writer__close(r->w);
 	r->w = NULL;
+	if (n) {
+		/* rotating on would hide that this file's tail is lost */
+		pr_err("%s: -o: closing for rotation failed: %s\n", r->path, strerror(-n));
+		return n;
+	}
 	for (int i = r->rotate; i >= 1; i--) {
 		if (i == 1)
 			snprintf(from, sizeof(from), "%s", r->path);
@@ -183,11 +187,15 @@ static void write_ev(const struct smt_event *ev, void *ctx)
 {
 	struct rec *r = ctx;
 
+	int ret;
+
 	if (r->err || !r->w)
 		return;
-	if (recording_writer__write(r->w, ev, NULL)) {
-		pr_err("%s: write failed: %s\n", r->path, strerror(errno));
-		r->err = -EIO;
+	ret = recording_writer__write(r->w, ev, NULL);
+	if (ret) {
+		/* the writer's own errno: the global one is stale by now */
+		pr_err("%s: -o: write failed: %s\n", r->path, strerror(-ret));
+		r->err = ret;
 		return;
 	}
 	r->events++;
@@ -201,9 +209,16 @@ static void tick(void *ctx, uint64_t elapsed)
 {
 	struct rec *r = ctx;
 
+	int ret;
+
 	if (!r->w || r->err)
 		return;
-	recording_writer__flush(r->w);
+	ret = recording_writer__flush(r->w);
+	if (ret) {
+		pr_err("%s: -o: write failed: %s\n", r->path, strerror(-ret));
+		r->err = ret;
+		return;
+	}
 	if (full(r) && rotate(r))
 		r->err = -EIO;
 }
@@ -346,10 +361,11 @@ int cmd_record(int argc, char **argv)
 	}
 	r.meta = make_meta(c, &topo);
 	if (!r.meta || open_writer(&r)) {
+		/* a directory was refused before loading: this is the environment */
 		capture__free(c);
 		free(r.meta);
 		topology__free(&topo);
-		return EXIT_INPUT;
+		return EXIT_ENV;
 	}
 	say_gates(r.path, &topo, opts.all_gates);
 	n = capture_state__read(&topo, "", t0, evs, 256);
@@ -377,9 +393,16 @@ int cmd_record(int argc, char **argv)
 				"kernel: no TBU known (--board, or --all-gates to keep them)\n",
 				st.filtered);
 	}
-	if (r.w && recording_writer__close(r.w)) {
-		pr_err("%s: finishing the recording failed: %s\n", r.path, strerror(errno));
-		status = EXIT_ENV;
+	if (r.w && !r.err) {
+		int ret = recording_writer__close(r.w);
+
+		if (ret) {
+			pr_err("%s: -o: finishing the recording failed: %s\n", r.path,
+			       strerror(-ret));
+			status = EXIT_ENV;
+		}
+	} else if (r.w) {
+		recording_writer__close(r.w);	/* the error was said when it happened */
 	}
 	if (r.err || rc)
 		status = EXIT_ENV;

@@ -385,7 +385,7 @@ static int writer_start(struct recording_writer **out, const char *path, int fd,
 	if (!rc && w->sync_blocks && fsync(w->fd) && errno != EINVAL)
 		rc = -errno;
 	if (rc) {
-		snprintf(err, errlen, "%s: write: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(-rc));
 		writer_destroy(w);
 		return rc;
 	}

@@ -93,4 +93,9 @@ grep -q "recording to $tmp/nb.smt; no TBU known (no --board, none in the device 
 	fail "record without a board does not say gate events are dropped: $(cat "$tmp/nb.err")"
 grep -q "clk/rpm/pd events were dropped in the kernel: no TBU known" "$tmp/nb.err" ||
 	fail "record without a board does not count the dropped gate events: $(cat "$tmp/nb.err")"
+# 4. a recording that cannot be written is exit 3 naming it, never a silent success
+"$B" record -o /dev/full --duration 1 2> "$tmp/full.err"; rc=$?
+[ $rc = 3 ] || fail "record -o /dev/full: exit $rc"
+grep -q "/dev/full: write failed: No space left on device" "$tmp/full.err" ||
+	fail "record -o /dev/full: $(cat "$tmp/full.err")"
 echo "ok record: rotation ($(ls "$tmp" | grep -c 'r.smt') files, $total rpm events), kill -9 kept $n with a warning, SIGINT closed"
