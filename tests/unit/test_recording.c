@@ -838,7 +838,7 @@ static void test_write_errors_are_returned(void **state)
 	/* /dev/full: the header write itself fails with ENOSPC */
 	assert_int_equal(recording_writer__open(&w, "/dev/full", NULL, &opts, err, sizeof(err)),
 			 -ENOSPC);
-	assert_non_null(strstr(err, "/dev/full: write: No space left on device"));
+	assert_non_null(strstr(err, "/dev/full: write failed: No space left on device"));
 
 	assert_int_equal(recording_writer__open(&w, tmp_path("no/such/dir.smt"), NULL, &opts, err,
 						sizeof(err)), -ENOENT);
