@@ -67,7 +67,8 @@ done
 for sig in INT KILL; do
 	"$B" record -o "$tmp/$sig.smt" --board "$tmp/board.ini" --duration 20s 2> "$tmp/err" &
 	pid=$!
-	sleep 1
+	for i in $(seq 100); do grep -q "recording to" "$tmp/err" && break; sleep 0.1; done
+	sleep 0.5
 	toggle 5
 	sleep 1.5
 	kill -$sig $pid; wait $pid 2>/dev/null
@@ -84,9 +85,10 @@ grep -q "KILL.smt: warning: \(not closed\|cut at byte\).*(the capture was killed
 ! grep -q "warning:" "$tmp/int.err" || fail "replay after SIGINT warns: $(cat "$tmp/int.err")"
 [ "$(closed "$tmp/INT.smt")" = True ] || fail "dump --header of the SIGINT capture does not say closed: true"
 # 3. no board: the start line and the end say the gate events are dropped
-"$B" record -o "$tmp/nb.smt" --duration 2s 2> "$tmp/nb.err" &
+"$B" record -o "$tmp/nb.smt" --duration 3s 2> "$tmp/nb.err" &
 pid=$!
-sleep 0.5
+# toggle once attached (the start line comes after): loading is slow on a busy host
+for i in $(seq 100); do grep -q "recording to" "$tmp/nb.err" && break; sleep 0.1; done
 toggle 3
 wait $pid
 grep -q "recording to $tmp/nb.smt; no TBU known (no --board, none in the device tree): clk/rpm/pd events are dropped in the kernel" "$tmp/nb.err" ||
