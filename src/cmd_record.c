@@ -68,6 +68,7 @@ struct rec {
 	const struct topology *topo;
 	uint64_t events;
 	unsigned long long header_bytes;	/* size of a fresh file: never rotate below it */
+	unsigned long long traced;		/* traced events in this file (not its initial state) */
 	uint64_t last_ts;			/* of the last event written */
 };
 
@@ -137,6 +138,7 @@ static int open_writer(struct rec *r)
 		pr_err("%s\n", err);
 	else
 		r->header_bytes = recording_writer__bytes(r->w);
+	r->traced = 0;
 	return ret;
 }
 
@@ -145,7 +147,11 @@ static bool full(const struct rec *r)
 {
 	unsigned long long b = recording_writer__bytes(r->w);
 
-	return r->max_size && b >= r->max_size && b > r->header_bytes;
+	/*
+	 * A file whose header and initial gate states already pass SIZE holds no
+	 * traced event yet: rotating it would keep a file of initial state only.
+	 */
+	return r->max_size && b >= r->max_size && b > r->header_bytes && r->traced;
 }
 
 /* FILE -> FILE.1 -> ... -> FILE.N (the oldest falls off) */
@@ -199,6 +205,7 @@ static void write_ev(const struct smt_event *ev, void *ctx)
 		return;
 	}
 	r->events++;
+	r->traced++;
 	r->last_ts = ev->ts;
 	if (full(r) && rotate(r))
 		r->err = -EIO;
