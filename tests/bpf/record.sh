@@ -95,9 +95,16 @@ grep -q "recording to $tmp/nb.smt; no TBU known (no --board, none in the device 
 	fail "record without a board does not say gate events are dropped: $(cat "$tmp/nb.err")"
 grep -q "clk/rpm/pd events were dropped in the kernel: no TBU known" "$tmp/nb.err" ||
 	fail "record without a board does not count the dropped gate events: $(cat "$tmp/nb.err")"
-# 4. a recording that cannot be written is exit 3 naming it, never a silent success
+# 4. an output that cannot be written (the recording, live's stdout and
+# --events) is exit 3 naming it, never a silent success
 "$B" record -o /dev/full --duration 1 2> "$tmp/full.err"; rc=$?
 [ $rc = 3 ] || fail "record -o /dev/full: exit $rc"
 grep -q "/dev/full: write failed: No space left on device" "$tmp/full.err" ||
 	fail "record -o /dev/full: $(cat "$tmp/full.err")"
+"$B" live --duration 1 --json > /dev/full 2> "$tmp/live.err"; rc=$?
+[ $rc = 3 ] || fail "live > /dev/full: exit $rc"
+grep -q "<stdout>: write failed: No space left on device" "$tmp/live.err" || fail "live > /dev/full: $(cat "$tmp/live.err")"
+"$B" live --duration 1 --events /dev/full > /dev/null 2> "$tmp/live.err"; rc=$?
+[ $rc = 3 ] || fail "live --events /dev/full: exit $rc"
+grep -q "/dev/full: --events: write failed: No space left on device" "$tmp/live.err" || fail "live --events /dev/full: $(cat "$tmp/live.err")"
 echo "ok record: rotation ($(ls "$tmp" | grep -c 'r.smt') files, $total rpm events), kill -9 kept $n with a warning, SIGINT closed"
