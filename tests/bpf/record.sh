@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # `smmutrace record` on the running kernel with real runtime-PM events from the
 # host bridge (0000:00:00.0, ci-host-kernel.md §4): size cap + rotation keep
-# FILE.1..N, each file replays on its own; SIGTERM finishes the file; kill -9
-# leaves a file readable up to its last flushed block.
+# FILE.1..N, each file replays on its own; SIGTERM/SIGINT close the file
+# (close block, dump --header closed: true); kill -9 leaves a file readable up
+# to its last flushed block, replayed with a warning saying where it ends; no
+# board: the start line says gate events are dropped; unwritable outputs exit 3.
 # usage: tests/bpf/record.sh OUTPUT_DIR
 set -u
 OUT=${1:-.output}
