@@ -43,6 +43,8 @@ int analysis__new(struct analysis **out, const struct env *env, const char *embe
 		}
 	}
 	a->sink = sink__new(stdout, env->json);
+	if (a->sink)
+		sink__set_tbus(a->sink, a->topo.ntbus);
 	opts.topo = &a->topo;
 	opts.inval_window_ns = env->inval_window_ns;
 	opts.fault_window_ns = env->fault_window_ns;

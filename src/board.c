@@ -154,7 +154,8 @@ static int parse_sids(struct board_parser *p, int line, char *val, struct topo_t
 			    "with single commas, e.g. sids = 0x0-0x3ff, 0x800", val);
 	while ((tok = strtok_r(s, ",", &save))) {
 		char *dash, *a, *b;
-		uint32_t first = 0, last = 0, bad;
+		uint32_t first = 0, last = 0;
+		const char *bad;
 		int err;
 
 		s = NULL;
@@ -171,15 +172,16 @@ static int parse_sids(struct board_parser *p, int line, char *val, struct topo_t
 			b = trim(dash + 1);
 		}
 		err = parse_sid(a, &first);
-		bad = first;
+		bad = a;
 		if (!err && b) {
 			err = parse_sid(b, &last);
-			bad = last;
+			bad = b;
 		} else if (!err) {
 			last = first;
 		}
 		if (err == -ERANGE)
-			return perr(p, line, "sids", "0x%x is above 0xffff: stream IDs are 16 bits",
+			/* the text as written: a saturated number would misquote it */
+			return perr(p, line, "sids", "%s is above 0xffff: stream IDs are 16 bits",
 				    bad);
 		if (err) {
 			if (b)
@@ -655,6 +657,12 @@ static int load(struct topology *t, const char *text, size_t len, const char *fi
 	int ret;
 
 	ret = parse_text(&p, text, len);
+	/* an empty board would silently judge nothing: a wrong path or an unsaved edit */
+	if (!ret && !p.nsmmus && !p.ntbus) {
+		snprintf(err, errlen, "%s: no [tbu NAME] or [smmu NAME] section: the board file "
+			 "describes nothing (see 'Board file' in smmutrace(8))", file);
+		ret = -EINVAL;
+	}
 	if (!ret)
 		ret = resolve_smmus(t, &p);
 	if (!ret) {

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
 #include "env.h"
+#include "output.h"
 #include "jsonl.h"
 #include "recording.h"
 #include "source.h"
@@ -103,6 +105,7 @@ static int to_recording(struct ev_source *src, const char *out, const char *boar
 			char **kv, int nkv)
 {
 	struct recording_writer *w;
+	struct output o;
 	struct topology topo;
 	struct smt_event ev;
 	unsigned long long n = 0;
@@ -125,10 +128,20 @@ static int to_recording(struct ev_source *src, const char *out, const char *boar
 	topology__free(&topo);
 	if (!meta)
 		return EXIT_ENV;
-	rc = recording_writer__open(&w, out, meta, NULL, err, sizeof(err));
+	rc = output__open(&o, out, "-o", OUTPUT_REPLACE);
+	if (rc) {
+		free(meta);
+		return rc;
+	}
+	fflush(o.f);	/* nothing buffered may follow the writer's own write()s */
+	rc = recording_writer__open_fd(&w, o.fd, out, meta, NULL, err, sizeof(err));
 	free(meta);
 	if (rc) {
-		pr_err("%s\n", err);
+		output__abort(&o);
+		if (rc == -ENOMEM || rc == -E2BIG)
+			pr_err("%s\n", err);
+		else
+			pr_err("%s: -o: write failed: %s\n", out, strerror(-rc));
 		return EXIT_ENV;
 	}
 
@@ -137,13 +150,15 @@ static int to_recording(struct ev_source *src, const char *out, const char *boar
 		if (wrc == -EINVAL || wrc == -E2BIG) {
 			/* the readers do not return such events; say so rather than drop it */
 			recording_writer__close(w);
+			output__abort(&o);
 			pr_err("%s: event %llu (ts %llu) cannot be recorded (please report this as a bug)\n",
 			       ev_source__name(src), n + 1, (unsigned long long)ev.ts);
 			return EXIT_INPUT;
 		}
 		if (wrc) {
 			recording_writer__close(w);
-			pr_err("%s: write: %s\n", out, strerror(-wrc));
+			output__abort(&o);
+			pr_err("%s: -o: write failed: %s\n", out, strerror(-wrc));
 			return EXIT_ENV;
 		}
 		n++;
@@ -152,59 +167,58 @@ static int to_recording(struct ev_source *src, const char *out, const char *boar
 	wrc = recording_writer__close(w);
 	if (rc < 0)
 		pr_err("%s\n", ev_source__error(src));
+	else if (ev_source__warning(src))
+		pr_err("%s\n", ev_source__warning(src));
 	if (wrc) {
-		pr_err("%s: write: %s\n", out, strerror(-wrc));
+		output__abort(&o);
+		pr_err("%s: -o: write failed: %s\n", out, strerror(-wrc));
 		return EXIT_ENV;
 	}
+	if (output__close(&o))
+		return EXIT_ENV;
 	return rc < 0 ? EXIT_INPUT : EXIT_OK;
 }
 
 static int to_jsonl(struct ev_source *src, const char *out)
 {
 	struct smt_event ev;
-	FILE *f;
+	struct output o;
 	int rc, wrc = 0;
 
-	if (!strcmp(out, "-")) {
-		f = stdout;
-	} else {
-		f = fopen(out, "w");
-		if (!f) {
-			pr_err("%s: cannot create: %s (check that the directory exists and is writable)\n",
-			       out, strerror(errno));
-			return EXIT_ENV;
-		}
-	}
+	rc = output__open(&o, out, "-o", OUTPUT_REPLACE);
+	if (rc)
+		return rc;
 	while ((rc = ev_source__next(src, &ev)) > 0) {
-		errno = 0;
-		wrc = jsonl__write_event(f, &ev, ev.type == SMT_EV_META ? ev_source__meta_extra(src)
-									: NULL);
+		wrc = jsonl__write_event(o.f, &ev, ev.type == SMT_EV_META ? ev_source__meta_extra(src)
+									  : NULL);
 		if (wrc == -EINVAL)
 			break;
-		/* the errno of the failed write(), not the -EIO stdio reduces it to */
-		if (wrc || ferror(f)) {
-			wrc = -(errno ? errno : EIO);
-			break;
-		}
+		if (wrc || ferror(o.f))
+			break;	/* output__close names the output and the reason */
 	}
-	if (fflush(f) || ferror(f))
-		wrc = wrc ? wrc : -(errno ? errno : EIO);
-	if (f != stdout && fclose(f) && !wrc)
-		wrc = -(errno ? errno : EIO);
 	if (wrc == -EINVAL) {
+		output__abort(&o);
 		pr_err("%s: an event at ts %llu cannot be written as JSONL (please report this as a bug)\n",
 		       ev_source__name(src), (unsigned long long)ev.ts);
 		return EXIT_INPUT;
 	}
-	if (wrc) {
-		pr_err("%s: write: %s\n", !strcmp(out, "-") ? "stdout" : out, strerror(-wrc));
+	if (output__close(&o))
 		return EXIT_ENV;
-	}
 	if (rc < 0) {
 		pr_err("%s\n", ev_source__error(src));
 		return EXIT_INPUT;
 	}
+	if (ev_source__warning(src))
+		pr_err("%s\n", ev_source__warning(src));
 	return EXIT_OK;
+}
+
+/* a file name ending in EXT (".smt"), compared case-insensitively */
+static bool has_ext(const char *path, const char *ext)
+{
+	size_t n = strlen(path), k = strlen(ext);
+
+	return n > k && !strcasecmp(path + n - k, ext);
 }
 
 int cmd_convert(int argc, char **argv)
@@ -250,8 +264,7 @@ int cmd_convert(int argc, char **argv)
 			break;
 		}
 		default:
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("convert");
 		}
 	}
 	if (optind != argc - 1 || !out) {
@@ -273,8 +286,22 @@ int cmd_convert(int argc, char **argv)
 			ev_source__close(src);
 			return EXIT_INPUT;
 		}
+		/* JSONL under a recording's name would be taken for a damaged recording */
+		if (has_ext(out, ".smt")) {
+			pr_err("convert: %s is a recording, so OUT is JSONL; '%s' is a recording's "
+			       "name (.smt): give a .jsonl name, or - for stdout\n",
+			       ev_source__name(src), out);
+			ev_source__close(src);
+			return EXIT_INPUT;
+		}
 		status = to_jsonl(src, out);
 	} else {
+		if (has_ext(out, ".jsonl") || has_ext(out, ".json")) {
+			pr_err("convert: %s is JSONL, so OUT is a recording; '%s' is a JSONL name: "
+			       "give a .smt name\n", ev_source__name(src), out);
+			ev_source__close(src);
+			return EXIT_INPUT;
+		}
 		status = to_recording(src, out, board, kv, nkv);
 	}
 	ev_source__close(src);

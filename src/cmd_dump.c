@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* smmutrace dump: print a recording (or a JSONL stream, normalized) as JSONL events. */
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
 #include "env.h"
+#include "output.h"
 #include "jsonl.h"
 #include "source.h"
 
@@ -22,12 +24,15 @@ static void usage(FILE *f)
 "fields in a fixed order). '-' reads stdin. The format is recognised by its\n"
 "first bytes.\n"
 "\n"
-"A recording cut short (a capture that was killed, a full disk) is printed up\n"
-"to its last whole block, then the error says where it was cut.\n"
+"A recording its capture did not close (killed, power lost) or cut inside a\n"
+"block is printed up to its last whole block, then a warning says where it\n"
+"ends (exit 0); a block whose checksum fails is an error (exit 2).\n"
 "\n"
 "Options:\n"
 "  --header      print the recording's metadata (kernel, arch, board file,\n"
-"                hook table, DMA mode, ...) as one JSON object instead\n"
+"                hook table, DMA mode, ...) as one JSON object instead, with\n"
+"                \"format_version\" and \"closed\" (true: closed by its capture,\n"
+"                false: killed or cut, null: format 1 cannot tell)\n"
 "  -h, --help    this help\n"
 "\n"
 "Exit status: 0 ok, 2 bad input (the message names the file and the byte offset\n"
@@ -41,10 +46,44 @@ static void usage(FILE *f)
 
 static int stdout_failed(void)
 {
-	int e = errno;
-
-	pr_err("stdout: write error: %s\n", strerror(e ? e : EIO));
+	output__finish_stdout();	/* says why */
 	return EXIT_ENV;
+}
+
+/*
+ * --header: the metadata plus what only the end of the file can tell:
+ * "format_version", and "closed" (true: closed by its capture; false: killed
+ * or cut; null: format 1, which had no close block).
+ */
+static int print_header(struct ev_source *src, const char *meta)
+{
+	struct json_object *root = json_tokener_parse(meta);
+	struct smt_event ev;
+	int rc, closed;
+
+	while ((rc = ev_source__next(src, &ev)) > 0)
+		;
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		/* the reader checked it is JSON text; keep it as it is if not an object */
+		json_object_put(root);
+		printf("%s\n", meta);
+	} else {
+		closed = ev_source__closed(src);
+		json_object_object_add(root, "format_version",
+				       json_object_new_int(ev_source__format_version(src)));
+		json_object_object_add(root, "closed", closed < 0 ? NULL :
+				       json_object_new_boolean(rc == 0 && closed == 1));
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	}
+	if (rc < 0) {
+		pr_err("%s\n", ev_source__error(src));
+		return EXIT_INPUT;
+	}
+	if (ev_source__warning(src))
+		pr_err("%s\n", ev_source__warning(src));
+	return EXIT_OK;
 }
 
 int cmd_dump(int argc, char **argv)
@@ -70,8 +109,7 @@ int cmd_dump(int argc, char **argv)
 			header = true;
 			break;
 		default:
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("dump");
 		}
 	}
 	if (optind != argc - 1) {
@@ -93,11 +131,11 @@ int cmd_dump(int argc, char **argv)
 			ev_source__close(src);
 			return EXIT_INPUT;
 		}
-		printf("%s\n", meta);
+		rc = print_header(src, meta);
 		ev_source__close(src);
 		if (fflush(stdout) || ferror(stdout))
 			return stdout_failed();
-		return EXIT_OK;
+		return rc;
 	}
 
 	while ((rc = ev_source__next(src, &ev)) > 0) {
@@ -125,6 +163,8 @@ int cmd_dump(int argc, char **argv)
 	}
 	if (rc < 0)
 		pr_err("%s\n", ev_source__error(src));
+	else if (ev_source__warning(src))
+		pr_err("%s\n", ev_source__warning(src));
 	ev_source__close(src);
 	return rc < 0 ? EXIT_INPUT : EXIT_OK;
 }

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "coverage.h"
 #include "env.h"
+#include "output.h"
 #include "jsonl.h"
 
 enum {
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 "  --btf FILE            kernel BTF when /sys/kernel/btf/vmlinux is missing\n"
 "  --all-gates           keep clk/rpm/pd events of every name (default: only\n"
 "                        the gates the board names)\n"
-"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
+"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two, <= 2G)\n"
 "  --events FILE         also write every event as JSONL to FILE ('-' = stderr)\n"
 "  --force               trace even when an event a rule needs cannot be\n"
 "                        captured on a translating SMMU ('smmutrace probe'):\n"
@@ -149,6 +150,7 @@ int cmd_live(int argc, char **argv)
 	struct capture *c;
 	struct env env;
 	const char *events_path = NULL, *sysfs = "/sys";
+	struct output events_out = { 0 };
 	struct coverage *cov = NULL;
 	bool force = false;
 	uint64_t rb = 0, t0;
@@ -163,18 +165,13 @@ int cmd_live(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case OPT_DURATION:
-			if (env__parse_duration(optarg, &loop.duration_ns)) {
-				pr_err("live: --duration: '%s' is not a duration (e.g. 30s)\n", optarg);
+			if (env__duration_opt("duration", optarg, &loop.duration_ns, false))
 				return EXIT_INPUT;
-			}
 			continue;
 		case OPT_INTERVAL:
-			if (env__parse_duration(optarg, &loop.interval_ns) && strcmp(optarg, "0")) {
-				pr_err("live: --interval: '%s' is not a duration (e.g. 10s)\n", optarg);
+			/* 0 = no periodic summary */
+			if (env__duration_opt("interval", optarg, &loop.interval_ns, true))
 				return EXIT_INPUT;
-			}
-			if (!strcmp(optarg, "0"))
-				loop.interval_ns = 0;
 			continue;
 		case OPT_BTF:
 			opts.btf_path = optarg;
@@ -199,6 +196,12 @@ int cmd_live(int argc, char **argv)
 				pr_err("live: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
 				return EXIT_INPUT;
 			}
+			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+			if (rb > (1ull << 31)) {
+				pr_err("live: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+				       "takes\n", optarg);
+				return EXIT_INPUT;
+			}
 			opts.ringbuf_bytes = rb;
 			continue;
 		}
@@ -206,8 +209,7 @@ int cmd_live(int argc, char **argv)
 		if (rc < 0)
 			return EXIT_INPUT;
 		if (rc == 0) {
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("live");
 		}
 	}
 	if (optind < argc) {
@@ -218,16 +220,19 @@ int cmd_live(int argc, char **argv)
 	if (!env.dt_dir && !access("/proc/device-tree", R_OK))
 		env.dt_dir = "/proc/device-tree";
 	if (events_path) {
-		l.events = strcmp(events_path, "-") ? fopen(events_path, "w") : stderr;
-		if (!l.events) {
-			pr_err("live: --events: %s: %s\n", events_path, strerror(errno));
-			return EXIT_INPUT;
+		if (strcmp(events_path, "-")) {
+			/* in place: it is read while live runs */
+			status = output__open(&events_out, events_path, "--events", OUTPUT_STREAM);
+			if (status)
+				return status;
+			l.events = events_out.f;
+		} else {
+			l.events = stderr;
 		}
 	}
 	status = analysis__new(&l.a, &env, NULL);
 	if (status) {
-		if (l.events && l.events != stderr)
-			fclose(l.events);
+		output__abort(&events_out);
 		return status;
 	}
 	l.json = env.json;
@@ -237,8 +242,7 @@ int cmd_live(int argc, char **argv)
 	if (capture__open(&c, &opts, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		analysis__free(l.a);
-		if (l.events && l.events != stderr)
-			fclose(l.events);
+		output__abort(&events_out);
 		return EXIT_ENV;
 	}
 	/* SPEC §9: no findings from a blind spot; with --force its rules are not judged */
@@ -251,8 +255,7 @@ int cmd_live(int argc, char **argv)
 		free(cov);
 		capture__free(c);
 		analysis__free(l.a);
-		if (l.events && l.events != stderr)
-			fclose(l.events);
+		output__abort(&events_out);
 		return EXIT_ENV;
 	}
 	analysis__blind(l.a, cov->blind, cov->nblind);
@@ -278,7 +281,7 @@ int cmd_live(int argc, char **argv)
 	status = analysis__finish(l.a);
 	analysis__free(l.a);
 	free(l.meta_extra);
-	if (l.events && l.events != stderr)
-		fclose(l.events);
+	if (output__close(&events_out))
+		return EXIT_ENV;
 	return rc ? EXIT_ENV : status;
 }

@@ -23,6 +23,7 @@
 #include "coverage.h"
 #include "engine.h"
 #include "env.h"
+#include "output.h"
 #include "recording.h"
 #include "event.h"
 #include "monitor_bpf_stats.h"
@@ -131,7 +132,8 @@ static void usage(FILE *f)
 "  --incident-events N   events kept for the window before (default 10000)\n"
 "  --max-incidents N     snapshots per run (default 10)\n"
 "Analysis:\n"
-ENV_COMMON_HELP
+ENV_HELP_BOARD
+ENV_HELP_WINDOWS
 "  SIZE is bytes with an optional K, M or G suffix.\n"
 "\n"
 "Exit status: 0 no period failed, 1 a period failed, 2 usage error or bad\n"
@@ -184,12 +186,15 @@ struct mon {
 	const char *sysfs;
 	bool force;
 	/* outputs */
-	FILE *log;
+	struct output log_out;		/* --findings-log */
+	FILE *log;			/* log_out.f */
 	struct sink *log_sink;
 	struct metrics *metrics;
 	struct http_server *http;
 	struct rotator *rot;
 	bool rec_failed;
+	bool log_failed;		/* --findings-log stopped taking writes */
+	int out_failed;			/* an output failed: the exit status (3) */
 	struct incidents *inc;
 	struct capture *cap;		/* live: for the BPF run time */
 	bool bpf_stats;
@@ -284,16 +289,27 @@ static void reload(struct mon *m, uint64_t ts)
 
 	hup_flag = 0;
 	if (m->log) {
-		FILE *f = fopen(m->log_path, "a");
+		struct output o;
 
-		if (f) {
-			sink__free(m->log_sink);
-			fclose(m->log);
-			m->log = f;
-			m->log_sink = sink__new(f, true);
+		/* logrotate moved the old file away: append to a new one at the same path */
+		if (!output__open(&o, m->log_path, "--findings-log", OUTPUT_APPEND)) {
+			struct sink *ns = sink__new(o.f, true);
+
+			if (ns) {
+				sink__free(m->log_sink);
+				if (output__close(&m->log_out) && !m->log_failed) {
+					m->log_failed = true;	/* the old file's tail: said above */
+					m->out_failed = EXIT_ENV;
+				}
+				m->log_out = o;
+				m->log = o.f;
+				m->log_sink = ns;
+				m->log_failed = false;
+			} else {
+				output__abort(&o);
+			}
 		} else {
-			pr_err("monitor: SIGHUP: --findings-log %s: %s; still writing the old file\n",
-			       m->log_path, strerror(errno));
+			pr_err("monitor: SIGHUP: --findings-log: still writing the old file\n");
 		}
 	}
 	if (!m->env.board_path || !m->engine)
@@ -393,27 +409,49 @@ static int render(void *ctx, FILE *f)
 	return metrics__write(m->metrics, f, m->doms, m->ndoms);
 }
 
-/* node_exporter must never see half a file: write a temp file, then rename */
-static void write_textfile(struct mon *m)
+/*
+ * node_exporter must never see half a file: a regular file is replaced
+ * atomically (output.c). A failure is reported once, and the run ends with
+ * exit 3: a farm must not run on without metrics and never know.
+ */
+static int write_textfile(struct mon *m)
 {
-	char tmp[4200];
-	FILE *f;
+	struct output o;
 	int rc;
 
 	if (!m->textfile)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", m->textfile, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		pr_err("monitor: --textfile: %s: %s (is the directory there and writable?)\n", tmp,
-		       strerror(errno));
-		return;
+		return 0;
+	rc = output__open(&o, m->textfile, "--textfile", OUTPUT_REPLACE);
+	if (!rc) {
+		if (render(m, o.f) && !output__failed(o.f)) {
+			output__abort(&o);
+			pr_err("%s: --textfile: out of memory\n", m->textfile);
+			rc = EXIT_ENV;
+		} else {
+			rc = output__close(&o);
+		}
 	}
-	rc = render(m, f);
-	if (fclose(f) || rc || rename(tmp, m->textfile)) {
-		pr_err("monitor: --textfile %s: write failed: %s\n", m->textfile, strerror(errno));
-		unlink(tmp);
-	}
+	if (rc && !m->out_failed)
+		pr_err("monitor: --textfile: metrics not written; the analysis goes on and the "
+		       "run will exit 3\n");
+	if (rc)
+		m->out_failed = rc;
+	return rc;
+}
+
+/* a findings log that stopped taking writes (disk full): said once, exit 3 at the end */
+static void check_log(struct mon *m)
+{
+	int err;
+
+	if (!m->log || m->log_failed || !output__failed(m->log))
+		return;
+	err = output__error(&m->log_out);
+	m->log_failed = true;
+	m->out_failed = EXIT_ENV;
+	pr_err("%s: --findings-log: write failed: %s; findings are no longer logged, the "
+	       "analysis goes on and the run will exit 3\n", m->log_path,
+	       strerror(err ? err : EIO));
 }
 
 /* ---- verdicts ------------------------------------------------------------ */
@@ -478,8 +516,10 @@ static void on_finding(const struct finding *f, void *ctx)
 		m->worst = f->severity;
 	if ((unsigned)f->severity < 3)
 		m->by_sev[f->severity]++;
-	if (m->log_sink)
+	if (m->log_sink && !m->log_failed) {
 		sink__finding(f, m->log_sink);
+		check_log(m);
+	}
 	if (++m->echoed <= ECHO_PER_PERIOD)
 		printf("# %s %s ts=%" PRIu64 ": %s\n", severity__name(f->severity),
 		       rule__name(f->rule), f->ts, f->message);
@@ -716,12 +756,7 @@ static int parse_size(const char *opt, const char *arg, uint64_t *v)
 
 static int parse_dur(const char *opt, const char *arg, uint64_t *v)
 {
-	if (env__parse_duration(arg, v) || !*v) {
-		pr_err("monitor: --%s: '%s' is not a duration: a number with a unit ns, us, ms "
-		       "or s, e.g. 300s\n", opt, arg);
-		return -EINVAL;
-	}
-	return 0;
+	return env__duration_opt(opt, arg, v, false) ? -EINVAL : 0;
 }
 
 static void install_signals(void)
@@ -838,6 +873,12 @@ static int parse_args(struct mon *m, struct capture_opts *copts, int argc, char 
 				pr_err("monitor: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
 				return -1;
 			}
+			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+			if (v > (1ull << 31)) {
+				pr_err("monitor: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+				       "takes\n", optarg);
+				return -1;
+			}
 			copts->ringbuf_bytes = v;
 			continue;
 		}
@@ -845,7 +886,7 @@ static int parse_args(struct mon *m, struct capture_opts *copts, int argc, char 
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			fprintf(stderr, "Run 'smmutrace monitor --help' for the options.\n");
+			env__bad_option("monitor");
 			return -1;
 		}
 	}
@@ -884,7 +925,7 @@ int cmd_monitor(int argc, char **argv)
 	struct mon *m = calloc(1, sizeof(*m));
 	struct capture_opts copts = { 0 };
 	struct mon_input *in = NULL;
-	char err[4200], *embedded = NULL, *meta = NULL;
+	char err[4200], *embedded = NULL, *meta = NULL, period[32];
 	int status = EXIT_OK, rc;
 
 	if (!m) {
@@ -927,9 +968,10 @@ int cmd_monitor(int argc, char **argv)
 		status = strstr(err, "is not ADDR:PORT") ? EXIT_INPUT : EXIT_ENV;
 		goto out;
 	}
-	printf("KTAP version 1\n# smmutrace monitor %s: %s, period %" PRIu64 "ms (%s time)\n",
+	env__fmt_duration(m->period_ns, period, sizeof(period));
+	printf("KTAP version 1\n# smmutrace monitor %s: %s, period %s (%s time)\n",
 	       SMMUTRACE_VERSION, m->input ? (m->follow ? "following input" : "input") : "live capture",
-	       m->period_ns / 1000000, m->live ? "wall" : "event");
+	       period, m->live ? "wall" : "event");
 	if (m->http)
 		printf("# metrics: http://%s/metrics\n", http_server__addr(m->http));
 	fflush(stdout);
@@ -955,10 +997,13 @@ int cmd_monitor(int argc, char **argv)
 		goto out;
 	}
 	if (m->log_path) {
-		m->log = fopen(m->log_path, "a");
-		if (!m->log || !(m->log_sink = sink__new(m->log, true))) {
-			pr_err("monitor: --findings-log %s: %s (is the directory there and writable?)\n",
-			       m->log_path, strerror(errno));
+		status = output__open(&m->log_out, m->log_path, "--findings-log", OUTPUT_APPEND);
+		if (status)
+			goto out;
+		m->log = m->log_out.f;
+		m->log_sink = sink__new(m->log, true);
+		if (!m->log_sink) {
+			pr_err("out of memory\n");
 			status = EXIT_ENV;
 			goto out;
 		}
@@ -989,8 +1034,11 @@ int cmd_monitor(int argc, char **argv)
 		}
 	}
 
-
-	write_textfile(m);
+	/* a textfile that cannot be written fails now, not after a day of running */
+	if (write_textfile(m)) {
+		status = EXIT_ENV;
+		goto out;
+	}
 	if (m->input) {
 		status = run_input(m, in);
 	} else {
@@ -1029,14 +1077,18 @@ int cmd_monitor(int argc, char **argv)
 		status = m->periods_failed ? EXIT_FINDINGS : EXIT_OK;
 	if (!status && m->rec_failed)
 		status = EXIT_ENV;
+	if (status < EXIT_INPUT && m->out_failed)
+		status = m->out_failed;	/* a lost output outweighs the findings */
 out:
 	mon_input__close(in);
 	incidents__free(m->inc);
 	rotator__free(m->rot);
 	http_server__free(m->http);
 	sink__free(m->log_sink);
-	if (m->log)
-		fclose(m->log);
+	if (m->log_failed)
+		output__abort(&m->log_out);	/* already said */
+	else if (output__close(&m->log_out) && status < EXIT_INPUT)
+		status = EXIT_ENV;
 	engine__free(m->engine);
 	if (m->topo_ready)
 		topology__free(&m->topo);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* smmutrace probe: which hooks this kernel offers and how each attaches. */
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "capture.h"
@@ -46,12 +48,21 @@ static void usage(FILE *f)
 "  -v            libbpf messages (-vv: with debug)\n"
 "\n"
 "Methods: kprobe (by name), kprobe@addr (a name both SMMU drivers define:\n"
-"the right copy by address), tp_btf, raw_tp.\n"
+"the right copy by address), fentry (a unique name, where the kernel has\n"
+"trampolines), tp_btf, raw_tp.\n"
 "\n"
 "Exit status: 0 every event a rule needs can be captured on every translating\n"
 "SMMU, or no SMMU is translating here (nothing to judge: said so); 1 a blind\n"
-"spot (live and record then refuse without --force); 2 usage error or bad\n"
-"board file; 3 the environment cannot run BPF (not root, no BTF, lockdown).\n");
+"spot (live and record then refuse without --force); 2 usage error, bad board\n"
+"file or an unreadable --btf/--kallsyms file; 3 the environment cannot run BPF\n"
+"(not root, no BTF, lockdown).\n"
+"\n"
+"Examples:\n"
+"  smmutrace probe                             what this kernel offers, per SMMU\n"
+"  smmutrace probe --json | jq '.coverage'     blind spots and unjudged rules\n"
+"  smmutrace probe --btf /boot/smmutrace.btf   a kernel without /sys/kernel/btf\n"
+"  smmutrace probe --load-only --kallsyms other.kallsyms --sysfs DIR\n"
+"                                              judge another kernel's symbols\n");
 }
 
 /* --load-only (LOAD_ONLY) attaches nothing: a resolved hook is what attach would try */
@@ -246,11 +257,20 @@ int cmd_probe(int argc, char **argv)
 		case 'S': sysfs = optarg; break;
 		case 'v': env_verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_INPUT;
+		default: return env__bad_option("probe");
 		}
 	}
 	if (optind < argc) {
 		pr_err("probe: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_INPUT;
+	}
+	/* a missing file is the user's typo, not the environment: name the option */
+	if (opts.kallsyms_path && access(opts.kallsyms_path, R_OK)) {
+		pr_err("probe: --kallsyms: %s: %s\n", opts.kallsyms_path, strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (opts.btf_path && access(opts.btf_path, R_OK)) {
+		pr_err("probe: --btf: %s: %s\n", opts.btf_path, strerror(errno));
 		return EXIT_INPUT;
 	}
 	/* the gate rules need the events of the gates the TBUs use (SPEC §4, §9) */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "board.h"
@@ -36,11 +37,16 @@ static void usage(FILE *f)
 "Trace the running kernel into a recording (zlib blocks with checksums: a\n"
 "file cut anywhere, even by kill -9, reads back up to its last whole block).\n"
 "The recording carries the board, kernel release, DMA mode and hook table, so\n"
-"'smmutrace replay FILE' needs nothing else. SIGINT/SIGTERM finish the file.\n"
+"'smmutrace replay FILE' needs nothing else. The end of --duration,\n"
+"SIGINT/SIGTERM and rotation close the file with a close block; replaying a\n"
+"file without one (killed, power lost) warns where it ends.\n"
+"Without --board (or TBUs in the device tree) clk/rpm/pd events are dropped\n"
+"in the kernel: the start line says so; --all-gates keeps them all.\n"
 "\n"
 "Options:\n"
 "  -o, --output FILE     the recording to write (required)\n"
-"  --duration DUR        stop after DUR (default: until Ctrl-C)\n"
+"  --duration DUR        stop after DUR (default: until Ctrl-C; a bare number\n"
+"                        is seconds)\n"
 "  --max-size SIZE       start a new file when FILE reaches SIZE (e.g. 64M);\n"
 "                        older ones become FILE.1 .. FILE.N\n"
 "  --rotate N            keep N rotated files (default 4)\n"
@@ -48,7 +54,7 @@ static void usage(FILE *f)
 "  --dt DIR              device tree to discover TBUs from\n"
 "  --btf FILE            kernel BTF when /sys/kernel/btf/vmlinux is missing\n"
 "  --all-gates           keep clk/rpm/pd events of every name\n"
-"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two)\n"
+"  --ringbuf SIZE        kernel ring buffer (default 16M; power of two, <= 2G)\n"
 "  --force               trace even when an event a rule needs cannot be\n"
 "                        captured on a translating SMMU ('smmutrace probe'\n"
 "                        shows them): the blind spots go into the recording\n"
@@ -77,6 +83,7 @@ struct rec {
 	const struct topology *topo;
 	uint64_t events;
 	unsigned long long header_bytes;	/* size of a fresh file: never rotate below it */
+	unsigned long long traced;		/* traced events in this file (not its initial state) */
 	uint64_t last_ts;			/* of the last event written */
 };
 
@@ -153,6 +160,7 @@ static int open_writer(struct rec *r)
 		pr_err("%s\n", err);
 	else
 		r->header_bytes = recording_writer__bytes(r->w);
+	r->traced = 0;
 	return ret;
 }
 
@@ -161,7 +169,11 @@ static bool full(const struct rec *r)
 {
 	unsigned long long b = recording_writer__bytes(r->w);
 
-	return r->max_size && b >= r->max_size && b > r->header_bytes;
+	/*
+	 * A file whose header and initial gate states already pass SIZE holds no
+	 * traced event yet: rotating it would keep a file of initial state only.
+	 */
+	return r->max_size && b >= r->max_size && b > r->header_bytes && r->traced;
 }
 
 /* FILE -> FILE.1 -> ... -> FILE.N (the oldest falls off) */
@@ -171,9 +183,13 @@ static int rotate(struct rec *r)
 	struct smt_event evs[256];
 	int n;
 
-	if (recording_writer__close(r->w))
-		pr_err("%s: closing: %s\n", r->path, strerror(errno));
+	n = recording_writer__close(r->w);
 	r->w = NULL;
+	if (n) {
+		/* rotating on would hide that this file's tail is lost */
+		pr_err("%s: -o: closing for rotation failed: %s\n", r->path, strerror(-n));
+		return n;
+	}
 	for (int i = r->rotate; i >= 1; i--) {
 		if (i == 1)
 			snprintf(from, sizeof(from), "%s", r->path);
@@ -199,14 +215,19 @@ static void write_ev(const struct smt_event *ev, void *ctx)
 {
 	struct rec *r = ctx;
 
+	int ret;
+
 	if (r->err || !r->w)
 		return;
-	if (recording_writer__write(r->w, ev, ev->type == SMT_EV_META ? r->meta_extra : NULL)) {
-		pr_err("%s: write failed: %s\n", r->path, strerror(errno));
-		r->err = -EIO;
+	ret = recording_writer__write(r->w, ev, ev->type == SMT_EV_META ? r->meta_extra : NULL);
+	if (ret) {
+		/* the writer's own errno: the global one is stale by now */
+		pr_err("%s: -o: write failed: %s\n", r->path, strerror(-ret));
+		r->err = ret;
 		return;
 	}
 	r->events++;
+	r->traced++;
 	r->last_ts = ev->ts;
 	if (full(r) && rotate(r))
 		r->err = -EIO;
@@ -217,11 +238,41 @@ static void tick(void *ctx, uint64_t elapsed)
 {
 	struct rec *r = ctx;
 
+	int ret;
+
 	if (!r->w || r->err)
 		return;
-	recording_writer__flush(r->w);
+	ret = recording_writer__flush(r->w);
+	if (ret) {
+		pr_err("%s: -o: write failed: %s\n", r->path, strerror(-ret));
+		r->err = ret;
+		return;
+	}
 	if (full(r) && rotate(r))
 		r->err = -EIO;
+}
+
+/*
+ * The start line: where the capture goes and what happens to gate events,
+ * which are filtered in the kernel to the topology's gate names: without a
+ * TBU every clk/rpm/pd event is dropped, and a user must hear it now.
+ */
+static void say_gates(const char *path, const struct topology *t, bool all_gates)
+{
+	int ngates = 0;
+
+	for (int i = 0; i < t->ntbus; i++)
+		ngates += t->tbus[i].ngates;
+	if (all_gates)
+		fprintf(stderr, "smmutrace: recording to %s; every clk/rpm/pd event is kept "
+			"(--all-gates)\n", path);
+	else if (!t->ntbus)
+		fprintf(stderr, "smmutrace: recording to %s; no TBU known (no --board, none in the "
+			"device tree): clk/rpm/pd events are dropped in the kernel; give --board FILE, "
+			"or --all-gates to keep them all\n", path);
+	else
+		fprintf(stderr, "smmutrace: recording to %s; clk/rpm/pd events kept for the %d "
+			"gates of %d TBUs\n", path, ngates, t->ntbus);
 }
 
 int cmd_record(int argc, char **argv)
@@ -270,10 +321,8 @@ int cmd_record(int argc, char **argv)
 		case OPT_SYSFS: sysfs = optarg; break;
 		case OPT_KALLSYMS: opts.kallsyms_path = optarg; break;
 		case OPT_DURATION:
-			if (env__parse_duration(optarg, &loop.duration_ns)) {
-				pr_err("record: --duration: '%s' is not a duration (e.g. 30s)\n", optarg);
+			if (env__duration_opt("duration", optarg, &loop.duration_ns, false))
 				return EXIT_INPUT;
-			}
 			break;
 		case OPT_MAX_SIZE:
 			if (capture__parse_size(optarg, &r.max_size) || r.max_size < 4096) {
@@ -294,17 +343,40 @@ int cmd_record(int argc, char **argv)
 				pr_err("record: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
 				return EXIT_INPUT;
 			}
+			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+			if (rb > (1ull << 31)) {
+				pr_err("record: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+				       "takes\n", optarg);
+				return EXIT_INPUT;
+			}
 			opts.ringbuf_bytes = rb;
 			break;
 		default:
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("record");
 		}
 	}
 	if (!r.path || optind < argc) {
 		pr_err("record: %s; see 'smmutrace record --help'\n",
 		       r.path ? "unexpected argument" : "-o FILE is required");
 		return EXIT_INPUT;
+	}
+	/*
+	 * Written in place (a killed capture must leave what it wrote at PATH),
+	 * so PATH may be a device or FIFO; but never a directory, and rotation
+	 * renames PATH, which must not happen to anything but a regular file.
+	 */
+	{
+		struct stat st;
+
+		if (stat(r.path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			pr_err("%s: -o: is a directory; give a file name\n", r.path);
+			return EXIT_INPUT;
+		}
+		if (r.max_size && lstat(r.path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			pr_err("%s: -o: --max-size rotates by renaming the file, and this is not a "
+			       "regular file; give a file name\n", r.path);
+			return EXIT_INPUT;
+		}
 	}
 	if (!dt && !access("/proc/device-tree", R_OK))
 		dt = "/proc/device-tree";	/* SPEC §4: the board's own device tree */
@@ -340,12 +412,14 @@ int cmd_record(int argc, char **argv)
 	r.meta = make_meta(c, &topo, cov);
 	free(cov);
 	if (!r.meta || open_writer(&r)) {
+		/* a directory was refused before loading: this is the environment */
 		capture__free(c);
 		free(r.meta);
 		free(r.meta_extra);
 		topology__free(&topo);
-		return EXIT_INPUT;
+		return EXIT_ENV;
 	}
+	say_gates(r.path, &topo, opts.all_gates);
 	n = capture_state__read(&topo, "", t0, evs, 256);
 	for (int i = 0; i < n; i++)
 		capture__inject(c, &evs[i]);
@@ -362,9 +436,25 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "smmutrace: %" PRIu64 " events recorded, %" PRIu64 " lost, %" PRIu64
 			" filtered, %d hooks\n", r.events, st.lost, st.filtered, st.attached);
 	}
-	if (r.w && recording_writer__close(r.w)) {
-		pr_err("%s: finishing the recording failed: %s\n", r.path, strerror(errno));
-		status = EXIT_ENV;
+	if (!env_verbose && !opts.all_gates && !topo.ntbus) {
+		struct capture_stats st;
+
+		capture__stats(c, &st);
+		if (st.filtered)
+			fprintf(stderr, "smmutrace: %" PRIu64 " clk/rpm/pd events were dropped in the "
+				"kernel: no TBU known (--board, or --all-gates to keep them)\n",
+				st.filtered);
+	}
+	if (r.w && !r.err) {
+		int ret = recording_writer__close(r.w);
+
+		if (ret) {
+			pr_err("%s: -o: finishing the recording failed: %s\n", r.path,
+			       strerror(-ret));
+			status = EXIT_ENV;
+		}
+	} else if (r.w) {
+		recording_writer__close(r.w);	/* the error was said when it happened */
 	}
 	if (r.err || rc)
 		status = EXIT_ENV;

@@ -26,9 +26,14 @@ static void usage(FILE *f)
 "Options:\n"
 ENV_COMMON_HELP
 "\n"
+"A recording its capture did not close (killed, power lost) or cut inside a\n"
+"block is analysed up to its last whole block with a warning saying where it\n"
+"ends; the exit status is then that of the findings.\n"
+"\n"
 "Exit status: 0 no finding at or above --fail-on, 1 such findings,\n"
 "2 bad input (the message names FILE:LINE and the field; events before it\n"
-"were analysed and the summary printed), 3 environment error.\n"
+"were analysed and the summary printed), 3 environment error or stdout\n"
+"could not be written.\n"
 "\n"
 "Examples:\n"
 "  smmutrace replay --board board.ini events.jsonl\n"
@@ -57,8 +62,7 @@ int cmd_replay(int argc, char **argv)
 		if (rc < 0)
 			return EXIT_INPUT;
 		if (rc == 0) {
-			usage(stderr);
-			return EXIT_INPUT;
+			return env__bad_option("replay");
 		}
 	}
 	if (optind != argc - 1) {
@@ -89,6 +93,9 @@ int cmd_replay(int argc, char **argv)
 		analysis__finish(a);
 		status = EXIT_INPUT;
 	} else {
+		/* a cut or unclosed capture is analysed as far as it goes: say so, exit by findings */
+		if (ev_source__warning(src))
+			pr_err("%s\n", ev_source__warning(src));
 		status = analysis__finish(a);
 	}
 	analysis__free(a);

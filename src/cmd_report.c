@@ -18,6 +18,7 @@
 #include "coverage.h"
 #include "engine.h"
 #include "env.h"
+#include "output.h"
 #include "recording.h"
 #include "report.h"
 #include "source.h"
@@ -57,7 +58,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: smmutrace report FILE [--html OUT] [--format text|markdown|json]\n"
 "                        [--kcidb OUT] [--perfetto OUT]\n"
-"                        [--from TS] [--to TS] | [--around-finding N [--window DUR]]\n"
+"                        [--from FROM] [--to TO] | [--around-finding N [--window DUR]]\n"
 "                        [--policy P] [--board FILE]\n"
 "\n"
 "Write an incident report from a recording or a JSONL event stream (FILE, or -\n"
@@ -79,10 +80,10 @@ static void usage(FILE *f)
 "                        (gate states and mappings as slices, findings as instants)\n"
 "\n"
 "Zooming into an incident (the analysis still reads the whole capture):\n"
-"  --from TS, --to TS    show only events in [TS, TS]. TS is event time: a plain\n"
-"                        number is nanoseconds as in the stream's \"ts\"; with a\n"
-"                        unit (5120ms, 5s) it is absolute too; a leading + makes\n"
-"                        it relative to the first event (+120ms)\n"
+"  --from FROM, --to TO  show only events in [FROM, TO]. Both are event time: a\n"
+"                        plain number is nanoseconds as in the stream's \"ts\";\n"
+"                        with a unit (5120ms, 5s) it is absolute too; a leading +\n"
+"                        makes it relative to the first event (+120ms)\n"
 "  --around-finding N    centre the window on finding N (1 = first, as numbered\n"
 "                        in the report); reads FILE twice, so not from stdin\n"
 "  --window DUR          width of that window (default 1s)\n"
@@ -97,7 +98,9 @@ static void usage(FILE *f)
 "                        exit status is then that of the findings under P.\n"
 "\n"
 "Analysis options:\n"
-ENV_COMMON_HELP
+ENV_HELP_BOARD
+ENV_HELP_FAIL_ON
+ENV_HELP_WINDOWS
 "\n"
 "Exit status: 0 no finding at or above --fail-on (default error), 1 such\n"
 "findings (the report is written either way), 2 bad usage or bad input,\n"
@@ -147,36 +150,33 @@ static int parse_ts(const char *opt, const char *arg, struct window_arg *w)
 static int write_file(const char *path, const char *what, const struct report_model *m,
 		      int (*fn)(const struct report_model *, FILE *))
 {
-	char tmp[4096];
+	struct output o;
 	struct stat st;
-	FILE *f;
+	char opt[32];
+	long size;
 	int err;
 
-	/* write next to OUT and rename: a reader never sees half a report */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		pr_err("%s: path too long\n", path);
-		return EXIT_INPUT;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		pr_err("%s: cannot write the %s report: %s; check the directory exists and is writable\n",
-		       path, what, strerror(errno));
+	snprintf(opt, sizeof(opt), "%s report", what);
+	err = output__open(&o, path, opt, OUTPUT_REPLACE);
+	if (err)
+		return err;
+	err = fn(m, o.f);
+	if (err && !output__failed(o.f)) {
+		/* not a write error (those close reports, naming the output) */
+		output__abort(&o);
+		pr_err("%s: %s report: %s\n", path, what, strerror(-err));
 		return EXIT_ENV;
 	}
-	err = fn(m, f);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		pr_err("%s: writing the %s report failed: %s; check free space\n", path, what,
-		       strerror(-err));
-		return EXIT_ENV;
-	}
-	if (stat(path, &st) == 0)
-		printf("%s: %s report written (%lld KiB)\n", path, what,
-		       (long long)(st.st_size + 1023) / 1024);
+	/* the size only means something for a file; a device or FIFO just took it */
+	size = !fflush(o.f) && !o.is_stdout && fstat(o.fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	       (long)st.st_size : -1;
+	err = output__close(&o);
+	if (err)
+		return err;
+	if (size >= 0)
+		printf("%s: %s report written (%ld KiB)\n", path, what, (size + 1023) / 1024);
+	else if (!o.is_stdout)
+		printf("%s: %s report written\n", path, what);
 	return 0;
 }
 
@@ -310,7 +310,7 @@ static int load_topology(struct run *run, struct ev_source *src)
 		return 0;
 	}
 	board = recording__meta_board(ev_source__meta_json(src));
-	if (board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
+	if (board && *board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
 		pr_err("%s\n", err);
 		free(board);
 		return EXIT_INPUT;
@@ -453,11 +453,8 @@ int cmd_report(int argc, char **argv)
 			policy = optarg;
 			break;
 		case OPT_WINDOW:
-			if (env__parse_duration(optarg, &window_ns) || !window_ns) {
-				pr_err("--window: '%s' is not a duration: give a number with a unit, "
-				       "e.g. 200ms, 2s\n", optarg);
+			if (env__duration_opt("window", optarg, &window_ns, false))
 				return EXIT_INPUT;
-			}
 			window_given = true;
 			break;
 		default:
@@ -465,7 +462,7 @@ int cmd_report(int argc, char **argv)
 			if (ret == 1)
 				break;
 			if (ret == 0)
-				fprintf(stderr, "Run 'smmutrace report --help' for the options.\n");
+				return env__bad_option("report");
 			return EXIT_INPUT;
 		}
 	}
@@ -589,6 +586,8 @@ int cmd_report(int argc, char **argv)
 		ret = EXIT_INPUT;
 		goto out;
 	}
+	if (ev_source__warning(src))	/* cut or unclosed: reported as far as it goes */
+		pr_err("%s\n", ev_source__warning(src));
 	engine__finish(e);
 	engine__summary(e, &sum);
 	for (int r = 0; r < RULE_MAX; r++)
@@ -622,9 +621,12 @@ int cmd_report(int argc, char **argv)
 
 		if (format || (!html && !kcidb && !perfetto)) {
 			wret = write_stdout(format, m, pm, policy);
-			fflush(stdout);
-			if (wret || ferror(stdout)) {
-				pr_err("writing the report to stdout failed\n");
+			if (output__finish_stdout()) {
+				ret = EXIT_ENV;
+				goto out;
+			}
+			if (wret) {
+				pr_err("report: %s\n", strerror(-wret));
 				ret = EXIT_ENV;
 				goto out;
 			}

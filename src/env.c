@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,35 +22,90 @@ void env__init(struct env *env)
 int env__parse_duration(const char *s, uint64_t *ns)
 {
 	static const struct { const char *unit; uint64_t mult; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+		{ "", 1000000000ull },	/* a bare number is seconds, as timeout(1) reads it */
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ull },
+		{ "m", 60000000000ull }, { "h", 3600000000000ull },
 	};
-	char *end;
-	unsigned long long v;
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = s;
+	bool digits = false;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		/* "1.5s": nanoseconds are the finest unit, more digits than 18 add nothing */
+		for (p++; *p >= '0' && *p <= '9'; p++, digits = true) {
+			if (scale < 1000000000000000000ull) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	if (!digits)
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
-			if (v > UINT64_MAX / units[i].mult)
-				return -EINVAL;
-			*ns = v * units[i].mult;
-			return 0;
-		}
+		uint64_t m = units[i].mult;
+
+		if (strcmp(p, units[i].unit))
+			continue;
+		if (whole > ENV_MAX_DURATION_NS / m)
+			return -ERANGE;
+		/* the fraction (< 1 unit) in double: exact enough below the 365-day limit */
+		*ns = whole * m + (uint64_t)((double)frac / (double)scale * (double)m + 0.5);
+		if (*ns > ENV_MAX_DURATION_NS)
+			return -ERANGE;
+		return 0;
 	}
 	return -EINVAL;
 }
 
+void env__fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	static const struct { const char *unit; uint64_t mult; } units[] = {
+		{ "s", 1000000000ull }, { "ms", 1000000 }, { "us", 1000 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (ns && ns % units[i].mult == 0) {
+			snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].mult),
+				 units[i].unit);
+			return;
+		}
+	}
+	snprintf(buf, len, "%lluns", (unsigned long long)ns);
+}
+
+int env__duration_opt(const char *opt, const char *arg, uint64_t *ns, bool zero_ok)
+{
+	uint64_t v;
+	int rc = env__parse_duration(arg, &v);
+
+	if (rc == -ERANGE) {
+		pr_err("--%s: '%s' is over the %d-day limit of a duration\n", opt, arg,
+		       (int)(ENV_MAX_DURATION_NS / 86400000000000ull));
+		return -1;
+	}
+	if (rc) {
+		pr_err("--%s: '%s' is not a duration: give a number with a unit (ns, us, ms, s, m, "
+		       "h), e.g. 250us, 100ms, 2s; a bare number is seconds\n", opt, arg);
+		return -1;
+	}
+	if (!v && !zero_ok) {
+		pr_err("--%s: '%s' is zero: give a positive duration, e.g. 100ms\n", opt, arg);
+		return -1;
+	}
+	*ns = v;
+	return 0;
+}
+
 static int parse_window(const char *opt, const char *arg, uint64_t *ns)
 {
-	if (env__parse_duration(arg, ns) == 0 && *ns > 0)
-		return 1;
-	pr_err("--%s: '%s' is not a duration: give a number with a unit, e.g. 100ms, 250us, 2s\n",
-	       opt, arg);
-	return -1;
+	return env__duration_opt(opt, arg, ns, false) ? -1 : 1;
 }
 
 int env__parse_common(struct env *env, int c, const char *arg)
@@ -89,6 +145,12 @@ int env__parse_common(struct env *env, int c, const char *arg)
 		return 1;
 	}
 	return 0;
+}
+
+int env__bad_option(const char *cmd)
+{
+	pr_err("%s: see 'smmutrace %s --help' for the options\n", cmd, cmd);
+	return EXIT_INPUT;
 }
 
 int env__exit_status(const struct env *env, enum severity worst)

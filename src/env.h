@@ -53,20 +53,35 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "help", no_argument, NULL, 'h' }
 
-/* Help text for the options above, for the subcommands' --help. */
-#define ENV_COMMON_HELP \
+/*
+ * Help text for the options above, for the subcommands' --help, in parts so
+ * that a command that gives an option its own meaning (report's --json,
+ * monitor's --fail-on) or refuses it does not list it twice.
+ */
+#define ENV_HELP_BOARD \
 "  --board FILE          board description (TBUs, SIDs, gates); see smmutrace(8)\n" \
 "  --dt DIR              device tree to discover TBUs from (default on a live\n" \
-"                        board: /proc/device-tree)\n" \
-"  --json                JSONL output: finding objects, then one summary object\n" \
+"                        board: /proc/device-tree)\n"
+#define ENV_HELP_JSON \
+"  --json                JSONL output: finding objects, then one summary object\n"
+#define ENV_HELP_FAIL_ON \
 "  --fail-on LEVEL       error (default), warning or never: exit 1 when a\n" \
-"                        finding at or above LEVEL was reported\n" \
+"                        finding at or above LEVEL was reported\n"
+#define ENV_HELP_WINDOWS \
 "  --inval-window DUR    unmap-no-invalidate window (default 100ms)\n" \
 "  --fault-window DUR    fault-after-unmap window (default 1s)\n" \
 "  --sync-slow DUR       sync-slow threshold (default 1ms)\n" \
 "  -v, --verbose         libbpf and debug messages to stderr\n" \
 "  -h, --help            this help\n" \
-"  DUR is a number with a unit: ns, us, ms or s (e.g. 250us, 2s).\n"
+"  DUR is a number with a unit: ns, us, ms, s, m or h (e.g. 250us, 2s); a bare\n" \
+"  number is seconds. Zero and more than 365 days are refused.\n"
+#define ENV_COMMON_HELP ENV_HELP_BOARD ENV_HELP_JSON ENV_HELP_FAIL_ON ENV_HELP_WINDOWS
+
+/*
+ * An unknown option or a missing argument: getopt_long has said which; one
+ * line pointing at the help, not the whole help (it hid the message).
+ */
+int env__bad_option(const char *cmd);	/* returns EXIT_INPUT */
 
 void env__init(struct env *env);
 /*
@@ -74,8 +89,21 @@ void env__init(struct env *env);
  * not a common option, -1 on a bad value (message already printed).
  */
 int env__parse_common(struct env *env, int c, const char *arg);
-/* "250us" -> 250000. 0 or -EINVAL. */
+/* durations above this are absurd (SPEC §2): a usage error */
+#define ENV_MAX_DURATION_NS (365ull * 86400 * 1000000000)
+/*
+ * "250us" -> 250000; units ns, us, ms, s, m, h; a bare number is seconds;
+ * decimals allowed ("1.5s"). 0, -EINVAL (not a duration) or -ERANGE (over
+ * ENV_MAX_DURATION_NS). Zero is returned as 0 ns: callers decide.
+ */
 int env__parse_duration(const char *s, uint64_t *ns);
+/*
+ * The one parser every duration option uses: the message ("--OPT: 'ARG' is
+ * not a duration/zero/over the limit") is printed here. 0 or -1.
+ */
+int env__duration_opt(const char *opt, const char *arg, uint64_t *ns, bool zero_ok);
+/* NS exactly, in the largest of s, ms, us, ns that divides it: "60s", "250ms". */
+void env__fmt_duration(uint64_t ns, char *buf, size_t len);
 /* exit status for the highest severity seen (SEV_NONE if none) */
 int env__exit_status(const struct env *env, enum severity worst);
 

@@ -720,7 +720,9 @@ static int map_unmap(struct ctx *c, struct smt_event *ev)
 		    SMT_HAS_RET);
 	} else {
 		TAKE(get_int(c, "ret", true, INT64_MIN, INT64_MAX,
-			    "an integer (bytes unmapped, or a negative errno)", &ret), SMT_HAS_RET);
+			    /* the range said: ">= 2^63" must not read as "not an integer" */
+			    "bytes unmapped (an integer 0..9223372036854775807) or a negative errno",
+			    &ret), SMT_HAS_RET);
 	}
 	ev->ret = ret.s;
 	return 0;
@@ -838,7 +840,11 @@ static int type_fields(struct ctx *c, struct smt_event *ev)
 		return 0;
 	case SMT_EV_LOST:
 		rc = get_u64(c, "count", true, UINT64_MAX,
-			     "a count of lost events (an integer >= 0)", &ev->count);
+			     "a count of lost events (an integer >= 1)", &ev->count);
+		/* "0 lost" would still raise events-lost and mark later findings incomplete */
+		if (rc > 0 && !ev->count)
+			return fail(c, "count", "expected a count of lost events (an integer >= 1), "
+				    "got 0");
 		return rc < 0 ? rc : 0;
 	}
 	return fail(c, "ev", "internal: no schema for this type");
@@ -975,6 +981,116 @@ static int read_line(struct jsonl_reader *r)
 	return 1;
 }
 
+static int hex4(const char *s, size_t n, size_t i)
+{
+	int v = 0;
+
+	if (i + 4 > n)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval(s[i + k]);
+
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/*
+ * What json-c accepts but changes without a word (issue 11): a key given
+ * twice (the last one wins), a raw control character inside a string, and a
+ * lone UTF-16 surrogate (read as U+FFFD). The text is valid JSON here. Each
+ * is bad input: 0, or the error reported.
+ */
+/*
+ * The common line has no control byte, no escape and one ':' per member: then
+ * none of check_raw()'s cases can be there, and one cheap pass (vectorized)
+ * replaces its scan. A ':' inside a string ("kworker/0:3") only costs the scan.
+ */
+static bool raw_needs_check(const char *s, size_t n, size_t nmembers)
+{
+	size_t colons = 0;
+	unsigned int odd = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		colons += ch == ':';
+		odd |= (ch < 0x20) | (ch == '\\');
+	}
+	return odd || colons != nmembers;
+}
+
+static int check_raw(struct jsonl_reader *r, const char *s, size_t n, size_t col0)
+{
+	enum { MAX_KEYS = 64 };
+	size_t key_at[MAX_KEYS], key_len[MAX_KEYS];
+	int nkeys = 0, depth = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t st, j;
+
+		if (s[i] == '{' || s[i] == '[') {
+			depth++;
+			continue;
+		}
+		if (s[i] == '}' || s[i] == ']') {
+			depth--;
+			continue;
+		}
+		if (s[i] != '"')
+			continue;
+		st = ++i;
+		for (; i < n && s[i] != '"'; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			int u, lo;
+
+			if (ch < 0x20)
+				return rfail(r, -EINVAL, NULL, "raw control character 0x%02x inside a "
+					     "string at column %zu: JSON needs it escaped (\\t, \\n, "
+					     "\\u00XX)", ch, col0 + i + 1);
+			if (ch != '\\')
+				continue;
+			i++;
+			if (i >= n || s[i] != 'u')
+				continue;
+			u = hex4(s, n, i + 1);
+			if (u >= 0xd800 && u <= 0xdbff) {
+				lo = i + 6 < n && s[i + 5] == '\\' && s[i + 6] == 'u' ? hex4(s, n, i + 7) : -1;
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					i += 10;
+					continue;
+				}
+			}
+			if (u >= 0xd800 && u <= 0xdfff)
+				return rfail(r, -EINVAL, NULL, "lone UTF-16 surrogate \\u%04x at column "
+					     "%zu: not a character (it would be read as U+FFFD)", u,
+					     col0 + i);
+			i += 4;
+		}
+		/* a member name of the event object itself: a string followed by ':' */
+		j = skip_ws(s, n, i + 1);
+		if (depth != 1 || j >= n || s[j] != ':')
+			continue;
+		for (int k = 0; k < nkeys; k++) {
+			if (key_len[k] == i - st && !memcmp(s + key_at[k], s + st, i - st)) {
+				char key[SMT_NAME_LEN];
+
+				snprintf(key, sizeof(key), "%.*s", (int)(i - st), s + st);
+				return rfail(r, -EINVAL, key, "given twice in one event (column %zu): "
+					     "which one is meant? (JSON readers keep only the last)",
+					     col0 + st);
+			}
+		}
+		if (nkeys < MAX_KEYS) {
+			key_at[nkeys] = st;
+			key_len[nkeys++] = i - st;
+		}
+	}
+	return 0;
+}
+
 static int parse_line(struct jsonl_reader *r, const char *s, size_t n, size_t col0,
 		      struct smt_event *ev)
 {
@@ -1011,6 +1127,12 @@ static int parse_line(struct jsonl_reader *r, const char *s, size_t n, size_t co
 		json_object_put(obj);
 		return rfail(r, -EINVAL, NULL, "unexpected text after the JSON object at column %zu; "
 			     "put exactly one object on each line", col0 + skip_ws(s, n, end) + 1);
+	}
+	rc = raw_needs_check(s, n, (size_t)json_object_object_length(obj)) ?
+	     check_raw(r, s, n, col0) : 0;
+	if (rc) {
+		json_object_put(obj);
+		return rc;
 	}
 	c.obj = obj;
 	rc = to_event(&c, ev);

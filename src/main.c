@@ -4,6 +4,7 @@
 #include <string.h>
 #include "commands.h"
 #include "env.h"
+#include "output.h"
 #include "smmutrace_events.h"
 
 struct command {
@@ -54,24 +55,43 @@ static void usage(FILE *f)
 "  smmutrace whatif --policy defer-unmap cap.smt   as if unmaps were deferred\n");
 }
 
+/* Every command's stdout is checked once, here: a full disk is never a silent success. */
+static int finish(int status)
+{
+	return output__finish_stdout() ? EXIT_ENV : status;
+}
+
 int main(int argc, char **argv)
 {
+	output__wrap_stdout();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_INPUT;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		/* "help replay" = "replay --help" */
+		if (!strcmp(argv[1], "help") && argc > 2) {
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+				if (!strcmp(argv[2], commands[i].name)) {
+					char *hargv[] = { argv[2], (char *)"--help", NULL };
+
+					return finish(commands[i].fn(2, hargv));
+				}
+			}
+			pr_err("'%s' is not a command; run 'smmutrace --help' for the list\n", argv[2]);
+			return EXIT_INPUT;
+		}
 		usage(stdout);
-		return EXIT_OK;
+		return finish(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("smmutrace %s (%s), event ABI %d\n", SMMUTRACE_VERSION, SMMUTRACE_GIT,
 		       SMT_ABI_VERSION);
-		return EXIT_OK;
+		return finish(EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish(commands[i].fn(argc - 1, argv + 1));
 	pr_err("'%s' is not a command; run 'smmutrace --help' for the list\n", argv[1]);
 	return EXIT_INPUT;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "env.h"
 #include "monitor_incident.h"
+#include "output.h"
 #include "recording.h"
 #include "report.h"
 #include "source.h"
@@ -163,8 +164,8 @@ static int write_report(struct incidents *in, const char *smt, const char *html)
 	struct engine *e = NULL;
 	struct engine_summary sum;
 	struct smt_event ev;
-	char err[1024], tmp[4200];
-	FILE *f = NULL;
+	char err[1024];
+	struct output o;
 	int rc = -ENOMEM, n;
 
 	if (ev_source__open(smt, &src, err, sizeof(err))) {
@@ -190,22 +191,21 @@ static int write_report(struct incidents *in, const char *smt, const char *html)
 	report__set_source_meta(rep, true, ev_source__meta_json(src), ev_source__meta_extra(src));
 	if (report__finish(rep, &sum))
 		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", html);
-	f = fopen(tmp, "w");
-	if (!f) {
-		rc = -errno;
+	if (output__open(&o, html, "incident report", OUTPUT_REPLACE)) {
+		rc = -EIO;	/* output__open said why */
+		goto out_quiet;
+	}
+	rc = report__write_html(report__model(rep), o.f);
+	if (rc && !output__failed(o.f)) {
+		output__abort(&o);
 		goto out;
 	}
-	rc = report__write_html(report__model(rep), f);
-	if (fclose(f) && !rc)
-		rc = -EIO;
-	if (!rc && rename(tmp, html))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
+	rc = output__close(&o) ? -EIO : 0;	/* output__close said why */
+	goto out_quiet;
 out:
 	if (rc)
 		pr_err("monitor: incident report %s: %s\n", html, strerror(-rc));
+out_quiet:
 	engine__free(e);
 	report__free(rep);
 	ev_source__close(src);

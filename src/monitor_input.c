@@ -30,6 +30,7 @@ struct mon_input {
 	FILE *f;	/* the cookie stream the readers read */
 	struct jsonl_reader *jsonl;
 	struct recording_reader *rec;
+	bool warned;			/* the recording's end warning was printed */
 	char err[1024];
 };
 
@@ -270,6 +271,11 @@ int mon_input__next(struct mon_input *in, struct smt_event *ev)
 			if (in->stopped)
 				return 0;
 			snprintf(in->err, sizeof(in->err), "%s", recording_reader__error(in->rec));
+		}
+		/* a followed file still being written has no close block yet: no warning then */
+		if (rc == 0 && !in->stopped && recording_reader__warning(in->rec) && !in->warned) {
+			in->warned = true;
+			fprintf(stderr, "smmutrace: %s\n", recording_reader__warning(in->rec));
 		}
 		return rc;
 	}

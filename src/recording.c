@@ -2,11 +2,11 @@
 /*
  * Recordings (SPEC §7): the on-disk format, its writer and its reader.
  *
- * Format version 1. Little-endian everywhere; CRC32 is zlib's crc32().
+ * Format version 2. Little-endian everywhere; CRC32 is zlib's crc32().
  *
  *   header:
  *     8  magic           RECORDING_MAGIC "SMMUTRC\x01"
- *     4  version         1
+ *     4  version         2 (1: the first release, which had no close block)
  *     4  meta_len        <= 16 MiB
  *     N  meta            JSON object text, no NUL ("{}" when the writer had none):
  *                        kernel, arch, board text, hook table, DMA mode, ...
@@ -25,6 +25,17 @@
  *                        bytes (no zlib wrapper: payload_crc already covers
  *                        the bytes, an adler32 of the output would only
  *                        repeat that work on every replay)
+ *
+ *   then, when the writer closed the file (end of capture, SIGINT/SIGTERM,
+ *   rotation), one close block, the last bytes of the file:
+ *     4  magic           "SMTE"
+ *     4  blocks          event blocks before it
+ *     8  events          events in them
+ *     4  crc             CRC32 of the 16 bytes above
+ *   A version-2 file without it was not closed (the capture was killed, the
+ *   board lost power): readers read it up to its last whole block and warn.
+ *   Version-1 files cannot say: they are read as before, without a warning
+ *   unless they are cut inside a block.
  *
  *   the payload is COUNT events back to back, each:
  *     u8      type       SMT_EV_*
@@ -56,7 +67,8 @@
  *
  * A block is written with one write() and readers stop at the first block
  * that is not whole, so a capture killed at any moment leaves a file whose
- * whole blocks all read back. Readers check every length against the bytes
+ * whole blocks all read back: a cut file is a warning, not bad input (SPEC §7);
+ * a checksum that fails is damage, an error. Readers check every length against the bytes
  * that remain and the limits above before allocating or copying.
  */
 #include <errno.h>
@@ -236,6 +248,8 @@ struct recording_writer {
 	uint32_t count;
 	uint64_t first_ts, last_ts, prev_ts;
 	unsigned long long bytes;
+	uint32_t nblocks;		/* written, for the close block */
+	uint64_t nevents;
 	/* this block's string and domain tables, hashed; slots hold index + 1 */
 	uint32_t nstrs, str_off[REC_MAX_STRS];
 	uint8_t str_len[REC_MAX_STRS];
@@ -293,9 +307,10 @@ static void writer_destroy(struct recording_writer *w)
 	free(w);
 }
 
-int recording_writer__open(struct recording_writer **out, const char *path,
-			   const char *meta_json, const struct recording_writer_opts *opts,
-			   char *err, size_t errlen)
+/* FD: -1 = create PATH ("-" = stdout); else write to FD (not closed by us) */
+static int writer_start(struct recording_writer **out, const char *path, int fd,
+			const char *meta_json, const struct recording_writer_opts *opts,
+			char *err, size_t errlen)
 {
 	struct recording_writer *w;
 	size_t meta_len, hlen;
@@ -337,7 +352,9 @@ int recording_writer__open(struct recording_writer **out, const char *path,
 		return -ENOMEM;
 	}
 
-	if (strcmp(path, "-") == 0) {
+	if (fd >= 0) {
+		w->fd = fd;
+	} else if (strcmp(path, "-") == 0) {
 		w->fd = STDOUT_FILENO;
 	} else {
 		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -368,13 +385,27 @@ int recording_writer__open(struct recording_writer **out, const char *path,
 	if (!rc && w->sync_blocks && fsync(w->fd) && errno != EINVAL)
 		rc = -errno;
 	if (rc) {
-		snprintf(err, errlen, "%s: write: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(-rc));
 		writer_destroy(w);
 		return rc;
 	}
 	w->bytes = hlen;
 	*out = w;
 	return 0;
+}
+
+int recording_writer__open(struct recording_writer **out, const char *path,
+			   const char *meta_json, const struct recording_writer_opts *opts,
+			   char *err, size_t errlen)
+{
+	return writer_start(out, path, -1, meta_json, opts, err, errlen);
+}
+
+int recording_writer__open_fd(struct recording_writer **out, int fd, const char *name,
+			      const char *meta_json, const struct recording_writer_opts *opts,
+			      char *err, size_t errlen)
+{
+	return writer_start(out, name, fd, meta_json, opts, err, errlen);
 }
 
 static uint8_t *put_bytes(uint8_t *p, const char *s, size_t n)
@@ -619,6 +650,8 @@ int recording_writer__flush(struct recording_writer *w)
 	if (rc)
 		return w->err = rc;
 	w->bytes += RECORDING_BLOCK_HDR_LEN + clen;
+	w->nblocks++;
+	w->nevents += w->count;
 	w->len = 0;
 	w->count = 0;
 	w->nstrs = 0;
@@ -640,6 +673,20 @@ int recording_writer__close(struct recording_writer *w)
 	if (!w)
 		return 0;
 	rc = recording_writer__flush(w);
+	if (!rc) {
+		uint8_t c[RECORDING_CLOSE_LEN];
+
+		/* says the capture ended on purpose; readers warn about files without it */
+		memcpy(c, RECORDING_CLOSE_MAGIC, 4);
+		put_le32(c + 4, w->nblocks);
+		put_le64(c + 8, w->nevents);
+		put_le32(c + 16, crc(c, 16));
+		rc = write_all(w->fd, c, sizeof(c));
+		if (!rc && w->sync_blocks && fsync(w->fd) && errno != EINVAL)
+			rc = -errno;
+		if (!rc)
+			w->bytes += sizeof(c);
+	}
 	if (w->own_fd) {
 		if (close(w->fd) && !rc)
 			rc = -errno;
@@ -667,6 +714,12 @@ struct recording_reader {
 	size_t cap, len, pos;
 	uint32_t nevents, ev_no;	/* events in the block, events decoded */
 	uint64_t prev_ts, first_ts, last_ts;
+	uint32_t version;
+	uint32_t blocks_read;		/* whole blocks, for the close block's counts */
+	uint64_t events_in_blocks;
+	int closed;			/* 1 close block read, 0 not (yet), -1 version 1 */
+	bool ended;			/* the end was reached (cleanly or cut) */
+	char warn[512];			/* how it ended, when it was not closed */
 	z_stream zs;
 	bool zinit;
 	char *meta_extra;		/* of the last meta event returned */
@@ -717,18 +770,58 @@ static size_t rread(struct recording_reader *r, void *dst, size_t n)
 	return got;
 }
 
-/* a short read: an I/O error or a file that ends early */
-static int short_read(struct recording_reader *r, bool in_header)
+/*
+ * The header is written with one write() before any event: a file that ends
+ * inside it was damaged or cut before the capture wrote anything.
+ */
+static int short_header(struct recording_reader *r, uint32_t meta_len)
 {
 	if (ferror(r->f))
 		return rfail(r, -EIO, "read error at byte %llu: %s", r->off, strerror(errno));
-	if (in_header)
-		return rfail(r, -EINVAL,
-			     "truncated at byte %llu, inside the recording header: there are no events "
-			     "to read (a capture killed right at its start leaves this)", r->off);
 	return rfail(r, -EINVAL,
-		     "truncated at byte %llu: the last whole block ends at byte %llu; events up to "
-		     "there were read (a capture that was killed leaves this)", r->off, r->good_end);
+		     "offset %d: header: the file ends at byte %llu, inside the recording header "
+		     "(metadata length %u); no events to read (corrupt, or cut before the "
+		     "capture wrote its header)", RECORDING_MAGIC_LEN + 4, r->off, meta_len);
+}
+
+/*
+ * The file ends inside a block: what a capture killed mid-write or a board
+ * losing power leaves. Not bad input (SPEC §7): a warning, and a clean end.
+ */
+static int cut_in_block(struct recording_reader *r)
+{
+	if (ferror(r->f))
+		return rfail(r, -EIO, "read error at byte %llu: %s", r->off, strerror(errno));
+	r->ended = true;
+	snprintf(r->warn, sizeof(r->warn),
+		 "%s: warning: cut at byte %llu inside block %lu (the capture was killed or the "
+		 "board lost power): read up to its last whole block, which ends at byte %llu "
+		 "(%llu events)", r->name, r->off, r->block_no, r->good_end,
+		 (unsigned long long)r->events_in_blocks);
+	return 0;
+}
+
+/* a clean end at a block boundary: closed (close block) or not */
+static int end_of_blocks(struct recording_reader *r)
+{
+	r->ended = true;
+	if (r->version < 2) {
+		r->closed = -1;	/* the first release wrote no close block */
+		return 0;
+	}
+	if (r->closed == 1)
+		return 0;
+	if (r->blocks_read)
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: warning: not closed (the capture was killed or the board lost power): "
+			 "it ends after block %u at byte %llu; its %llu events were read", r->name,
+			 r->blocks_read, r->good_end, (unsigned long long)r->events_in_blocks);
+	else
+		snprintf(r->warn, sizeof(r->warn),
+			 "%s: warning: not closed (the capture was killed or the board lost power): "
+			 "it ends right after its header at byte %llu, with no events", r->name,
+			 r->good_end);
+	return 0;
 }
 
 static int corrupt(struct recording_reader *r, const char *what)
@@ -747,18 +840,19 @@ static int read_header(struct recording_reader *r)
 		if (r->off < RECORDING_MAGIC_LEN ||
 		    memcmp(fixed, RECORDING_MAGIC, RECORDING_MAGIC_LEN) != 0)
 			goto not_recording;
-		return short_read(r, true);
+		return short_header(r, 0);
 	}
 	if (memcmp(fixed, RECORDING_MAGIC, RECORDING_MAGIC_LEN) != 0)
 		goto not_recording;
 	version = get_le32(fixed + RECORDING_MAGIC_LEN);
 	meta_len = get_le32(fixed + RECORDING_MAGIC_LEN + 4);
-	if (version != RECORDING_VERSION)
+	if (version < 1 || version > RECORDING_VERSION)
 		return rfail(r, -EINVAL,
-			     "recording format version %u; this smmutrace reads version %d only (%s)",
+			     "recording format version %u; this smmutrace reads versions 1 to %d (%s)",
 			     version, RECORDING_VERSION,
 			     version > RECORDING_VERSION ? "read it with the smmutrace that wrote it, or a newer one"
 							 : "the header is corrupt");
+	r->version = version;
 	if (meta_len > RECORDING_MAX_META)
 		return rfail(r, -EINVAL, "offset %d: header: metadata length %u is over the %u MiB limit "
 			     "(corrupt recording)", RECORDING_MAGIC_LEN + 4, meta_len,
@@ -767,7 +861,7 @@ static int read_header(struct recording_reader *r)
 	if (!r->meta)
 		return rfail(r, -ENOMEM, "out of memory");
 	if (rread(r, r->meta, meta_len) < meta_len || rread(r, tail, 4) < 4)
-		return short_read(r, true);
+		return short_header(r, meta_len);
 	r->meta[meta_len] = '\0';
 	c = crc32(crc32(0, Z_NULL, 0), fixed, sizeof(fixed));
 	c = crc32(c, (const Bytef *)r->meta, meta_len);
@@ -831,6 +925,29 @@ int recording_reader__open(struct recording_reader **out, FILE *f, const char *n
 	return recording_reader__open_prefixed(out, f, name, NULL, 0, err, errlen);
 }
 
+/* The close block whose magic is in H: checked, and nothing may follow it. */
+static int read_close(struct recording_reader *r, uint8_t *h)
+{
+	uint8_t extra;
+	char what[160];
+
+	if (rread(r, h + 4, RECORDING_CLOSE_LEN - 4) < RECORDING_CLOSE_LEN - 4)
+		return cut_in_block(r);
+	if (get_le32(h + 16) != crc(h, 16))
+		return corrupt(r, "close block: checksum mismatch");
+	if (get_le32(h + 4) != r->blocks_read || get_le64(h + 8) != r->events_in_blocks) {
+		snprintf(what, sizeof(what), "close block: says %u blocks and %llu events, the file "
+			 "has %u and %llu", get_le32(h + 4), (unsigned long long)get_le64(h + 8),
+			 r->blocks_read, (unsigned long long)r->events_in_blocks);
+		return corrupt(r, what);
+	}
+	if (rread(r, &extra, 1) == 1)
+		return corrupt(r, "bytes after the close block");
+	r->good_end = r->off;
+	r->closed = 1;
+	return end_of_blocks(r);
+}
+
 /* Read, check and inflate the next block. 1 = loaded, 0 = clean end, <0 error. */
 static int load_block(struct recording_reader *r)
 {
@@ -839,15 +956,23 @@ static int load_block(struct recording_reader *r)
 	size_t got;
 	int zrc;
 
+	if (r->ended)
+		return 0;
 	r->block_off = r->off;
 	r->block_no++;
-	got = rread(r, h, sizeof(h));
+	got = rread(r, h, 4);
 	if (got == 0 && !ferror(r->f))
-		return 0;
-	if (got < sizeof(h))
-		return short_read(r, false);
+		return end_of_blocks(r);
+	if (got < 4)
+		return cut_in_block(r);
+	if (r->version >= 2 && !memcmp(h, RECORDING_CLOSE_MAGIC, 4))
+		return read_close(r, h);
+	/* checked before reading on: damage here is not a cut */
 	if (memcmp(h, RECORDING_BLOCK_MAGIC, 4) != 0)
 		return corrupt(r, "no block header here");
+	got += rread(r, h + 4, sizeof(h) - 4);
+	if (got < sizeof(h))
+		return cut_in_block(r);
 	if (get_le32(h + 36) != crc(h, 36))
 		return corrupt(r, "checksum mismatch");
 	ulen = get_le32(h + 4);
@@ -862,7 +987,7 @@ static int load_block(struct recording_reader *r)
 	if (!buf_reserve(&r->zbuf, &r->zcap, clen) || !buf_reserve(&r->buf, &r->cap, ulen))
 		return rfail(r, -ENOMEM, "out of memory");
 	if (rread(r, r->zbuf, clen) < clen)
-		return short_read(r, false);
+		return cut_in_block(r);
 	if (get_le32(h + 32) != crc(r->zbuf, clen))
 		return corrupt(r, "checksum mismatch");
 	if (inflateReset(&r->zs) != Z_OK)
@@ -882,6 +1007,8 @@ static int load_block(struct recording_reader *r)
 	r->nstrs = 0;
 	r->ndoms = 0;
 	r->good_end = r->off;
+	r->blocks_read++;
+	r->events_in_blocks += count;
 	return 1;
 }
 
@@ -1124,6 +1251,21 @@ int recording_reader__next_block(struct recording_reader *r, const void **data, 
 unsigned long long recording_reader__good_end(const struct recording_reader *r)
 {
 	return r->good_end;
+}
+
+const char *recording_reader__warning(const struct recording_reader *r)
+{
+	return r->ended && r->warn[0] ? r->warn : NULL;
+}
+
+int recording_reader__closed(const struct recording_reader *r)
+{
+	return r->closed;
+}
+
+unsigned int recording_reader__version(const struct recording_reader *r)
+{
+	return r->version;
 }
 
 const char *recording_reader__error(const struct recording_reader *r)

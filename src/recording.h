@@ -29,6 +29,10 @@ struct recording_writer_opts {
 int recording_writer__open(struct recording_writer **out, const char *path,
 			   const char *meta_json, const struct recording_writer_opts *opts,
 			   char *err, size_t errlen);
+/* As recording_writer__open, writing to FD (left open); NAME is used in messages. */
+int recording_writer__open_fd(struct recording_writer **out, int fd, const char *name,
+			      const char *meta_json, const struct recording_writer_opts *opts,
+			      char *err, size_t errlen);
 int recording_writer__write(struct recording_writer *w, const struct smt_event *ev,
 			    const char *meta_extra);
 /* write out the block being filled (also done by close) */
@@ -47,8 +51,18 @@ int recording_reader__open(struct recording_reader **out, FILE *f, const char *n
 int recording_reader__open_prefixed(struct recording_reader **out, FILE *f, const char *name,
 				    const void *prefix, size_t prefix_len,
 				    char *err, size_t errlen);
-/* 1 = event, 0 = end, <0 = error: truncated or corrupt block ("FILE: offset N: ...") */
+/*
+ * 1 = event, 0 = end, <0 = error: a corrupt block ("FILE: offset N: ..."). A
+ * file that ends without its close block or inside a block is not an error
+ * (SPEC §7): next() returns 0 and recording_reader__warning() says where it ends.
+ */
 int recording_reader__next(struct recording_reader *r, struct smt_event *ev);
+/* After the end: "FILE: warning: ..." when the file was not closed or was cut, else NULL. */
+const char *recording_reader__warning(const struct recording_reader *r);
+/* After the end: 1 closed by its writer, 0 not closed or cut, -1 format 1 (cannot say). */
+int recording_reader__closed(const struct recording_reader *r);
+/* format version from the header (1 or 2) */
+unsigned int recording_reader__version(const struct recording_reader *r);
 const char *recording_reader__error(const struct recording_reader *r);
 const char *recording_reader__meta_json(const struct recording_reader *r);
 /* free-form meta fields of the last meta event returned, or NULL */

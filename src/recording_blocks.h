@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include "recording.h"
 
-/* Layout constants of format version 1 (described at the top of recording.c). */
-#define RECORDING_VERSION	1
+/* Layout constants of format version 2 (described at the top of recording.c). */
+#define RECORDING_VERSION	2
+#define RECORDING_CLOSE_MAGIC	"SMTE"
+#define RECORDING_CLOSE_LEN	20
 #define RECORDING_MAX_META	(16u << 20)	/* header metadata JSON */
 #define RECORDING_MAX_BLOCK	(16u << 20)	/* compressed or uncompressed block */
 #define RECORDING_BLOCK_MAGIC	"SMTB"

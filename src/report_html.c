@@ -546,9 +546,9 @@ static void write_findings(const struct view *v)
 			fputs("</span>", f);
 		}
 		if (x->nranges) {
-			fprintf(f, "<br>stale ranges (%llu): <span class=\"mono\">",
-				x->ranges_total > (unsigned long long)x->nranges ? x->ranges_total
-										 : (unsigned long long)x->nranges);
+			fprintf(f, "<br>stale ranges (%d%s, from %llu TLBI%s): <span class=\"mono\">",
+				x->nranges, x->nranges == FINDING_MAX_RANGES ? ", the first listed" : "",
+				x->ranges_total, x->ranges_total == 1 ? "" : "s");
 			for (int k = 0; k < x->nranges; k++)
 				fprintf(f, "%s0x%" PRIx64 "+0x%" PRIx64, k ? ", " : "", x->ranges[k].iova,
 					x->ranges[k].size);

@@ -79,8 +79,11 @@ static void write_finding(struct jsonw *w, const struct report_model *m, uint64_
 			jsonw__obj_end(w);
 		}
 		jsonw__arr_end(w);
-		jsonw__kv_u64(w, "ranges_total", f->ranges_total > (unsigned long long)f->nranges ?
-				  f->ranges_total : (unsigned long long)f->nranges);
+		/* the engine's ranges_total counts TLBIs: say so, and whether the list is cut */
+		jsonw__kv_u64(w, "ranges_total", (uint64_t)f->nranges);
+		jsonw__kv_u64(w, "tlbis_while_gated", f->ranges_total);
+		jsonw__kv_bool(w, "ranges_truncated", f->nranges == FINDING_MAX_RANGES &&
+			       f->ranges_total > (unsigned long long)f->nranges);
 	}
 	jsonw__kv_str(w, "message", f->message);
 	jsonw__kv_bool(w, "incomplete", f->incomplete);

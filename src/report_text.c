@@ -162,7 +162,8 @@ static void write_evidence(const struct out *o, const struct report_model *m,
 	char t[32];
 
 	report__fmt_ts(m, x->ts, t, sizeof(t));
-	fprintf(o->f, "%s%s %-16s %s", o->md ? "    - `" : "      ", t, x->what,
+	/* markdown: unindented, or CommonMark takes the indented list for a code block */
+	fprintf(o->f, "%s%s %-16s %s", o->md ? "- `" : "      ", t, x->what,
 		event__type_name(x->type) ? event__type_name(x->type) : "?");
 	if (x->present & SMT_HAS_DOMAIN)
 		fprintf(o->f, " domain=0x%" PRIx64, x->domain);
@@ -213,9 +214,10 @@ static void write_findings(const struct out *o, const struct report_model *m)
 			fprintf(o->f, "%s%s", k ? "," : " tbu ", f->tbus[k] ? f->tbus[k] : "?");
 		fprintf(o->f, "\n%s%s\n", o->md ? "\n" : "      ", f->message);
 		if (f->nranges) {
-			fprintf(o->f, "%sstale ranges (%llu):", o->md ? "\n" : "      ",
-				f->ranges_total > (unsigned long long)f->nranges ? f->ranges_total
-										  : (unsigned long long)f->nranges);
+			/* ranges_total counts TLBIs; the count shown is of the ranges listed */
+			fprintf(o->f, "%sstale ranges (%d%s, from %llu TLBI%s):", o->md ? "\n" : "      ",
+				f->nranges, f->nranges == FINDING_MAX_RANGES ? ", the first listed" : "",
+				f->ranges_total, f->ranges_total == 1 ? "" : "s");
 			for (int k = 0; k < f->nranges; k++)
 				fprintf(o->f, " 0x%" PRIx64 ":0x%" PRIx64 "+0x%" PRIx64, f->ranges[k].domain,
 					f->ranges[k].iova, f->ranges[k].size);
@@ -246,11 +248,13 @@ static void write_domains(const struct out *o, const struct report_model *m)
 
 	heading(o, "Domains");
 	if (o->md) {
+		/* the last two count lifetimes, not findings: say so in the header */
 		fprintf(o->f, "| domain | devices | maps | unmaps | failed maps | faults | lifetimes "
-			"| error | warning |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+			"| lifetimes with an error | lifetimes with a warning |\n"
+			"|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	} else {
 		fprintf(o->f, "  %-20s %-24s %8s %8s %6s %6s %9s %6s %7s\n", "domain", "devices", "maps",
-			"unmaps", "fail", "faults", "lifetimes", "error", "warning");
+			"unmaps", "fail", "faults", "lifetimes", "lt-err", "lt-warn");
 	}
 	for (uint32_t i = 0; i < m->ndomains; i++) {
 		const struct report_domain *d = &m->domains[i];
@@ -268,6 +272,9 @@ static void write_domains(const struct out *o, const struct report_model *m)
 	if (m->domains_dropped)
 		fprintf(o->f, "  events of %" PRIu64 " more domains not kept (cap %u)\n",
 			m->domains_dropped, REPORT_MAX_DOMAINS);
+	if (!o->md && m->ndomains)
+		fprintf(o->f, "  (lt-err, lt-warn: of the lifetimes, those an error or a warning "
+			"touches; findings are counted under Findings)\n");
 }
 
 static void write_lifetimes(const struct out *o, const struct report_model *m)

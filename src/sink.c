@@ -16,6 +16,7 @@ struct sink {
 	uint64_t written;
 	unsigned int not_judged;		/* bit per rule */
 	char reasons[RULE_MAX][320];
+	int ntbus;		/* -1 = not said (monitor's log); 0 = the gate rules cannot fire */
 };
 
 struct sink *sink__new(FILE *f, bool json)
@@ -26,6 +27,7 @@ struct sink *sink__new(FILE *f, bool json)
 		return NULL;
 	s->f = f;
 	s->json = json;
+	s->ntbus = -1;
 	if (json) {
 		s->w = jsonw__new(f);
 		if (!s->w) {
@@ -146,7 +148,9 @@ static void text_finding(FILE *out, const struct finding *f)
 	char ts[32];
 
 	fmt_ts(ts, sizeof(ts), f->ts);
-	fprintf(out, "%s %-7s %-22s", ts, severity__name(f->severity), rule__name(f->rule));
+	/* the rule is padded to align the fields after it; with none, "rule: message" */
+	fprintf(out, f->has_domain || f->has_range || f->ntbus ? "%s %-7s %-22s" : "%s %-7s %s", ts,
+		severity__name(f->severity), rule__name(f->rule));
 	if (f->has_domain)
 		fprintf(out, " domain=0x%" PRIx64, f->domain);
 	if (f->has_range) {
@@ -245,8 +249,10 @@ static void text_hist(FILE *out, const char *title, const uint64_t *h)
 		char range[48];
 		int stars = (int)(h[i] * 40 / max);
 
+		/* the last bucket ends at UINT64_MAX: 1 << 64 is undefined */
 		snprintf(range, sizeof(range), "%" PRIu64 " -> %" PRIu64,
-			 i ? (uint64_t)1 << i : 0, ((uint64_t)1 << (i + 1)) - 1);
+			 i ? (uint64_t)1 << i : 0,
+			 i + 1 < 64 ? ((uint64_t)1 << (i + 1)) - 1 : UINT64_MAX);
 		fprintf(out, "%24s : %-10" PRIu64 " |%-40.*s|\n", range, h[i], stars,
 			"****************************************");
 	}
@@ -265,6 +271,18 @@ static void json_hist(struct jsonw *w, const char *key, const uint64_t *h)
 		jsonw__obj_end(w);
 	}
 	jsonw__arr_end(w);
+}
+
+void sink__set_tbus(struct sink *s, int ntbus)
+{
+	s->ntbus = ntbus;
+}
+
+/* clk, rpm and pd events: what only a TBU gives meaning to */
+static uint64_t gate_events(const struct engine_summary *sum)
+{
+	return sum->events_by_type[SMT_EV_CLK] + sum->events_by_type[SMT_EV_RPM] +
+	       sum->events_by_type[SMT_EV_PD];
 }
 
 void sink__summary(struct sink *s, const struct engine *e, const char *title)
@@ -302,6 +320,8 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 			if (sum.events_by_type[t])
 				jsonw__kv_u64(w, event__type_name(t), sum.events_by_type[t]);
 		jsonw__obj_end(w);
+		if (s->ntbus >= 0)
+			jsonw__kv_u64(w, "tbus", (uint64_t)s->ntbus);
 		jsonw__kv_u64(w, "domains", sum.domains_live);
 		jsonw__kv_u64(w, "domains_seen", sum.domains_seen);
 		jsonw__kv_u64(w, "live_mappings", sum.live_mappings);
@@ -350,6 +370,11 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 		sum.since_boot ? "" : "; capture started on a running system");
 	fprintf(out, "  lost events:   %" PRIu64 "%s\n", sum.lost,
 		sum.lost ? " (findings after the loss are marked incomplete)" : "");
+	/* without a TBU, gate events and the gate rules silently mean nothing: say so */
+	if (s->ntbus == 0)
+		fprintf(out, "  TBUs:          none known (no --board, none in the device tree or the "
+			"recording): the gate rules cannot fire and %" PRIu64 " clk/rpm/pd events "
+			"were not judged; give --board FILE\n", gate_events(&sum));
 	if (sum.unknown_gates) {
 		fprintf(out, "  unknown gates: %d (never seen in an event; counted as on):", sum.unknown_gates);
 		for (int i = 0; i < sum.unknown_gates && i < 32; i++)

@@ -16,6 +16,8 @@ struct sink;
 struct sink *sink__new(FILE *f, bool json);
 /* engine_finding_fn-compatible: pass sink as ctx */
 void sink__finding(const struct finding *f, void *sink);
+/* how many TBUs the topology has, for the summary (0: says the gate rules cannot fire) */
+void sink__set_tbus(struct sink *s, int ntbus);
 /* summary at the end of a run (also used for live mode's periodic summary) */
 void sink__summary(struct sink *s, const struct engine *e, const char *title);
 /*

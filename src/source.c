@@ -23,7 +23,21 @@ struct ev_source {
 	bool own_f;
 	struct jsonl_reader *jsonl;
 	struct recording_reader *rec;
+	char warn[256];		/* an empty input */
 };
+
+/*
+ * Bytes of the recording magic that match: a recording with one damaged byte
+ * there must not be read as JSONL (it would be "a NUL byte on line 1").
+ */
+static int magic_matches(const unsigned char *buf, size_t n)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < n && i < RECORDING_MAGIC_LEN; i++)
+		k += buf[i] == (unsigned char)RECORDING_MAGIC[i];
+	return k;
+}
 
 static bool looks_like_recording(const unsigned char *buf, size_t n)
 {
@@ -103,6 +117,17 @@ int ev_source__open(const char *path, struct ev_source **out, char *err, size_t 
 			 "result (or pipe it in as \"-\")", s->name, compression(magic, n));
 		goto fail;
 	}
+	if (n == sizeof(magic) && !looks_like_recording(magic, n) &&
+	    magic_matches(magic, n) >= RECORDING_MAGIC_LEN - 2) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: offset 0: the recording magic is damaged (%d of its %d "
+			 "bytes differ): corrupt recording", s->name,
+			 RECORDING_MAGIC_LEN - magic_matches(magic, n), RECORDING_MAGIC_LEN);
+		goto fail;
+	}
+	if (n == 0)
+		snprintf(s->warn, sizeof(s->warn), "%s: warning: empty (0 bytes): no events to read "
+			 "(a capture killed before it wrote anything leaves this)", s->name);
 	if (looks_like_recording(magic, n)) {
 		rc = recording_reader__open_prefixed(&s->rec, s->f, s->name, magic, n, err, errlen);
 		if (rc < 0)
@@ -134,6 +159,23 @@ const char *ev_source__error(const struct ev_source *s)
 	if (s->rec)
 		return recording_reader__error(s->rec);
 	return jsonl_reader__error(s->jsonl);
+}
+
+const char *ev_source__warning(const struct ev_source *s)
+{
+	if (s->rec)
+		return recording_reader__warning(s->rec);
+	return s->warn[0] ? s->warn : NULL;
+}
+
+int ev_source__closed(const struct ev_source *s)
+{
+	return s->rec ? recording_reader__closed(s->rec) : -1;
+}
+
+unsigned int ev_source__format_version(const struct ev_source *s)
+{
+	return s->rec ? recording_reader__version(s->rec) : 0;
 }
 
 const char *ev_source__name(const struct ev_source *s)

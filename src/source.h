@@ -27,6 +27,18 @@ int ev_source__open(const char *path, struct ev_source **out, char *err, size_t 
 int ev_source__next(struct ev_source *s, struct smt_event *ev);
 const char *ev_source__error(const struct ev_source *s);
 
+/*
+ * After the end (next() returned 0): "FILE: warning: ..." when the input was
+ * a recording not closed by its capture or cut inside a block, or empty; the
+ * events up to there were all returned (SPEC §7). NULL otherwise.
+ */
+const char *ev_source__warning(const struct ev_source *s);
+
+/* After the end: 1 closed by its capture, 0 not closed or cut, -1 cannot tell (format 1, JSONL). */
+int ev_source__closed(const struct ev_source *s);
+/* Recording format version (0 for JSONL). */
+unsigned int ev_source__format_version(const struct ev_source *s);
+
 /* Name as given ("-" shown as "<stdin>"). */
 const char *ev_source__name(const struct ev_source *s);
 /* 1 when the input is a recording, 0 for JSONL. */

@@ -55,7 +55,9 @@ grep -q '^unmap@v3  *arm_smmu_unmap_pages  *kprobe@addr' "$tmp/k61.txt" || fail 
 
 # environment errors: one line, exit 3
 "$B" probe --btf "$tmp/none.btf" > /dev/null 2> "$tmp/err"; rc=$?
-[ $rc = 3 ] || fail "--btf missing file: exit $rc"
+# a missing file named on the command line is a usage error naming the option
+[ $rc = 2 ] || fail "--btf missing file: exit $rc"
+grep -q "probe: --btf: $tmp/none.btf: No such file or directory" "$tmp/err" || fail "--btf missing file: $(cat "$tmp/err")"
 [ "$(wc -l < "$tmp/err")" = 1 ] || fail "--btf missing file: $(cat "$tmp/err")"
 if command -v setpriv > /dev/null; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$B" probe > /dev/null 2> "$tmp/err"; rc=$?

@@ -111,4 +111,13 @@ run "$SMMUTRACE" replay --help
 expect_rc "--help exits 0" 0
 expect_out "--help shows an example" "Examples:"
 
+# no TBU known: the summary says the gate rules cannot fire (issue 11 item 7)
+run "$SMMUTRACE" replay "$DATA/streams/gpu-tbu-gated.jsonl"
+expect_rc "no board: no finding, exit 0" 0
+expect_out "no board: the summary says no TBU is known" "TBUs:          none known (no --board, none in the device tree or the recording): the gate rules cannot fire and 11 clk/rpm/pd events were not judged; give --board FILE"
+run "$SMMUTRACE" replay --json "$DATA/streams/gpu-tbu-gated.jsonl"
+expect_json "no board: the JSON summary has tbus 0" "s['tbus'] == 0"
+run "$SMMUTRACE" replay --board "$DATA/board/gpu-tbu.ini" "$DATA/streams/gpu-tbu-gated.jsonl"
+if grep -q "TBUs:" "$TMP/out"; then notok "with a board: no TBU line"; else ok "with a board: no TBU line"; fi
+
 finish

@@ -11,7 +11,7 @@ expect_out "report --help teaches the window options" "--around-finding N"
 run "$SMMUTRACE" report "$S" --board "$B"
 expect_rc "gpu example: error findings exit 1" 1
 expect_out "gpu example: text verdict" "Verdict: FAIL: 5 errors, 2 warnings"
-expect_out "gpu example: stale exposure listed with its ranges" "stale ranges (2): 0xffffff80a1c2e000:0x100000+0x14000"
+expect_out "gpu example: stale exposure listed with its ranges" "stale ranges (1, from 2 TLBIs): 0xffffff80a1c2e000:0x100000+0x14000"
 expect_out "gpu example: the TBU's gated interval" "gated   +0.080040s .. +0.200080s (120ms)"
 expect_out "gpu example: device tree compatible from the meta event" "qcom,qcs6490-rb3gen2, qcom,qcm6490"
 
@@ -105,7 +105,7 @@ else notok "report json: partly invalidated unmap is two lifetimes, the uncovere
 
 run "$SMMUTRACE" report "$S" --html "$TMP/no/such/dir/r.html"
 expect_rc "unwritable output: exit 3" 3
-expect_err "unwritable output: says what to check" "check the directory exists"
+expect_err "unwritable output: says what to check" "check that the directory exists"
 
 # --policy P: the same capture judged under a what-if policy, after the recorded one
 WS="$DATA/streams/smmu-suspended-reuse.jsonl"

@@ -236,13 +236,17 @@ static void test_smmu_gate_errors(void **state)
 		     "rpm:h, rpm:i\n", 2, "gates", "more than 8 gates in one SMMU");
 }
 
-static void test_empty_file_is_an_empty_board(void **state)
+/* issue 11: an empty board judged nothing without a word; now it is bad input */
+static void test_empty_file_is_refused(void **state)
 {
 	struct topology t;
 
 	topology__init(&t);
-	assert_int_equal(load(&t, ""), 0);
-	assert_int_equal(load(&t, "; nothing\n\n"), 0);
+	assert_int_equal(board__load_text(&t, "", "b.ini", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "b.ini: no [tbu NAME] or [smmu NAME] section: the board file "
+			    "describes nothing (see 'Board file' in smmutrace(8))");
+	assert_int_equal(board__load_text(&t, "; nothing\n\n", "b.ini", err, sizeof(err)),
+			 -EINVAL);
 	assert_int_equal(t.ntbus, 0);
 	topology__free(&t);
 }
@@ -276,7 +280,10 @@ static void test_errors_name_line_and_field(void **state)
 static void test_sid_errors(void **state)
 {
 	expect_error("[tbu a]\nsids = 0x0-0x10000\n", 2, "sids", "0x10000 is above 0xffff");
-	expect_error("[tbu a]\nsids = 65536\n", 2, "sids", "0x10000 is above 0xffff");
+	expect_error("[tbu a]\nsids = 65536\n", 2, "sids", "65536 is above 0xffff");
+	/* quoted as written, not saturated to 0xffffffff (issue 11) */
+	expect_error("[tbu a]\nsids = 0x0-0xffffffffffffffffff\n", 2, "sids",
+		     "0xffffffffffffffffff is above 0xffff");
 	expect_error("[tbu a]\nsids = 99999999999999999999\n", 2, "sids", "above 0xffff");
 	expect_error("[tbu a]\nsids = 0x20-0x10\n", 2, "sids", "range 0x20-0x10 is reversed");
 	expect_error("[tbu a]\nsids = 1, zz\n", 2, "sids", "'zz' is not a SID");
@@ -498,7 +505,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_gates_are_kept_once),
 		cmocka_unit_test(test_smmu_gates_default_to_own_runtime_pm),
 		cmocka_unit_test(test_smmu_gate_errors),
-		cmocka_unit_test(test_empty_file_is_an_empty_board),
+		cmocka_unit_test(test_empty_file_is_refused),
 		cmocka_unit_test(test_errors_name_line_and_field),
 		cmocka_unit_test(test_sid_errors),
 		cmocka_unit_test(test_gate_errors),

@@ -255,6 +255,10 @@ static int block_starts(const uint8_t *buf, size_t len, size_t *starts, int max)
 
 	memcpy(&meta_len, buf + RECORDING_MAGIC_LEN + 4, 4);	/* the tests run little-endian */
 	off += meta_len + 4;
+	/* the writer closed it: the close block is the last RECORDING_CLOSE_LEN bytes */
+	assert_true(len >= RECORDING_CLOSE_LEN);
+	assert_memory_equal(buf + len - RECORDING_CLOSE_LEN, RECORDING_CLOSE_MAGIC, 4);
+	len -= RECORDING_CLOSE_LEN;
 	while (off < len && n < max) {
 		uint32_t clen;
 
@@ -264,11 +268,22 @@ static int block_starts(const uint8_t *buf, size_t len, size_t *starts, int max)
 	}
 	assert_int_equal(off, len);
 	if (n < max)
-		starts[n] = len;
+		starts[n] = len;	/* where the close block starts */
 	return n;
 }
 
-/* events read from BUF[0..LEN) through a prefix + FILE; returns next()'s final value */
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* little-endian host, as the tests assume */
+}
+
+/* recording_reader__closed() at the end of the last read_all() */
+static int last_closed;
+
+/*
+ * Events read from BUF[0..LEN) through a prefix + FILE; returns next()'s final
+ * value, with the error or the end warning in MSG.
+ */
 static int read_all(const uint8_t *buf, size_t len, size_t prefix, unsigned int *nread,
 		    char *msg, size_t msglen, int *open_rc)
 {
@@ -298,13 +313,19 @@ static int read_all(const uint8_t *buf, size_t len, size_t prefix, unsigned int 
 		snprintf(msg, msglen, "%s", recording_reader__error(r));
 		/* errors stick */
 		assert_int_equal(recording_reader__next(r, &ev), rc);
+	} else if (recording_reader__warning(r)) {
+		snprintf(msg, msglen, "%s", recording_reader__warning(r));
+		/* the end sticks too */
+		assert_int_equal(recording_reader__next(r, &ev), 0);
 	}
+	if (rc == 0)
+		last_closed = recording_reader__closed(r);
 	recording_reader__free(r);
 	fclose(f);
 	return rc;
 }
 
-static void test_file_cut_at_every_byte_reads_whole_blocks_then_says_truncated(void **state)
+static void test_file_cut_at_every_byte_reads_whole_blocks_then_warns_where_it_ends(void **state)
 {
 	struct recording_writer_opts opts = { .block_bytes = 64 };
 	struct recording_writer *w;
@@ -353,20 +374,31 @@ static void test_file_cut_at_every_byte_reads_whole_blocks_then_says_truncated(v
 				assert_non_null(strstr(err, "not a smmutrace recording"));
 			continue;
 		}
+		/* SPEC §7: never an error, always every event of the whole blocks */
 		assert_int_equal(open_rc, 0);
+		assert_int_equal(rc, 0);
 		assert_int_equal(nread, per_block_total[whole]);
-		if (whole < nblocks && cut == starts[whole]) {
-			assert_int_equal(rc, 0);	/* cut right after a whole block: clean end */
-			continue;
-		}
 		if (cut == len) {
-			assert_int_equal(rc, 0);
+			assert_string_equal(err, "");	/* closed: no warning */
+			assert_int_equal(last_closed, 1);
 			continue;
 		}
-		assert_int_equal(rc, -EINVAL);
-		snprintf(want, sizeof(want),
-			 "cut.smt: truncated at byte %zu: the last whole block ends at byte %zu; events up "
-			 "to there were read (a capture that was killed leaves this)", cut, starts[whole]);
+		assert_int_equal(last_closed, 0);
+		if (cut == hdr_end) {
+			snprintf(want, sizeof(want), "cut.smt: warning: not closed (the capture was killed "
+				 "or the board lost power): it ends right after its header at byte %zu, "
+				 "with no events", cut);
+		} else if (cut == starts[whole]) {
+			/* at a block boundary, the close block included: killed between writes */
+			snprintf(want, sizeof(want), "cut.smt: warning: not closed (the capture was killed "
+				 "or the board lost power): it ends after block %d at byte %zu; its %u "
+				 "events were read", whole, cut, per_block_total[whole]);
+		} else {
+			snprintf(want, sizeof(want), "cut.smt: warning: cut at byte %zu inside block %d "
+				 "(the capture was killed or the board lost power): read up to its last "
+				 "whole block, which ends at byte %zu (%u events)", cut, whole + 1,
+				 starts[whole], per_block_total[whole]);
+		}
 		assert_string_equal(err, want);
 	}
 	free(buf);
@@ -417,13 +449,106 @@ static void test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset(v
 				assert_non_null(strstr(err, "checksum mismatch"));
 		}
 	}
+	/* the close block is checked as strictly: every event read, then exit 2 */
+	for (size_t off = starts[nblocks]; off < len; off++) {
+		unsigned int nread;
+		int rc, open_rc;
+
+		buf[off] ^= 0x20;
+		rc = read_all(buf, len, 0, &nread, err, sizeof(err), &open_rc);
+		buf[off] ^= 0x20;
+		assert_int_equal(open_rc, 0);
+		assert_int_equal(rc, -EINVAL);
+		assert_int_equal(nread, 20);
+		snprintf(want, sizeof(want), "cut.smt: offset %zu: block %d: ", starts[nblocks],
+			 nblocks + 1);
+		if (strncmp(err, want, strlen(want)) != 0)
+			fail_msg("flip at %zu: '%s' does not start with '%s'", off, err, want);
+	}
 	free(buf);
 }
 
-static void put32(uint8_t *p, uint32_t v)
+/* a close block whose counts do not match the file, and bytes after it, are damage */
+static void test_close_block_counts_and_trailing_bytes_are_checked(void **state)
 {
-	memcpy(p, &v, 4);	/* little-endian host, as the tests assume */
+	struct recording_writer_opts opts = { .block_bytes = 64 };
+	struct recording_writer *w;
+	struct smt_event ev;
+	size_t len, starts[64];
+	uint8_t *buf, *big;
+	char err[512];
+	unsigned int nread;
+	int nblocks, rc, open_rc;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("close.smt"), NULL, &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < 20; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+	buf = slurp(tmp_path("close.smt"), &len);
+	nblocks = block_starts(buf, len, starts, 64);
+
+	/* a whole block dropped before the close block (counts re-checksummed) */
+	big = malloc(len + 1);
+	assert_non_null(big);
+	memcpy(big, buf, starts[nblocks - 1]);
+	memcpy(big + starts[nblocks - 1], buf + starts[nblocks], RECORDING_CLOSE_LEN);
+	rc = read_all(big, starts[nblocks - 1] + RECORDING_CLOSE_LEN, 0, &nread, err, sizeof(err),
+		      &open_rc);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, "close block: says"));
+
+	/* one byte after the close block */
+	memcpy(big, buf, len);
+	big[len] = 0;
+	rc = read_all(big, len + 1, 0, &nread, err, sizeof(err), &open_rc);
+	assert_int_equal(rc, -EINVAL);
+	assert_int_equal(nread, 20);
+	assert_non_null(strstr(err, "bytes after the close block"));
+	free(big);
+	free(buf);
 }
+
+/* format 1 (the first release) has no close block: read as before, "cannot tell" */
+static void test_format_1_file_without_close_block_reads_without_warning(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 64 };
+	struct recording_writer *w;
+	struct smt_event ev;
+	size_t len, starts[64];
+	uint8_t *buf;
+	char err[512];
+	unsigned int nread;
+	int nblocks, rc, open_rc;
+	uLong c;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("v1.smt"), NULL, &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < 20; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+	buf = slurp(tmp_path("v1.smt"), &len);
+	nblocks = block_starts(buf, len, starts, 64);
+	/* as the first release wrote it: version 1, header re-checksummed, no close block */
+	put32(buf + RECORDING_MAGIC_LEN, 1);
+	c = crc32(0, buf, (uInt)(starts[0] - 4));
+	put32(buf + starts[0] - 4, (uint32_t)c);
+	rc = read_all(buf, starts[nblocks], 0, &nread, err, sizeof(err), &open_rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(nread, 20);
+	assert_string_equal(err, "");
+	assert_int_equal(last_closed, -1);
+	/* cut inside a block: the same warning as format 2 */
+	rc = read_all(buf, starts[nblocks] - 3, 0, &nread, err, sizeof(err), &open_rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(err, "warning: cut at byte"));
+	free(buf);
+}
+
 
 /* raw deflate (the format's payload encoding); returns the compressed length */
 static size_t raw_deflate(uint8_t *out, size_t cap, const uint8_t *in, size_t len)
@@ -577,13 +702,13 @@ static void test_other_version_is_refused_naming_the_version_read(void **state)
 	int nev;
 
 	memcpy(file, RECORDING_MAGIC, 8);
-	put32(file + 8, 2);
+	put32(file + 8, 3);
 	put32(file + 12, 2);
 	memcpy(file + 16, "{}", 2);
 	put32(file + 18, (uint32_t)crc32(0, file, 18));
 	assert_int_equal(read_crafted(file, 22, msg, sizeof(msg), &nev), -EINVAL);
-	assert_string_equal(msg, "x.smt: recording format version 2; this smmutrace reads version 1 "
-			    "only (read it with the smmutrace that wrote it, or a newer one)");
+	assert_string_equal(msg, "x.smt: recording format version 3; this smmutrace reads versions 1 "
+			    "to 2 (read it with the smmutrace that wrote it, or a newer one)");
 }
 
 static void test_absurd_lengths_are_refused_before_allocating(void **state)
@@ -713,7 +838,7 @@ static void test_write_errors_are_returned(void **state)
 	/* /dev/full: the header write itself fails with ENOSPC */
 	assert_int_equal(recording_writer__open(&w, "/dev/full", NULL, &opts, err, sizeof(err)),
 			 -ENOSPC);
-	assert_non_null(strstr(err, "/dev/full: write: No space left on device"));
+	assert_non_null(strstr(err, "/dev/full: write failed: No space left on device"));
 
 	assert_int_equal(recording_writer__open(&w, tmp_path("no/such/dir.smt"), NULL, &opts, err,
 						sizeof(err)), -ENOENT);
@@ -771,10 +896,12 @@ int main(void)
 		cmocka_unit_test(test_every_event_type_round_trips_exactly),
 		cmocka_unit_test(test_null_metadata_is_empty_object),
 		cmocka_unit_test(test_many_blocks_read_back_in_order),
-		cmocka_unit_test(test_file_cut_at_every_byte_reads_whole_blocks_then_says_truncated),
+		cmocka_unit_test(test_file_cut_at_every_byte_reads_whole_blocks_then_warns_where_it_ends),
 		cmocka_unit_test(test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset),
 		cmocka_unit_test(test_bad_event_contents_behind_a_good_checksum_are_rejected),
 		cmocka_unit_test(test_other_version_is_refused_naming_the_version_read),
+		cmocka_unit_test(test_close_block_counts_and_trailing_bytes_are_checked),
+		cmocka_unit_test(test_format_1_file_without_close_block_reads_without_warning),
 		cmocka_unit_test(test_absurd_lengths_are_refused_before_allocating),
 		cmocka_unit_test(test_string_and_domain_tables_overflowing_in_one_block_read_back),
 		cmocka_unit_test(test_writer_refuses_events_the_reader_would_refuse),
