@@ -40,7 +40,7 @@ int cmd_replay(int argc, char **argv)
 	struct env env;
 	struct ev_source *src;
 	struct analysis *a;
-	struct smt_event ev;
+	const struct smt_event *ev;
 	char err[1024], *board;
 	int c, rc, status;
 
@@ -73,8 +73,8 @@ int cmd_replay(int argc, char **argv)
 		ev_source__close(src);
 		return status;
 	}
-	while ((rc = ev_source__next(src, &ev)) > 0)
-		analysis__feed(a, &ev);
+	while ((rc = ev_source__next_ref(src, &ev)) > 0)
+		analysis__feed(a, ev);
 	if (rc < 0) {
 		/* everything before the bad spot was analysed: still show it */
 		pr_err("%s\n", ev_source__error(src));
