@@ -671,7 +671,7 @@ int recording_writer__close(struct recording_writer *w)
 
 /* what a string field of the reader's event holds (see decode_event) */
 struct str_field {
-	uint32_t len;			/* bytes before its NUL; the rest of the field is zero */
+	bool set;			/* not all zero */
 	uint32_t ref;			/* 1 + its index in the block's string table, or NO_REF */
 };
 #define NO_REF	0
@@ -702,9 +702,10 @@ struct recording_reader {
 	bool zinit;
 	char *meta_extra;		/* of the last meta event returned */
 	bool has_meta_extra;
-	/* this block's string and domain tables (strings: offsets into buf) */
-	uint32_t nstrs, str_off[REC_MAX_STRS];
+	/* this block's string and domain tables (strings zero-padded, + a spare slot) */
+	uint32_t nstrs;
 	uint8_t str_len[REC_MAX_STRS];
+	char str_text[REC_MAX_STRS + 1][SMT_NAME_LEN];
 	uint32_t ndoms;
 	uint64_t dom_val[REC_MAX_DOMS];
 	/* the event decoded last, and what decode_event must clear of it */
@@ -1002,9 +1003,9 @@ static int load_block(struct recording_reader *r)
  * Event decoding. Events are decoded straight into the reader's own struct
  * (r->ev), which stays all-zero outside the fields the current event carries:
  * instead of zeroing 496 bytes per event, the decoder clears only what the
- * previous event left (its numeric fields, the used bytes of its strings, its
- * SIDs), and a string that repeats the previous event's reference to the
- * block's string table is not copied again.
+ * previous event left (its numeric fields, its strings, its SIDs), and a
+ * string that repeats the previous event's reference to the block's string
+ * table is not copied again.
  *
  * The inflated block is followed by a zero byte (load_block puts it there):
  * a varint cut by the end of the block stops on it, one byte past the end,
@@ -1087,24 +1088,33 @@ static inline bool get_u8(const uint8_t *b, size_t len, size_t *pos, uint8_t *ou
 	return true;
 }
 
-/* put N bytes at SRC into the string field S (capacity > N), keeping its tail zero */
-static inline void set_str(struct str_field *s, char *dst, const uint8_t *src, uint32_t n,
+/*
+ * A string field of the reader's event: copied from its zero-padded slot in
+ * the string table with a fixed-size copy (a variable-length one costs more
+ * than the 16 or 64 bytes), unless it holds that string already.
+ */
+static inline void set_str(struct str_field *s, char *dst, const char *slot, size_t cap,
 			   uint32_t ref)
 {
-	memcpy(dst, src, n);
-	if (s->len > n)
-		memset(dst + n, 0, s->len - n);
+	if (s->ref == ref && ref != NO_REF)
+		return;
+	if (cap == SMT_COMM_LEN)
+		memcpy(dst, slot, SMT_COMM_LEN);
 	else
-		dst[n] = '\0';
-	s->len = n;
+		memcpy(dst, slot, SMT_NAME_LEN);
+	s->set = true;
 	s->ref = ref;
 }
 
-static inline void clear_str(struct str_field *s, char *dst)
+static inline void clear_str(struct str_field *s, char *dst, size_t cap)
 {
-	if (s->len)
-		memset(dst, 0, s->len);
-	s->len = 0;
+	if (!s->set)
+		return;
+	if (cap == SMT_COMM_LEN)
+		memset(dst, 0, SMT_COMM_LEN);
+	else
+		memset(dst, 0, SMT_NAME_LEN);
+	s->set = false;
 	s->ref = NO_REF;
 }
 
@@ -1115,6 +1125,7 @@ static inline bool get_str(struct recording_reader *r, size_t *pos, struct str_f
 	const uint8_t *b = r->buf;
 	size_t len = r->len;
 	uint64_t tag, n;
+	uint32_t i;
 
 	if (!rd_varint(b, len, pos, &tag))
 		return false;
@@ -1122,18 +1133,20 @@ static inline bool get_str(struct recording_reader *r, size_t *pos, struct str_f
 	if (tag & 1) {
 		if (n >= r->nstrs || r->str_len[n] >= cap)
 			return false;
-		if (s->ref != n + 1)	/* else DST holds it already */
-			set_str(s, dst, b + r->str_off[n], r->str_len[n], (uint32_t)n + 1);
+		set_str(s, dst, r->str_text[n], cap, (uint32_t)n + 1);
 		return true;
 	}
 	if (n == 0 || n >= cap || n > len - *pos || memchr(b + *pos, '\0', n))
 		return false;
-	if (r->nstrs < REC_MAX_STRS) {
-		r->str_off[r->nstrs] = (uint32_t)*pos;
+	/* past the table's end a literal still goes through the spare slot */
+	i = r->nstrs < REC_MAX_STRS ? r->nstrs : REC_MAX_STRS;
+	memset(r->str_text[i], 0, SMT_NAME_LEN);
+	memcpy(r->str_text[i], b + *pos, n);
+	if (i < REC_MAX_STRS) {
 		r->str_len[r->nstrs++] = (uint8_t)n;
-		set_str(s, dst, b + *pos, (uint32_t)n, r->nstrs);
+		set_str(s, dst, r->str_text[i], cap, i + 1);
 	} else {
-		set_str(s, dst, b + *pos, (uint32_t)n, NO_REF);
+		set_str(s, dst, r->str_text[i], cap, NO_REF);
 	}
 	*pos += n;
 	return true;
@@ -1195,7 +1208,7 @@ static const char *decode_event(struct recording_reader *r)
 		if (!get_str(r, &pos, &r->comm, ev->comm, sizeof(ev->comm)))
 			return "comm";
 	} else {
-		clear_str(&r->comm, ev->comm);
+		clear_str(&r->comm, ev->comm, sizeof(ev->comm));
 	}
 	if (f & REC_F_SCOPE) {
 		if (!rd_varint(b, len, &pos, &v) || v > UINT16_MAX)
@@ -1235,13 +1248,13 @@ static const char *decode_event(struct recording_reader *r)
 		if (!get_str(r, &pos, &r->smmu, ev->smmu, sizeof(ev->smmu)))
 			return "smmu";
 	} else {
-		clear_str(&r->smmu, ev->smmu);
+		clear_str(&r->smmu, ev->smmu, sizeof(ev->smmu));
 	}
 	if (f & REC_F_NAME) {
 		if (!get_str(r, &pos, &r->name_f, ev->name, sizeof(ev->name)))
 			return "name";
 	} else {
-		clear_str(&r->name_f, ev->name);
+		clear_str(&r->name_f, ev->name, sizeof(ev->name));
 	}
 	if (f & REC_F_SIDS) {
 		if (!get_u32(b, len, &pos, &ev->nsids) || ev->nsids == 0 || ev->nsids > SMT_MAX_SIDS)
