@@ -81,6 +81,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include "recording.h"
 #include "recording_blocks.h"
@@ -698,8 +699,11 @@ struct recording_reader {
 	int closed;			/* 1 close block read, 0 not (yet), -1 version 1 */
 	bool ended;			/* the end was reached (cleanly or cut) */
 	char warn[512];			/* how it ended, when it was not closed */
-	z_stream zs;
-	bool zinit;
+	/*
+	 * Blocks are inflated whole, so libdeflate's whole-buffer decoder does
+	 * it (same raw deflate as zlib writes, about twice as fast as inflate()).
+	 */
+	struct libdeflate_decompressor *ld;
 	char *meta_extra;		/* of the last meta event returned */
 	bool has_meta_extra;
 	/* this block's string and domain tables (strings zero-padded, + a spare slot) */
@@ -886,12 +890,12 @@ int recording_reader__open_prefixed(struct recording_reader **out, FILE *f, cons
 		memcpy(r->prefix, prefix, prefix_len);
 		r->prefix_len = prefix_len;
 	}
-	if (inflateInit2(&r->zs, DEFLATE_WBITS) != Z_OK) {
+	r->ld = libdeflate_alloc_decompressor();
+	if (!r->ld) {
 		recording_reader__free(r);
-		snprintf(err, errlen, "%s: out of memory (zlib)", name);
+		snprintf(err, errlen, "%s: out of memory (libdeflate)", name);
 		return -ENOMEM;
 	}
-	r->zinit = true;
 	rc = read_header(r);
 	if (rc) {
 		snprintf(err, errlen, "%s", r->msg);
@@ -937,7 +941,7 @@ static int load_block(struct recording_reader *r)
 	uint8_t h[RECORDING_BLOCK_HDR_LEN];
 	uint32_t ulen, clen, count;
 	size_t got;
-	int zrc;
+	size_t in_used, out_len;
 
 	if (r->ended)
 		return 0;
@@ -974,14 +978,10 @@ static int load_block(struct recording_reader *r)
 		return cut_in_block(r);
 	if (get_le32(h + 32) != crc(r->zbuf, clen))
 		return corrupt(r, "checksum mismatch");
-	if (inflateReset(&r->zs) != Z_OK)
-		return rfail(r, -EIO, "zlib: inflateReset failed");
-	r->zs.next_in = r->zbuf;
-	r->zs.avail_in = clen;
-	r->zs.next_out = r->buf;
-	r->zs.avail_out = ulen;
-	zrc = inflate(&r->zs, Z_FINISH);
-	if (zrc != Z_STREAM_END || r->zs.avail_out || r->zs.avail_in)
+	/* the whole payload must be one deflate stream of exactly ulen bytes */
+	if (libdeflate_deflate_decompress_ex(r->ld, r->zbuf, clen, r->buf, ulen, &in_used,
+					     &out_len) != LIBDEFLATE_SUCCESS ||
+	    in_used != clen || out_len != ulen)
 		return corrupt(r, "payload does not inflate to the length in its header");
 	r->buf[ulen] = 0;
 	r->len = ulen;
@@ -1384,8 +1384,7 @@ void recording_reader__free(struct recording_reader *r)
 {
 	if (!r)
 		return;
-	if (r->zinit)
-		inflateEnd(&r->zs);
+	libdeflate_free_decompressor(r->ld);
 	free(r->name);
 	free(r->prefix);
 	free(r->meta);
