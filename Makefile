@@ -29,8 +29,9 @@ else
 	MAKEFLAGS += --no-print-directory
 endif
 
-# Debian's static libelf needs zstd; json-c for JSONL, zlib for recordings.
-LIBS := -lbpf -lelf -lz -lzstd -ljson-c -lm -lpthread
+# Debian's static libelf needs zstd; json-c for JSONL, zlib for recordings
+# (written with zlib, read with libdeflate's faster whole-block inflate).
+LIBS := -lbpf -lelf -ldeflate -lz -lzstd -ljson-c -lm -lpthread
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	  -Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE \
@@ -46,7 +47,7 @@ endif
 ifneq ($(CROSS_COMPILE),)
 	# The board binary is static: no libraries to install on the target.
 	LDFLAGS += -static
-	LIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -l:libjson-c.a -lm -lpthread
+	LIBS := -l:libbpf.a -l:libelf.a -l:libdeflate.a -l:libz.a -l:libzstd.a -l:libjson-c.a -lm -lpthread
 endif
 
 # ---- BPF -------------------------------------------------------------------

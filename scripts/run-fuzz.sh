@@ -18,7 +18,7 @@ CLANG=${CLANG:-clang}
 SAN=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc '-DSMMUTRACE_VERSION="fuzz"'
 	'-DSMMUTRACE_GIT="fuzz"')
-LIBS=(-ljson-c -lz -lzstd -lelf -lbpf -lm -lpthread)
+LIBS=(-ljson-c -ldeflate -lz -lzstd -lelf -lbpf -lm -lpthread)
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "run-fuzz.sh: $CLANG not found; install clang (scripts/setup-deps.sh)" >&2

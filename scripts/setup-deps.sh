@@ -12,10 +12,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 HOST_PKGS="make gcc clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev
-libzstd-dev libjson-c-dev libcmocka-dev pkg-config python3 git ca-certificates chromium
-prometheus"
+libzstd-dev libjson-c-dev libdeflate-dev libcmocka-dev pkg-config python3 git ca-certificates
+chromium prometheus"
 BOARD_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross kmod cpio xz-utils bc
-dwarves libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libjson-c-dev:arm64"
+dwarves libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libjson-c-dev:arm64
+libdeflate-dev:arm64"
 
 # `make test` boots the emulated board too, so the board packages are part of
 # the default set; --host-only leaves them out (no cross build, no QEMU).

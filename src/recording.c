@@ -75,11 +75,13 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include "recording.h"
 #include "recording_blocks.h"
@@ -172,36 +174,6 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v)
 	}
 	*p++ = (uint8_t)v;
 	return p;
-}
-
-/* false when the bytes run out or the varint is longer than 64 bits */
-static inline bool get_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = *pos;
-
-	/* most values (lengths, tags, bits, small numbers) are one byte */
-	if (i < len && buf[i] < 0x80) {
-		*out = buf[i];
-		*pos = i + 1;
-		return true;
-	}
-	for (unsigned int shift = 0; shift < 64; shift += 7) {
-		uint8_t b;
-
-		if (i >= len)
-			return false;
-		b = buf[i++];
-		if (shift == 63 && b > 1)
-			return false;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*pos = i;
-			*out = v;
-			return true;
-		}
-	}
-	return false;
 }
 
 static uint32_t crc(const void *p, size_t n)
@@ -698,6 +670,13 @@ int recording_writer__close(struct recording_writer *w)
 
 /* ---- reader ----------------------------------------------------------------- */
 
+/* what a string field of the reader's event holds (see decode_event) */
+struct str_field {
+	bool set;			/* not all zero */
+	uint32_t ref;			/* 1 + its index in the block's string table, or NO_REF */
+};
+#define NO_REF	0
+
 struct recording_reader {
 	FILE *f;
 	char *name;
@@ -720,15 +699,23 @@ struct recording_reader {
 	int closed;			/* 1 close block read, 0 not (yet), -1 version 1 */
 	bool ended;			/* the end was reached (cleanly or cut) */
 	char warn[512];			/* how it ended, when it was not closed */
-	z_stream zs;
-	bool zinit;
+	/*
+	 * Blocks are inflated whole, so libdeflate's whole-buffer decoder does
+	 * it (same raw deflate as zlib writes, about twice as fast as inflate()).
+	 */
+	struct libdeflate_decompressor *ld;
 	char *meta_extra;		/* of the last meta event returned */
 	bool has_meta_extra;
-	/* this block's string and domain tables (strings: offsets into buf) */
-	uint32_t nstrs, str_off[REC_MAX_STRS];
+	/* this block's string and domain tables (strings zero-padded, + a spare slot) */
+	uint32_t nstrs;
 	uint8_t str_len[REC_MAX_STRS];
+	char str_text[REC_MAX_STRS + 1][SMT_NAME_LEN];
 	uint32_t ndoms;
 	uint64_t dom_val[REC_MAX_DOMS];
+	/* the event decoded last, and what decode_event must clear of it */
+	struct smt_event ev;
+	struct str_field comm, smmu, name_f;
+	uint32_t nsids_set;
 	int err;
 	char msg[512];
 };
@@ -903,12 +890,12 @@ int recording_reader__open_prefixed(struct recording_reader **out, FILE *f, cons
 		memcpy(r->prefix, prefix, prefix_len);
 		r->prefix_len = prefix_len;
 	}
-	if (inflateInit2(&r->zs, DEFLATE_WBITS) != Z_OK) {
+	r->ld = libdeflate_alloc_decompressor();
+	if (!r->ld) {
 		recording_reader__free(r);
-		snprintf(err, errlen, "%s: out of memory (zlib)", name);
+		snprintf(err, errlen, "%s: out of memory (libdeflate)", name);
 		return -ENOMEM;
 	}
-	r->zinit = true;
 	rc = read_header(r);
 	if (rc) {
 		snprintf(err, errlen, "%s", r->msg);
@@ -954,7 +941,7 @@ static int load_block(struct recording_reader *r)
 	uint8_t h[RECORDING_BLOCK_HDR_LEN];
 	uint32_t ulen, clen, count;
 	size_t got;
-	int zrc;
+	size_t in_used, out_len;
 
 	if (r->ended)
 		return 0;
@@ -984,24 +971,24 @@ static int load_block(struct recording_reader *r)
 		return corrupt(r, "block length over the 16 MiB limit or zero");
 	if (count == 0 || count > ulen / MIN_EVENT_BYTES)
 		return corrupt(r, "event count does not fit the block length");
-	if (!buf_reserve(&r->zbuf, &r->zcap, clen) || !buf_reserve(&r->buf, &r->cap, ulen))
+	/* + 1: the zero byte after the payload that decode_event relies on */
+	if (!buf_reserve(&r->zbuf, &r->zcap, clen) || !buf_reserve(&r->buf, &r->cap, (size_t)ulen + 1))
 		return rfail(r, -ENOMEM, "out of memory");
 	if (rread(r, r->zbuf, clen) < clen)
 		return cut_in_block(r);
 	if (get_le32(h + 32) != crc(r->zbuf, clen))
 		return corrupt(r, "checksum mismatch");
-	if (inflateReset(&r->zs) != Z_OK)
-		return rfail(r, -EIO, "zlib: inflateReset failed");
-	r->zs.next_in = r->zbuf;
-	r->zs.avail_in = clen;
-	r->zs.next_out = r->buf;
-	r->zs.avail_out = ulen;
-	zrc = inflate(&r->zs, Z_FINISH);
-	if (zrc != Z_STREAM_END || r->zs.avail_out || r->zs.avail_in)
+	/* the whole payload must be one deflate stream of exactly ulen bytes */
+	if (libdeflate_deflate_decompress_ex(r->ld, r->zbuf, clen, r->buf, ulen, &in_used,
+					     &out_len) != LIBDEFLATE_SUCCESS ||
+	    in_used != clen || out_len != ulen)
 		return corrupt(r, "payload does not inflate to the length in its header");
+	r->buf[ulen] = 0;
 	r->len = ulen;
 	r->pos = 0;
 	r->nevents = count;
+	/* the string table is per block: the fields keep their text, not their references */
+	r->comm.ref = r->smmu.ref = r->name_f.ref = NO_REF;
 	r->ev_no = 0;
 	r->prev_ts = 0;
 	r->nstrs = 0;
@@ -1012,33 +999,77 @@ static int load_block(struct recording_reader *r)
 	return 1;
 }
 
+/*
+ * Event decoding. Events are decoded straight into the reader's own struct
+ * (r->ev), which stays all-zero outside the fields the current event carries:
+ * instead of zeroing 496 bytes per event, the decoder clears only what the
+ * previous event left (its numeric fields, its strings, its SIDs), and a
+ * string that repeats the previous event's reference to the block's string
+ * table is not copied again.
+ *
+ * The inflated block is followed by a zero byte (load_block puts it there):
+ * a varint cut by the end of the block stops on it, one byte past the end,
+ * so reading a varint needs no bounds check per byte, only one per value.
+ */
+
+static inline bool rd_varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *out)
+{
+	size_t i = *pos;
+	uint64_t v;
+
+	if (i >= len)
+		return false;
+	v = b[i++];
+	if (v < 0x80) {
+		*out = v;
+		*pos = i;
+		return true;
+	}
+	v &= 0x7f;
+	for (unsigned int shift = 7; shift < 64; shift += 7) {
+		uint8_t c = b[i++];	/* at worst the zero byte at b[len] */
+
+		if (shift == 63 && c > 1)
+			return false;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			if (i > len)
+				return false;	/* the varint ran into the end of the block */
+			*pos = i;
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* __u64 is unsigned long long, uint64_t may be unsigned long: no pointer casts between them */
-static bool get_u64(const uint8_t *b, size_t len, size_t *pos, __u64 *out)
+static inline bool get_u64(const uint8_t *b, size_t len, size_t *pos, __u64 *out)
 {
 	uint64_t v;
 
-	if (!get_varint(b, len, pos, &v))
+	if (!rd_varint(b, len, pos, &v))
 		return false;
 	*out = v;
 	return true;
 }
 
-static bool get_u32(const uint8_t *b, size_t len, size_t *pos, uint32_t *out)
+static inline bool get_u32(const uint8_t *b, size_t len, size_t *pos, uint32_t *out)
 {
 	uint64_t v;
 
-	if (!get_varint(b, len, pos, &v) || v > UINT32_MAX)
+	if (!rd_varint(b, len, pos, &v) || v > UINT32_MAX)
 		return false;
 	*out = (uint32_t)v;
 	return true;
 }
 
-static bool get_s32(const uint8_t *b, size_t len, size_t *pos, int32_t *out)
+static inline bool get_s32(const uint8_t *b, size_t len, size_t *pos, int32_t *out)
 {
 	uint64_t v;
 	int64_t s;
 
-	if (!get_varint(b, len, pos, &v))
+	if (!rd_varint(b, len, pos, &v))
 		return false;
 	s = unzigzag(v);
 	if (s < INT32_MIN || s > INT32_MAX)
@@ -1047,50 +1078,85 @@ static bool get_s32(const uint8_t *b, size_t len, size_t *pos, int32_t *out)
 	return true;
 }
 
-static bool get_u8(const uint8_t *b, size_t len, size_t *pos, uint8_t *out)
+static inline bool get_u8(const uint8_t *b, size_t len, size_t *pos, uint8_t *out)
 {
 	uint64_t v;
 
-	if (!get_varint(b, len, pos, &v) || v > UINT8_MAX)
+	if (!rd_varint(b, len, pos, &v) || v > UINT8_MAX)
 		return false;
 	*out = (uint8_t)v;
 	return true;
 }
 
+/*
+ * A string field of the reader's event: copied from its zero-padded slot in
+ * the string table with a fixed-size copy (a variable-length one costs more
+ * than the 16 or 64 bytes), unless it holds that string already.
+ */
+static inline void set_str(struct str_field *s, char *dst, const char *slot, size_t cap,
+			   uint32_t ref)
+{
+	if (s->ref == ref && ref != NO_REF)
+		return;
+	if (cap == SMT_COMM_LEN)
+		memcpy(dst, slot, SMT_COMM_LEN);
+	else
+		memcpy(dst, slot, SMT_NAME_LEN);
+	s->set = true;
+	s->ref = ref;
+}
+
+static inline void clear_str(struct str_field *s, char *dst, size_t cap)
+{
+	if (!s->set)
+		return;
+	if (cap == SMT_COMM_LEN)
+		memset(dst, 0, SMT_COMM_LEN);
+	else
+		memset(dst, 0, SMT_NAME_LEN);
+	s->set = false;
+	s->ref = NO_REF;
+}
+
 /* a string (literal or reference) shorter than CAP without NUL bytes, into DST */
-static bool get_str(struct recording_reader *r, size_t *pos, char *dst, size_t cap)
+static inline bool get_str(struct recording_reader *r, size_t *pos, struct str_field *s,
+			   char *dst, size_t cap)
 {
 	const uint8_t *b = r->buf;
 	size_t len = r->len;
 	uint64_t tag, n;
+	uint32_t i;
 
-	if (!get_varint(b, len, pos, &tag))
+	if (!rd_varint(b, len, pos, &tag))
 		return false;
 	n = tag >> 1;
 	if (tag & 1) {
 		if (n >= r->nstrs || r->str_len[n] >= cap)
 			return false;
-		memcpy(dst, b + r->str_off[n], r->str_len[n]);
-		dst[r->str_len[n]] = '\0';
+		set_str(s, dst, r->str_text[n], cap, (uint32_t)n + 1);
 		return true;
 	}
 	if (n == 0 || n >= cap || n > len - *pos || memchr(b + *pos, '\0', n))
 		return false;
-	if (r->nstrs < REC_MAX_STRS) {
-		r->str_off[r->nstrs] = (uint32_t)*pos;
+	/* past the table's end a literal still goes through the spare slot */
+	i = r->nstrs < REC_MAX_STRS ? r->nstrs : REC_MAX_STRS;
+	memset(r->str_text[i], 0, SMT_NAME_LEN);
+	memcpy(r->str_text[i], b + *pos, n);
+	if (i < REC_MAX_STRS) {
 		r->str_len[r->nstrs++] = (uint8_t)n;
+		set_str(s, dst, r->str_text[i], cap, i + 1);
+	} else {
+		set_str(s, dst, r->str_text[i], cap, NO_REF);
 	}
-	memcpy(dst, b + *pos, n);
-	dst[n] = '\0';
 	*pos += n;
 	return true;
 }
 
-static bool get_domain(struct recording_reader *r, size_t *pos, __u64 *out)
+static inline bool get_domain(struct recording_reader *r, size_t *pos, __u64 *out)
 {
 	uint64_t tag, v;
 
-	if (!get_varint(r->buf, r->len, pos, &tag))
+	if (!rd_varint(r->buf, r->len, pos, &tag))
 		return false;
 	if (tag) {
 		if (tag > r->ndoms)
@@ -1098,7 +1164,7 @@ static bool get_domain(struct recording_reader *r, size_t *pos, __u64 *out)
 		*out = r->dom_val[tag - 1];
 		return true;
 	}
-	if (!get_varint(r->buf, r->len, pos, &v))
+	if (!rd_varint(r->buf, r->len, pos, &v))
 		return false;
 	if (r->ndoms < REC_MAX_DOMS)
 		r->dom_val[r->ndoms++] = v;
@@ -1106,16 +1172,23 @@ static bool get_domain(struct recording_reader *r, size_t *pos, __u64 *out)
 	return true;
 }
 
-/* Decode one event at r->pos. NULL, or the field that is wrong. */
-static const char *decode_event(struct recording_reader *r, struct smt_event *ev)
+/* Decode one event at r->pos into r->ev. NULL, or the field that is wrong. */
+static const char *decode_event(struct recording_reader *r)
 {
+	struct smt_event *ev = &r->ev;
 	const uint8_t *b = r->buf;
 	size_t len = r->len, pos = r->pos;
 	uint64_t v;
 	uint32_t f, present;
 	const char *bad;
 
-	memset(ev, 0, sizeof(*ev));
+	/* the numeric fields around comm: a few stores, not a 496-byte memset */
+	memset(ev, 0, offsetof(struct smt_event, comm));
+	memset(&ev->domain, 0, offsetof(struct smt_event, smmu) - offsetof(struct smt_event, domain));
+	if (r->nsids_set) {
+		memset(ev->sids, 0, r->nsids_set * sizeof(ev->sids[0]));
+		r->nsids_set = 0;
+	}
 	if (pos >= len)
 		return "type: past the end of the block";
 	ev->type = b[pos++];
@@ -1124,17 +1197,21 @@ static const char *decode_event(struct recording_reader *r, struct smt_event *ev
 	ev->present = present;
 	if (!get_u32(b, len, &pos, &f) || (f & ~(uint32_t)REC_F_KNOWN))
 		return "fields";
-	if (!get_varint(b, len, &pos, &v))
+	if (!rd_varint(b, len, &pos, &v))
 		return "ts";
 	ev->ts = r->prev_ts + (uint64_t)unzigzag(v);
 	if ((f & REC_F_CPU) && !get_s32(b, len, &pos, &ev->cpu))
 		return "cpu";
 	if ((f & REC_F_PID) && !get_s32(b, len, &pos, &ev->pid))
 		return "pid";
-	if ((f & REC_F_COMM) && !get_str(r, &pos, ev->comm, sizeof(ev->comm)))
-		return "comm";
+	if (f & REC_F_COMM) {
+		if (!get_str(r, &pos, &r->comm, ev->comm, sizeof(ev->comm)))
+			return "comm";
+	} else {
+		clear_str(&r->comm, ev->comm, sizeof(ev->comm));
+	}
 	if (f & REC_F_SCOPE) {
-		if (!get_varint(b, len, &pos, &v) || v > UINT16_MAX)
+		if (!rd_varint(b, len, &pos, &v) || v > UINT16_MAX)
 			return "scope";
 		ev->scope = (uint16_t)v;
 	}
@@ -1147,7 +1224,7 @@ static const char *decode_event(struct recording_reader *r, struct smt_event *ev
 	if ((f & REC_F_PADDR) && !get_u64(b, len, &pos, &ev->paddr))
 		return "paddr";
 	if (f & REC_F_RET) {
-		if (!get_varint(b, len, &pos, &v))
+		if (!rd_varint(b, len, &pos, &v))
 			return "ret";
 		ev->ret = unzigzag(v);
 	}
@@ -1167,19 +1244,28 @@ static const char *decode_event(struct recording_reader *r, struct smt_event *ev
 		return "strict";
 	if ((f & REC_F_SINCE_BOOT) && !get_u8(b, len, &pos, &ev->since_boot))
 		return "since_boot";
-	if ((f & REC_F_SMMU) && !get_str(r, &pos, ev->smmu, sizeof(ev->smmu)))
-		return "smmu";
-	if ((f & REC_F_NAME) && !get_str(r, &pos, ev->name, sizeof(ev->name)))
-		return "name";
+	if (f & REC_F_SMMU) {
+		if (!get_str(r, &pos, &r->smmu, ev->smmu, sizeof(ev->smmu)))
+			return "smmu";
+	} else {
+		clear_str(&r->smmu, ev->smmu, sizeof(ev->smmu));
+	}
+	if (f & REC_F_NAME) {
+		if (!get_str(r, &pos, &r->name_f, ev->name, sizeof(ev->name)))
+			return "name";
+	} else {
+		clear_str(&r->name_f, ev->name, sizeof(ev->name));
+	}
 	if (f & REC_F_SIDS) {
 		if (!get_u32(b, len, &pos, &ev->nsids) || ev->nsids == 0 || ev->nsids > SMT_MAX_SIDS)
 			return "sids";
+		r->nsids_set = ev->nsids;
 		for (uint32_t i = 0; i < ev->nsids; i++)
 			if (!get_u32(b, len, &pos, &ev->sids[i]))
 				return "sids";
 	}
 	if (f & REC_F_META_EXTRA) {
-		if (ev->type != SMT_EV_META || !get_varint(b, len, &pos, &v) ||
+		if (ev->type != SMT_EV_META || !rd_varint(b, len, &pos, &v) ||
 		    v > MAX_META_EXTRA || v > len - pos || memchr(b + pos, '\0', v))
 			return "meta_extra";
 		free(r->meta_extra);
@@ -1201,7 +1287,7 @@ static const char *decode_event(struct recording_reader *r, struct smt_event *ev
 	return NULL;
 }
 
-int recording_reader__next(struct recording_reader *r, struct smt_event *ev)
+int recording_reader__next_ref(struct recording_reader *r, const struct smt_event **ev)
 {
 	const char *bad;
 	char what[160];
@@ -1214,21 +1300,32 @@ int recording_reader__next(struct recording_reader *r, struct smt_event *ev)
 		if (rc <= 0)
 			return rc;
 	}
-	bad = decode_event(r, ev);
-	if (!bad && r->ev_no == 0 && ev->ts != r->first_ts)
+	bad = decode_event(r);
+	if (!bad && r->ev_no == 0 && r->ev.ts != r->first_ts)
 		bad = "ts: not the block's first_ts";
 	r->ev_no++;
 	if (!bad && r->ev_no == r->nevents) {
 		if (r->pos != r->len)
 			bad = "bytes left after the last event";
-		else if (ev->ts != r->last_ts)
+		else if (r->ev.ts != r->last_ts)
 			bad = "ts: not the block's last_ts";
 	}
 	if (bad) {
 		snprintf(what, sizeof(what), "event %u: %s", r->ev_no, bad);
 		return corrupt(r, what);
 	}
+	*ev = &r->ev;
 	return 1;
+}
+
+int recording_reader__next(struct recording_reader *r, struct smt_event *ev)
+{
+	const struct smt_event *e;
+	int rc = recording_reader__next_ref(r, &e);
+
+	if (rc == 1)
+		*ev = *e;
+	return rc;
 }
 
 int recording_reader__next_block(struct recording_reader *r, const void **data, size_t *len,
@@ -1287,8 +1384,7 @@ void recording_reader__free(struct recording_reader *r)
 {
 	if (!r)
 		return;
-	if (r->zinit)
-		inflateEnd(&r->zs);
+	libdeflate_free_decompressor(r->ld);
 	free(r->name);
 	free(r->prefix);
 	free(r->meta);

@@ -57,6 +57,12 @@ int recording_reader__open_prefixed(struct recording_reader **out, FILE *f, cons
  * (SPEC §7): next() returns 0 and recording_reader__warning() says where it ends.
  */
 int recording_reader__next(struct recording_reader *r, struct smt_event *ev);
+/*
+ * As recording_reader__next(), without the copy: *EV points at the reader's
+ * own event (every byte defined, as next() would fill it), valid until the
+ * next call on R. The fast path for replay.
+ */
+int recording_reader__next_ref(struct recording_reader *r, const struct smt_event **ev);
 /* After the end: "FILE: warning: ..." when the file was not closed or was cut, else NULL. */
 const char *recording_reader__warning(const struct recording_reader *r);
 /* After the end: 1 closed by its writer, 0 not closed or cut, -1 format 1 (cannot say). */

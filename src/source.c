@@ -23,6 +23,7 @@ struct ev_source {
 	bool own_f;
 	struct jsonl_reader *jsonl;
 	struct recording_reader *rec;
+	struct smt_event ev;	/* JSONL events for next_ref() */
 	char warn[256];		/* an empty input */
 };
 
@@ -152,6 +153,17 @@ int ev_source__next(struct ev_source *s, struct smt_event *ev)
 	if (s->rec)
 		return recording_reader__next(s->rec, ev);
 	return jsonl_reader__next(s->jsonl, ev);
+}
+
+int ev_source__next_ref(struct ev_source *s, const struct smt_event **ev)
+{
+	int rc;
+
+	if (s->rec)
+		return recording_reader__next_ref(s->rec, ev);
+	rc = jsonl_reader__next(s->jsonl, &s->ev);
+	*ev = &s->ev;
+	return rc;
 }
 
 const char *ev_source__error(const struct ev_source *s)

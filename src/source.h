@@ -25,6 +25,12 @@ int ev_source__open(const char *path, struct ev_source **out, char *err, size_t 
  * Events before the error have all been returned.
  */
 int ev_source__next(struct ev_source *s, struct smt_event *ev);
+/*
+ * As ev_source__next(), without copying the event: *EV points at the
+ * source's own, valid until the next call on S (replay's path: a recording's
+ * events are decoded straight into it).
+ */
+int ev_source__next_ref(struct ev_source *s, const struct smt_event **ev);
 const char *ev_source__error(const struct ev_source *s);
 
 /*

@@ -9,6 +9,7 @@
  * checksums, so that the event decoder itself is reached, which random
  * bytes behind CRC32s almost never do.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,15 @@
 #include <zlib.h>
 #include "recording.h"
 #include "recording_blocks.h"
+
+/* every byte after the string's NUL is zero, as in a struct that was zeroed first */
+static bool zero_tail(const char *s, size_t cap)
+{
+	for (size_t i = strnlen(s, cap); i < cap; i++)
+		if (s[i])
+			return false;
+	return true;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -79,7 +89,7 @@ static uint8_t *wrap(const uint8_t *data, size_t size, size_t *len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct recording_reader *r;
-	struct smt_event ev;
+	const struct smt_event *ev;
 	uint8_t *owned = NULL;
 	size_t prefix = 0;
 	char err[512];
@@ -105,15 +115,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = recording_reader__open_prefixed(&r, f, "fuzz", data, prefix, err, sizeof(err));
 	if (rc == 0) {
 		(void)strlen(recording_reader__meta_json(r));
-		while ((rc = recording_reader__next(r, &ev)) == 1) {
+		/* next_ref: the reader's own event, which it clears only partly between events */
+		while ((rc = recording_reader__next_ref(r, &ev)) == 1) {
 			const char *me = recording_reader__meta_extra(r);
 
 			if (me)
 				(void)strlen(me);
-			if (ev.type == 0 || ev.type >= SMT_EV_MAX || ev.nsids > SMT_MAX_SIDS ||
-			    ev.name[SMT_NAME_LEN - 1] || ev.smmu[SMT_NAME_LEN - 1] ||
-			    ev.comm[SMT_COMM_LEN - 1])
+			if (ev->type == 0 || ev->type >= SMT_EV_MAX || ev->nsids > SMT_MAX_SIDS ||
+			    ev->name[SMT_NAME_LEN - 1] || ev->smmu[SMT_NAME_LEN - 1] ||
+			    ev->comm[SMT_COMM_LEN - 1])
 				__builtin_trap();	/* the reader let a bad event through */
+			if (!zero_tail(ev->comm, SMT_COMM_LEN) || !zero_tail(ev->smmu, SMT_NAME_LEN) ||
+			    !zero_tail(ev->name, SMT_NAME_LEN))
+				__builtin_trap();	/* a previous event's string left behind */
+			for (uint32_t i = ev->nsids; i < SMT_MAX_SIDS; i++)
+				if (ev->sids[i])
+					__builtin_trap();	/* a previous event's SIDs left behind */
 		}
 		if (rc < 0 && !recording_reader__error(r))
 			__builtin_trap();	/* an error without a message */

@@ -167,6 +167,111 @@ static void test_every_event_type_round_trips_exactly(void **state)
 	fclose(f);
 }
 
+/* a string of LEN (< CAP) bytes from a small pool, so that blocks reference earlier ones */
+static void pool_str(char *dst, size_t cap, unsigned int k)
+{
+	static const char *const pool[] = {
+		"a", "kworker/u8:3", "15000000.iommu", "gpu_cc_ahb_clk", "x",
+		"a-device-name-that-fills-most-of-the-sixty-four-byte-field-here",
+		"3d00000.gpu", "dma-io",
+	};
+	const char *s = pool[k % (sizeof(pool) / sizeof(pool[0]))];
+
+	memset(dst, 0, cap);
+	strncpy(dst, s, cap - 1);
+}
+
+/*
+ * The reader decodes into its own event and clears only what the previous
+ * event set: whatever came before (longer strings, more SIDs, other fields,
+ * the end of a block), every byte of each event must be what was written,
+ * through next_ref() and through next() into a dirty struct.
+ */
+static void test_each_event_is_exact_whatever_preceded_it(void **state)
+{
+	struct recording_writer_opts opts = { .block_bytes = 200 };
+	static const unsigned int types[] = { SMT_EV_ATTACH, SMT_EV_MAP, SMT_EV_CLK, SMT_EV_UNMAP,
+					      SMT_EV_RPM, SMT_EV_SYNC, SMT_EV_FAULT, SMT_EV_META };
+	const unsigned int n = 3000;
+	struct recording_writer *w;
+	struct recording_reader *r;
+	const struct smt_event *got;
+	struct smt_event *evs, dirty;
+	uint32_t x = 12345;
+	char err[256];
+	FILE *f;
+
+	evs = calloc(n, sizeof(*evs));
+	assert_non_null(evs);
+	for (unsigned int i = 0; i < n; i++) {
+		struct smt_event *e = &evs[i];
+
+		x = x * 1103515245u + 12345u;
+		event__init(e, types[(x >> 8) % 8], 1000 + i);
+		if (x & (1u << 20)) {
+			e->present |= SMT_HAS_COMM;
+			pool_str(e->comm, sizeof(e->comm), x >> 21);
+		}
+		if (x & (1u << 24)) {
+			e->present |= SMT_HAS_SMMU;
+			pool_str(e->smmu, sizeof(e->smmu), x >> 25);
+		}
+		if (x & (1u << 28)) {
+			e->present |= SMT_HAS_NAME;
+			pool_str(e->name, sizeof(e->name), x >> 29);
+		}
+		if (e->type == SMT_EV_ATTACH) {
+			e->present |= SMT_HAS_SIDS;
+			e->nsids = 1 + (x >> 16) % SMT_MAX_SIDS;
+			for (uint32_t k = 0; k < e->nsids; k++)
+				e->sids[k] = k * 3 + i;
+		}
+		if (e->type == SMT_EV_MAP || e->type == SMT_EV_UNMAP) {
+			e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE;
+			e->domain = 0xffff000000000000ull + (x >> 12) % 3;
+			e->iova = (uint64_t)i << 12;
+			e->size = 4096;
+			e->ret = -(int64_t)(x % 5);
+		}
+		if (e->type == SMT_EV_SYNC)
+			e->dur = x % 1000, e->timeout = x & 1;
+		if (e->type == SMT_EV_CLK)
+			e->on = x & 1;
+		if (e->type == SMT_EV_META)
+			e->strict = 1;
+		e->cpu = (int)(x % 7);
+	}
+	assert_int_equal(recording_writer__open(&w, tmp_path("exact.smt"), NULL, &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(recording_writer__write(w, &evs[i], NULL), 0);
+	assert_int_equal(recording_writer__close(w), 0);
+
+	f = fopen(tmp_path("exact.smt"), "rb");
+	assert_int_equal(recording_reader__open(&r, f, "exact.smt", err, sizeof(err)), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		assert_int_equal(recording_reader__next_ref(r, &got), 1);
+		if (memcmp(got, &evs[i], sizeof(*got)))
+			fail_msg("next_ref: event %u differs from what was written", i);
+	}
+	assert_int_equal(recording_reader__next_ref(r, &got), 0);
+	recording_reader__free(r);
+
+	rewind(f);
+	assert_int_equal(recording_reader__open(&r, f, "exact.smt", err, sizeof(err)), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		memset(&dirty, 0xa5, sizeof(dirty));
+		assert_int_equal(recording_reader__next(r, &dirty), 1);
+		if (memcmp(&dirty, &evs[i], sizeof(dirty)))
+			fail_msg("next: event %u differs from what was written", i);
+	}
+	assert_int_equal(recording_reader__next(r, &dirty), 0);
+	assert_true(recording_reader__closed(r) == 1);
+	recording_reader__free(r);
+	fclose(f);
+	free(evs);
+}
+
 static void test_null_metadata_is_empty_object(void **state)
 {
 	struct recording_reader *r;
@@ -614,6 +719,143 @@ static int read_crafted(const uint8_t *file, size_t len, char *msg, size_t msgle
 	return rc;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* raw deflate of IN with zlib at LEVEL/STRATEGY; FLUSH_AT > 0: a full flush after that many bytes */
+static size_t zlib_deflate_variant(uint8_t *out, size_t cap, const uint8_t *in, size_t len,
+				   int level, int strategy, size_t flush_at)
+{
+	z_stream zs = { 0 };
+	size_t first = flush_at && flush_at < len ? flush_at : 0;
+	size_t n;
+
+	assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, -15, 8, strategy), Z_OK);
+	zs.next_in = (Bytef *)in;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	if (first) {
+		zs.avail_in = (uInt)first;
+		assert_int_equal(deflate(&zs, Z_FULL_FLUSH), Z_OK);
+	}
+	zs.avail_in = (uInt)(len - first);
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = cap - zs.avail_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+/*
+ * The reader inflates with libdeflate, the writer deflates with zlib: the
+ * format is raw deflate either way. Every block the writer makes inflates
+ * with zlib to what the reader returns, and blocks deflated by zlib in any
+ * way (stored, fixed or Huffman-only codes, RLE, level 9, a full flush
+ * inside) read back as the same events.
+ */
+static void test_blocks_are_zlib_raw_deflate_both_ways(void **state)
+{
+	static const struct { int level, strategy; size_t flush_at; } variants[] = {
+		{ 0, Z_DEFAULT_STRATEGY, 0 }, { 1, Z_FIXED, 0 }, { 6, Z_HUFFMAN_ONLY, 0 },
+		{ 6, Z_RLE, 0 }, { 9, Z_DEFAULT_STRATEGY, 0 }, { 6, Z_DEFAULT_STRATEGY, 1000 },
+	};
+	struct recording_writer_opts opts = { .block_bytes = 4096, .level = 9 };
+	struct recording_writer *w;
+	struct recording_reader *r;
+	struct smt_event ev, want;
+	const unsigned int n = 4000;
+	uint8_t *file, *out, *plain;
+	size_t flen, off, hlen, olen;
+	const void *data;
+	size_t dlen;
+	unsigned int nev, blocks = 0;
+	char err[256];
+	FILE *f;
+
+	assert_int_equal(recording_writer__open(&w, tmp_path("z.smt"), "{\"k\":1}", &opts, err,
+						sizeof(err)), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		stream_event(&ev, i);
+		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+	}
+	assert_int_equal(recording_writer__close(w), 0);
+	file = slurp(tmp_path("z.smt"), &flen);
+	hlen = 16 + le32(file + 12) + 4;
+	out = malloc(2 * flen + 65536);
+	plain = malloc(RECORDING_MAX_BLOCK);
+	assert_non_null(out);
+	assert_non_null(plain);
+
+	for (size_t v = 0; v <= sizeof(variants) / sizeof(variants[0]); v++) {
+		f = fopen(tmp_path("z.smt"), "rb");
+		assert_int_equal(recording_reader__open(&r, f, "z.smt", err, sizeof(err)), 0);
+		memcpy(out, file, hlen);
+		olen = hlen;
+		for (off = hlen; memcmp(file + off, RECORDING_BLOCK_MAGIC, 4) == 0;
+		     off += RECORDING_BLOCK_HDR_LEN + le32(file + off + 8)) {
+			uint32_t ulen = le32(file + off + 4), clen = le32(file + off + 8);
+			z_stream zs = { 0 };
+			uint8_t *h = out + olen;
+			size_t c;
+
+			/* zlib inflates the writer's block to what the reader gives */
+			assert_int_equal(recording_reader__next_block(r, &data, &dlen, &nev), 1);
+			assert_int_equal(inflateInit2(&zs, -15), Z_OK);
+			zs.next_in = file + off + RECORDING_BLOCK_HDR_LEN;
+			zs.avail_in = clen;
+			zs.next_out = plain;
+			zs.avail_out = ulen;
+			assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+			assert_int_equal(zs.avail_in, 0);
+			assert_int_equal(zs.avail_out, 0);
+			inflateEnd(&zs);
+			assert_int_equal(dlen, ulen);
+			assert_memory_equal(data, plain, ulen);
+			if (v == 0)
+				blocks++;
+			if (v == sizeof(variants) / sizeof(variants[0]))
+				continue;
+
+			/* the same payload deflated another way by zlib */
+			memcpy(h, file + off, 32);
+			c = zlib_deflate_variant(h + RECORDING_BLOCK_HDR_LEN, 2 * ulen + 1024, plain, ulen,
+						 variants[v].level, variants[v].strategy,
+						 variants[v].flush_at);
+			put32(h + 8, (uint32_t)c);
+			put32(h + 32, (uint32_t)crc32(0, h + RECORDING_BLOCK_HDR_LEN, (uInt)c));
+			put32(h + 36, (uint32_t)crc32(0, h, 36));
+			olen += RECORDING_BLOCK_HDR_LEN + c;
+		}
+		assert_int_equal(recording_reader__next_block(r, &data, &dlen, &nev), 0);
+		assert_int_equal(recording_reader__closed(r), 1);
+		recording_reader__free(r);
+		fclose(f);
+		if (v == sizeof(variants) / sizeof(variants[0]))
+			break;
+		assert_int_equal(flen - off, RECORDING_CLOSE_LEN);
+		memcpy(out + olen, file + off, RECORDING_CLOSE_LEN);
+		olen += RECORDING_CLOSE_LEN;
+
+		f = fmemopen(out, olen, "rb");
+		assert_int_equal(recording_reader__open(&r, f, "variant.smt", err, sizeof(err)), 0);
+		for (unsigned int i = 0; i < n; i++) {
+			stream_event(&want, i);
+			assert_int_equal(recording_reader__next(r, &ev), 1);
+			assert_same_event(&ev, &want);
+		}
+		assert_int_equal(recording_reader__next(r, &ev), 0);
+		assert_null(recording_reader__error(r));
+		assert_int_equal(recording_reader__closed(r), 1);
+		recording_reader__free(r);
+		fclose(f);
+	}
+	assert_true(blocks > 10);
+	free(plain);
+	free(out);
+	free(file);
+}
+
 static void test_bad_event_contents_behind_a_good_checksum_are_rejected(void **state)
 {
 	static const struct {
@@ -651,6 +893,13 @@ static void test_bad_event_contents_behind_a_good_checksum_are_rejected(void **s
 		  14, 1, "event 1: domain" },
 		/* tlbi scope 3 */
 		{ { SMT_EV_TLBI, 0, 1 << 3, 0, 3 }, 5, 1, "event 1: scope" },
+		/* a varint cut by the end of the block (the reader pads the block with a 0) */
+		{ { SMT_EV_MAP, 0, 1 << 5, 0, 0x80, 0x80 }, 6, 1, "event 1: iova" },
+		/* the block ends where a value is due */
+		{ { SMT_EV_MAP, 0, 1 << 5, 0 }, 4, 1, "event 1: iova" },
+		/* a 10-byte varint with more than 64 bits, the last byte of the block */
+		{ { SMT_EV_MAP, 0, 1 << 6, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02 },
+		  14, 1, "event 1: size" },
 		/* clk on = 2 */
 		{ { SMT_EV_CLK, 0, 0x80, 0x40, 0, 2 }, 6, 1, "event 1: on" },
 		/* meta_extra on a map event */
@@ -895,10 +1144,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_event_type_round_trips_exactly),
 		cmocka_unit_test(test_null_metadata_is_empty_object),
+		cmocka_unit_test(test_each_event_is_exact_whatever_preceded_it),
 		cmocka_unit_test(test_many_blocks_read_back_in_order),
 		cmocka_unit_test(test_file_cut_at_every_byte_reads_whole_blocks_then_warns_where_it_ends),
 		cmocka_unit_test(test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset),
 		cmocka_unit_test(test_bad_event_contents_behind_a_good_checksum_are_rejected),
+		cmocka_unit_test(test_blocks_are_zlib_raw_deflate_both_ways),
 		cmocka_unit_test(test_other_version_is_refused_naming_the_version_read),
 		cmocka_unit_test(test_close_block_counts_and_trailing_bytes_are_checked),
 		cmocka_unit_test(test_format_1_file_without_close_block_reads_without_warning),

@@ -76,6 +76,50 @@ static void expect_jsonl_events(struct ev_source *s)
 	assert_int_equal(ev_source__next(s, &ev), 0);
 }
 
+/*
+ * next_ref() (replay's path) gives the same events as next(), from JSONL and
+ * from a recording: the events of jsonl_text, converted.
+ */
+static void test_next_ref_gives_what_next_gives(void **state)
+{
+	struct recording_writer *w;
+	struct ev_source *a, *b;
+	const struct smt_event *ref;
+	struct smt_event ev;
+	char err[256];
+	int rc, n = 0;
+
+	write_file(path_of("ref.jsonl"), jsonl_text, sizeof(jsonl_text) - 1);
+	assert_int_equal(ev_source__open(path_of("ref.jsonl"), &a, err, sizeof(err)), 0);
+	assert_int_equal(recording_writer__open(&w, path_of("ref.smt"), NULL, NULL, err,
+						sizeof(err)), 0);
+	while ((rc = ev_source__next(a, &ev)) == 1)
+		assert_int_equal(recording_writer__write(w, &ev, ev_source__meta_extra(a)), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(recording_writer__close(w), 0);
+	ev_source__close(a);
+
+	for (int i = 0; i < 2; i++) {
+		const char *p = path_of(i ? "ref.smt" : "ref.jsonl");
+
+		assert_int_equal(ev_source__open(p, &a, err, sizeof(err)), 0);
+		assert_int_equal(ev_source__open(p, &b, err, sizeof(err)), 0);
+		assert_int_equal(ev_source__is_recording(b), i);
+		while ((rc = ev_source__next(a, &ev)) == 1) {
+			assert_int_equal(ev_source__next_ref(b, &ref), 1);
+			assert_memory_equal(ref, &ev, sizeof(ev));
+			if (ev.type == SMT_EV_META)
+				assert_string_equal(ev_source__meta_extra(b), "{\"board\":\"qrb5165\"}");
+			n++;
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(ev_source__next_ref(b, &ref), 0);
+		ev_source__close(a);
+		ev_source__close(b);
+	}
+	assert_int_equal(n, 6);
+}
+
 static void test_jsonl_file_is_sniffed_and_read(void **state)
 {
 	const char *p = path_of("a.jsonl");
@@ -360,6 +404,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonl_file_is_sniffed_and_read),
+		cmocka_unit_test(test_next_ref_gives_what_next_gives),
 		cmocka_unit_test(test_jsonl_from_stdin_pipe_is_sniffed_without_seeking),
 		cmocka_unit_test(test_jsonl_from_fifo_is_read),
 		cmocka_unit_test(test_inputs_shorter_than_the_magic_are_jsonl),
