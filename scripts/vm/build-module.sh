@@ -33,7 +33,23 @@ case "$kver" in
 	fi
 	;;
 esac
-command -v pahole >/dev/null || extra+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+# Module BTF needs a pahole at least as new as the kernel's (sid: 1.32 with
+# --btf_features; bookworm has 1.24). The test module needs no BTF of its own.
+kpahole=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$hdr/.config" 2>/dev/null)
+hpahole=$(pahole --version 2>/dev/null | tr -dc '0-9')
+if [ -z "$hpahole" ] || [ "${hpahole:-0}" -lt "${kpahole:-0}" ]; then
+	extra+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+fi
+# Debian's headers name the compiler the kernel was built with (bullseye:
+# gcc-10, sid: gcc-16); cross-build with Debian 12's gcc 12 instead. Flags the
+# kernel's config enabled for a newer gcc are turned back into the kernel's
+# own fallbacks when gcc 12 lacks them.
+cc=aarch64-linux-gnu-gcc
+extra+=(CC="$cc")
+cc_has() { echo 'int x;' | "$cc" -Werror "$@" -c -x c - -o /dev/null 2>/dev/null; }
+# CONFIG_FUNCTION_ALIGNMENT via -fmin-function-alignment (gcc 14) falls back
+# to -falign-functions (Makefile)
+cc_has -fmin-function-alignment=8 || extra+=(CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
 
 if ! make -C "$hdr" M="$(cd "$out" && pwd)" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "${extra[@]}" modules \
 	>"$out/build.log" 2>&1; then

@@ -15,10 +15,12 @@
  *                 "clk_on" / "clk_off" (the clock alone)
  *   status  read: rpm=<status> clk=<0|1> pd=<0|1> resumes=N suspends=N
  *                 pd_on=N pd_off=N
- * One source for Debian's 6.1 and 6.12 arm64 kernels. Not for production.
+ * One source for Debian's 5.10, 6.1, 6.12 and sid (7.x) arm64 kernels. Not
+ * for production.
  */
 #include <linux/clk.h>
 #include <linux/clk-provider.h>
+#include <linux/clkdev.h>
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -39,6 +41,7 @@ static struct smt_state {
 	struct clk_hw gate;
 	u32 gate_reg;		/* the fake enable register */
 	struct clk *clk;	/* consumer handle on the gate */
+	struct clk_lookup *cl;	/* < 5.11 only: how clk is found */
 	bool clk_direct;	/* enabled through "clk_on" */
 	struct generic_pm_domain pd;
 	bool pd_on;
@@ -73,6 +76,22 @@ static const struct clk_ops smt_gate_ops = {
 	.disable = smt_gate_disable,
 	.is_enabled = smt_gate_is_enabled,
 };
+
+/*
+ * A consumer handle on the gate. clk_hw_get_clk() arrived in 5.11; before,
+ * a clkdev lookup under the clock's own name leads to it.
+ */
+static struct clk *smt_get_gate_clk(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+	return clk_hw_get_clk(&smt.gate, "smt");
+#else
+	smt.cl = clkdev_hw_create(&smt.gate, SMT_CLK_NAME, NULL);
+	if (!smt.cl)
+		return ERR_PTR(-ENOMEM);
+	return clk_get_sys(NULL, SMT_CLK_NAME);
+#endif
+}
 
 /* ---- the power domain ------------------------------------------------- */
 static int smt_pd_power_on(struct generic_pm_domain *pd)
@@ -247,6 +266,8 @@ static void smt_teardown(void)
 		clk_disable_unprepare(smt.clk);
 	if (smt.clk)
 		clk_put(smt.clk);
+	if (smt.cl)
+		clkdev_drop(smt.cl);
 	if (smt.gate_registered)
 		clk_hw_unregister(&smt.gate);
 	if (smt.parent)
@@ -278,7 +299,7 @@ static int __init smt_init(void)
 	if (err)
 		goto fail;
 	smt.gate_registered = true;
-	clk = clk_hw_get_clk(&smt.gate, "smt");
+	clk = smt_get_gate_clk();
 	if (IS_ERR(clk)) {
 		err = PTR_ERR(clk);
 		goto fail;
