@@ -246,14 +246,20 @@ rule_counts() {
 }
 
 # ---- running smmutrace in the background -----------------------------------
+# unmap_kprobes: kprobes registered on the SMMU drivers' unmap callback
+# (arm_smmu_unmap_pages; arm_smmu_unmap before 5.18)
+unmap_kprobes() {
+	grep -cE ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null
+}
+
 # smt_start NAME ARGS...: run "smmutrace ARGS" in the background, stdout to
 # /tmp/NAME.out (the console with SMT_STDOUT=console), stderr to /tmp/NAME.err; wait until it has attached its hooks
-# (its kprobe on arm_smmu_unmap_pages appeared and its open files stopped
+# (its kprobe on arm-smmu-v3's unmap callback appeared and its open files stopped
 # changing). Returns 1 if it died or did not attach within 60 s.
 smt_start() {
 	local name=$1 before pid i=0 last=-1 same=0 now
 	shift
-	before=$(grep -c ' arm_smmu_unmap_pages+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null)
+	before=$(unmap_kprobes)
 	if [ "${SMT_STDOUT:-}" = console ]; then
 		"$SMT_BIN" "$@" 2>/tmp/$name.err &
 	else
@@ -263,7 +269,7 @@ smt_start() {
 	echo $pid >/tmp/$name.pid
 	while [ $i -lt 240 ]; do
 		kill -0 $pid 2>/dev/null || { diag "smmutrace $*: exited early"; diag_file /tmp/$name.err; return 1; }
-		if [ "$(grep -c ' arm_smmu_unmap_pages+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null)" -gt "$before" ]; then
+		if [ "$(unmap_kprobes)" -gt "$before" ]; then
 			now=$(ls /proc/$pid/fd 2>/dev/null | wc -l)
 			if [ "$now" = "$last" ]; then
 				same=$((same + 1))
