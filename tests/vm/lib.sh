@@ -116,6 +116,59 @@ count_trace() {
 	fi
 }
 
+# ---- ground truth: the kernel's own iommu:map/unmap tracepoints -------------
+# truth_start: record iommu:map and iommu:unmap in the trace buffer (next to
+# whatever smmutrace captures over the same DMA)
+truth_start() {
+	trace_reset
+	echo 8192 >$TRACEFS/buffer_size_kb
+	echo 1 >$TRACEFS/events/iommu/map/enable
+	echo 1 >$TRACEFS/events/iommu/unmap/enable
+	echo 1 >$TRACEFS/tracing_on
+}
+
+truth_stop() {
+	echo 0 >$TRACEFS/tracing_on
+	echo 0 >$TRACEFS/events/iommu/enable
+	# "overrun" > 0: the buffer wrapped and the truth is incomplete
+	awk '$1 == "overrun:" { s += $2 } END { print s + 0 }' $TRACEFS/per_cpu/cpu*/stats >/tmp/truth.overrun
+}
+
+# truth_missing EV EVENTS: (iova,size) records the kernel's iommu:EV
+# tracepoint gave (EV = map or unmap) that smmutrace's JSONL EVENTS lacks,
+# compared as multisets (a record seen twice by the kernel must be captured
+# twice). Prints the number missing; the first ones go to /tmp/truth.EV.missing.
+# Formats: 5.10 "map: IOMMU: iova=0x%016llx paddr=... size=%zu", 6.x+
+# "map: IOMMU: iova=0x%016llx - 0x%016llx paddr=... size=%zu", unmap "...
+# size=%zu unmapped_size=%zu".
+truth_missing() {
+	grep -E " $1: IOMMU: iova=" $TRACEFS/trace |
+		sed -n 's/.* iova=0x0*\([0-9a-f][0-9a-f]*\) .* size=\([0-9][0-9]*\).*/\1 \2/p' >/tmp/truth.$1
+	grep -E "\"ev\" *: *\"$1\"" "$2" |
+		sed -n 's/.*"iova" *: *"0x0*\([0-9a-f][0-9a-f]*\)".*"size" *: *\([0-9][0-9]*\).*/\1 \2/p' >/tmp/capture.$1
+	awk -v out=/tmp/truth.$1.missing 'FNR == NR { have[$0]++; next }
+		{ if (have[$0] > 0) have[$0]--; else { miss++; if (miss <= 5) print > out } }
+		END { print miss + 0 }' /tmp/capture.$1 /tmp/truth.$1
+}
+
+# check_truth NAME EV EVENTS: every iommu:EV record of the kernel is in EVENTS
+check_truth() {
+	local n m
+	rm -f /tmp/truth.$2.missing
+	m=$(truth_missing "$2" "$3")
+	n=$(wc -l </tmp/truth.$2)
+	diag "$1: kernel iommu:$2 records $n, smmutrace $2 events $(wc -l </tmp/capture.$2), missing $m"
+	[ -s /tmp/truth.$2.missing ] && diag "  missing (iova size): $(tr '\n' ';' </tmp/truth.$2.missing)"
+	if [ "$(cat /tmp/truth.overrun 2>/dev/null)" != 0 ]; then
+		skip "$1" "the trace buffer overran: the kernel's record is incomplete"
+	elif [ "$n" = 0 ]; then
+		diag "$1: the kernel's iommu:$2 tracepoint gave nothing"
+		not_ok "$1"
+	else
+		check_exact "$1" "$m" 0
+	fi
+}
+
 # ---- the test module ------------------------------------------------------
 tbu_ctl() { echo "$1" >$SMT_CTL; }
 tbu_status() { cat $SMT_STATUS; }
