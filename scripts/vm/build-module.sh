@@ -15,6 +15,7 @@ hdr="$kdir/hdr/usr/src/linux-headers-$kver"
 
 mkdir -p "$out"
 if [ -f "$out/smmutrace_testmod.ko" ] && [ "$out/smmutrace_testmod.ko" -nt "$src/smmutrace_testmod.c" ] &&
+	[ "$out/smmutrace_testmod.ko" -nt "$src/Kbuild" ] && [ "$out/smmutrace_testmod.ko" -nt "$0" ] &&
 	[ "$out/smmutrace_testmod.ko" -nt "$hdr/Makefile" ]; then
 	exit 0
 fi

@@ -276,6 +276,18 @@ static const struct file_operations smt_status_fops = {
 #define EDU_BUF		0x40000	/* edu's own 4 KiB buffer, device address */
 /* QEMU's edu clamps DMA addresses to its dma_mask property: 28 bits by default */
 #define EDU_DMA_BITS	28
+/*
+ * Bytes per edu DMA: less than its whole 4 KiB buffer, because QEMU 7.2's
+ * range check (edu_check_range) rejects a transfer ending exactly at the
+ * buffer's end with hw_error(), which stops the whole machine.
+ */
+#define EDU_DMA_LEN	2048
+/*
+ * The DMA into the freed IOVA: one 32-bit word. QEMU's SMMU records one event
+ * per failed access of 4 bytes, and hundreds of records would flood the
+ * event queue and the log; this gives exactly one, for the IOVA itself.
+ */
+#define EDU_LATE_DMA_LEN	4
 
 static struct smt_edu {
 	struct pci_dev *pdev;
@@ -315,14 +327,14 @@ static int smt_edu_run(bool late_dma)
 		kfree(buf);
 		return -EIO;
 	}
-	edu.dma_err = smt_edu_dma_to_ram(iova, PAGE_SIZE);
+	edu.dma_err = smt_edu_dma_to_ram(iova, EDU_DMA_LEN);
 	dma_unmap_single(dev, iova, PAGE_SIZE, DMA_FROM_DEVICE);
 	edu.iova = iova;
 	edu.late_dma_err = 0;
 	/* the freed IOVA: in strict mode its TLB entry is gone and the SMMU
 	 * records a translation fault; buf is freed only after the DMA ended */
 	if (late_dma)
-		edu.late_dma_err = smt_edu_dma_to_ram(iova, PAGE_SIZE);
+		edu.late_dma_err = smt_edu_dma_to_ram(iova, EDU_LATE_DMA_LEN);
 	kfree(buf);
 	edu.runs++;
 	return edu.dma_err ? edu.dma_err : edu.late_dma_err;
