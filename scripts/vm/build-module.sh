@@ -34,12 +34,16 @@ case "$kver" in
 	fi
 	;;
 esac
-# Module BTF needs a pahole at least as new as the kernel's (sid: 1.32 with
-# --btf_features; bookworm has 1.24). The test module needs no BTF of its own.
+# Module BTF: kbuild picks pahole's flags from the kernel's pahole version
+# (sid: 1.32, --btf_features); with this host's older pahole (bookworm 1.24)
+# say that version instead, so it is asked only for what it knows (sid's
+# kernel accepts the result).
 kpahole=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$hdr/.config" 2>/dev/null)
 hpahole=$(pahole --version 2>/dev/null | tr -dc '0-9')
-if [ -z "$hpahole" ] || [ "${hpahole:-0}" -lt "${kpahole:-0}" ]; then
+if [ -z "$hpahole" ]; then
 	extra+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+elif [ -n "$kpahole" ] && [ "$hpahole" -lt "$kpahole" ]; then
+	extra+=(CONFIG_PAHOLE_VERSION="$hpahole")
 fi
 # Debian's headers name the compiler the kernel was built with (bullseye:
 # gcc-10, sid: gcc-16); cross-build with Debian 12's gcc 12 instead. Flags the
