@@ -8,7 +8,7 @@
 
 SMT_BIN=${SMT_BIN:-/usr/bin/smmutrace}
 SMT_TMP=${SMT_TMP:-/tmp}
-TRACEFS=/sys/kernel/tracing
+TRACEFS=${TRACEFS:-/sys/kernel/tracing}
 SMT_CTL=/sys/kernel/debug/smt_tbu/ctl
 SMT_STATUS=/sys/kernel/debug/smt_tbu/status
 GOLDEN_DD="dd if=/dev/vda of=/dev/null bs=4k count=1024 iflag=direct"
@@ -146,7 +146,8 @@ truth_missing() {
 		sed -n 's/.* iova=0x0*\([0-9a-f][0-9a-f]*\) .* size=\([0-9][0-9]*\).*/\1 \2/p' >/tmp/truth.$1
 	grep -E "\"ev\" *: *\"$1\"" "$2" |
 		sed -n 's/.*"iova" *: *"0x0*\([0-9a-f][0-9a-f]*\)".*"size" *: *\([0-9][0-9]*\).*/\1 \2/p' >/tmp/capture.$1
-	awk -v out=/tmp/truth.$1.missing 'FNR == NR { have[$0]++; next }
+	# FILENAME, not FNR == NR: an empty capture must not turn into the truth
+	awk -v out=/tmp/truth.$1.missing 'FILENAME == ARGV[1] { have[$0]++; next }
 		{ if (have[$0] > 0) have[$0]--; else { miss++; if (miss <= 5) print > out } }
 		END { print miss + 0 }' /tmp/capture.$1 /tmp/truth.$1
 }
