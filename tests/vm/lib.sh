@@ -142,8 +142,16 @@ truth_stop() {
 # "map: IOMMU: iova=0x%016llx - 0x%016llx paddr=... size=%zu", unmap "...
 # size=%zu unmapped_size=%zu".
 truth_missing() {
+	# fields by name: 5.10's unmap has no " - end" part, and "unmapped_size="
+	# must not be taken for "size="
 	grep -E " $1: IOMMU: iova=" $TRACEFS/trace |
-		sed -n 's/.* iova=0x0*\([0-9a-f][0-9a-f]*\) .* size=\([0-9][0-9]*\).*/\1 \2/p' >/tmp/truth.$1
+		awk '{ iova = ""; size = ""
+			for (i = 1; i <= NF; i++) {
+				if (iova == "" && $i ~ /^iova=0x/) iova = $i
+				else if (size == "" && $i ~ /^size=/) size = substr($i, 6)
+			}
+			sub(/^iova=0x0*/, "", iova)
+			print (iova == "" ? "0" : iova), size }' >/tmp/truth.$1
 	grep -E "\"ev\" *: *\"$1\"" "$2" |
 		sed -n 's/.*"iova" *: *"0x0*\([0-9a-f][0-9a-f]*\)".*"size" *: *\([0-9][0-9]*\).*/\1 \2/p' >/tmp/capture.$1
 	# FILENAME, not FNR == NR: an empty capture must not turn into the truth
