@@ -137,9 +137,10 @@ test-fuzz:
 	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS)
 
 # ---- emulated target board (area: emulated-board; scripts/vmtest) ---------
-# An arm64 QEMU `virt` board with a real SMMUv3, booting Debian's stock 6.1
-# and 6.12 arm64 kernels (downloaded with apt, cached in ~/.cache/smmutrace-vm).
-#   make test-vm   every board scenario on both kernels, KTAP per kernel
+# An arm64 QEMU `virt` board with a real SMMUv3, booting Debian's stock arm64
+# kernels: bullseye 5.10, bookworm 6.1 and 6.12, sid's newest (downloaded with
+# apt, bullseye/sid through a private apt state; cached in ~/.cache/smmutrace-vm).
+#   make test-vm   every board scenario on every kernel, KTAP per kernel
 #   make demo      boot the board, show smmutrace catching TBU-gated unmaps
 #                  live, then replay the guest's recording here
 # Both build the static arm64 smmutrace themselves (ARCH=arm64 CROSS_COMPILE=

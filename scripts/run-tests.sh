@@ -11,7 +11,7 @@
 #             runtime-PM events, BPF_PROG_TEST_RUN twins, forced drops
 #   monitor   monitor: outputs, follow mode, signals, a real Prometheus
 #             scraping it, a 60 s soak (normal build: it bounds RSS)
-#   vm        the emulated arm64 board: Debian 6.1 and 6.12 with a real SMMUv3
+#   vm        the emulated arm64 board: Debian 5.10, 6.1, 6.12 and sid with a real SMMUv3
 #             (scripts/vmtest), strict and lazy, every golden count
 #   report    HTML report in headless Chromium, KCIDB and Perfetto checks
 #   fuzz      every libFuzzer target for FUZZ_SECONDS (default 20) each

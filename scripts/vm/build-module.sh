@@ -15,6 +15,7 @@ hdr="$kdir/hdr/usr/src/linux-headers-$kver"
 
 mkdir -p "$out"
 if [ -f "$out/smmutrace_testmod.ko" ] && [ "$out/smmutrace_testmod.ko" -nt "$src/smmutrace_testmod.c" ] &&
+	[ "$out/smmutrace_testmod.ko" -nt "$src/Kbuild" ] && [ "$out/smmutrace_testmod.ko" -nt "$0" ] &&
 	[ "$out/smmutrace_testmod.ko" -nt "$hdr/Makefile" ]; then
 	exit 0
 fi
@@ -33,7 +34,27 @@ case "$kver" in
 	fi
 	;;
 esac
-command -v pahole >/dev/null || extra+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+# Module BTF: kbuild picks pahole's flags from the kernel's pahole version
+# (sid: 1.32, --btf_features); with this host's older pahole (bookworm 1.24)
+# say that version instead, so it is asked only for what it knows (sid's
+# kernel accepts the result).
+kpahole=$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$hdr/.config" 2>/dev/null)
+hpahole=$(pahole --version 2>/dev/null | tr -dc '0-9')
+if [ -z "$hpahole" ]; then
+	extra+=(CONFIG_DEBUG_INFO_BTF_MODULES=)
+elif [ -n "$kpahole" ] && [ "$hpahole" -lt "$kpahole" ]; then
+	extra+=(CONFIG_PAHOLE_VERSION="$hpahole")
+fi
+# Debian's headers name the compiler the kernel was built with (bullseye:
+# gcc-10, sid: gcc-16); cross-build with Debian 12's gcc 12 instead. Flags the
+# kernel's config enabled for a newer gcc are turned back into the kernel's
+# own fallbacks when gcc 12 lacks them.
+cc=aarch64-linux-gnu-gcc
+extra+=(CC="$cc")
+cc_has() { echo 'int x;' | "$cc" -Werror "$@" -c -x c - -o /dev/null 2>/dev/null; }
+# CONFIG_FUNCTION_ALIGNMENT via -fmin-function-alignment (gcc 14) falls back
+# to -falign-functions (Makefile)
+cc_has -fmin-function-alignment=8 || extra+=(CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=)
 
 if ! make -C "$hdr" M="$(cd "$out" && pwd)" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- "${extra[@]}" modules \
 	>"$out/build.log" 2>&1; then

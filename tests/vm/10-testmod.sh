@@ -6,7 +6,13 @@
 plan 10
 
 check module-loaded test -w $SMT_CTL
-check module-has-btf test -f /sys/kernel/btf/smmutrace_testmod
+# module BTF exists from 5.11 on (bullseye's 5.10 has only vmlinux BTF): the
+# kernel's own modules (virtio_blk, e1000) show whether this kernel has it
+if ls /sys/kernel/btf/ | grep -qv '^vmlinux$\|^smmutrace_testmod$'; then
+	check module-has-btf test -f /sys/kernel/btf/smmutrace_testmod
+else
+	skip module-has-btf "this kernel has no module BTF ($(uname -r); /sys/kernel/btf: $(ls /sys/kernel/btf | tr '\n' ' '))"
+fi
 check_eq starts-gated "$(tbu_status | cut -d' ' -f1-3)" "rpm=suspended clk=0 pd=0"
 
 trace_reset

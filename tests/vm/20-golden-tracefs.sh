@@ -15,6 +15,8 @@ echo 4096 >$TRACEFS/buffer_size_kb
 : >$TRACEFS/kprobe_events
 for f in arm_smmu_map_pages arm_smmu_unmap_pages arm_smmu_iotlb_sync arm_smmu_flush_iotlb_all; do
 	a=$(ksym_v3 $f)
+	# before 5.18 (bullseye's 5.10) the map/unmap callbacks are arm_smmu_map/_unmap
+	case "$a:$f" in :*_pages) a=$(ksym_v3 ${f%_pages}) ;; esac
 	[ -n "$a" ] && echo "p:smt/${f#arm_smmu_} 0x$a" >>$TRACEFS/kprobe_events
 done
 echo 1 >$TRACEFS/events/smt/enable 2>/dev/null

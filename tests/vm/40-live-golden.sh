@@ -3,14 +3,18 @@
 # Golden clean run: the 4 KiB direct read under `smmutrace live --json` gives
 # exactly 4096 map and 4096 unmap events for the virtio-blk domain, zero
 # findings, zero lost events. Strict: one TLBI and one sync per unmap. Lazy:
-# no per-unmap sync, the flush queue's flush_all events instead.
+# no per-unmap sync, the flush queue's flush_all events instead. Ground truth:
+# the kernel's iommu:map/unmap tracepoints, read through tracefs over the same
+# DMA, must each be in the capture, (iova,size) for (iova,size).
 . ./lib.sh
 smt_need live
-plan 10
+plan 12
 
 if smt_start live live $SMT_OPTS --json --interval 0 --events /tmp/live.events; then
 	ok live-attached
+	truth_start
 	$GOLDEN_DD 2>/tmp/dd.err
+	truth_stop
 	m=$(bpf_misses live)
 	diag "BPF recursion misses: $m"
 	set_lossy "$m"
@@ -30,6 +34,8 @@ diag "findings: $(rule_counts /tmp/live.out)"
 check_exact virtio-domain-maps "$(count_ev /tmp/live.events map "$dom")" 4096
 check_exact virtio-domain-unmaps "$(count_ev /tmp/live.events unmap "$dom")" 4096
 check_exact no-other-maps "$(count_ev /tmp/live.events map)" 4096
+check_truth tracefs-maps-all-captured map /tmp/live.events
+check_truth tracefs-unmaps-all-captured unmap /tmp/live.events
 if [ "$SMT_MODE" = lazy ]; then
 	check_eq lazy-no-per-unmap-sync "$(count_ev /tmp/live.events sync)" 0
 	check_ge lazy-flush-all-captured "$(count_ev /tmp/live.events flush_all)" 1

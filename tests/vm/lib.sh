@@ -8,7 +8,7 @@
 
 SMT_BIN=${SMT_BIN:-/usr/bin/smmutrace}
 SMT_TMP=${SMT_TMP:-/tmp}
-TRACEFS=/sys/kernel/tracing
+TRACEFS=${TRACEFS:-/sys/kernel/tracing}
 SMT_CTL=/sys/kernel/debug/smt_tbu/ctl
 SMT_STATUS=/sys/kernel/debug/smt_tbu/status
 GOLDEN_DD="dd if=/dev/vda of=/dev/null bs=4k count=1024 iflag=direct"
@@ -113,6 +113,68 @@ count_trace() {
 		grep -E " $1: " $TRACEFS/trace | grep -cE "$2"
 	else
 		grep -cE " $1: " $TRACEFS/trace
+	fi
+}
+
+# ---- ground truth: the kernel's own iommu:map/unmap tracepoints -------------
+# truth_start: record iommu:map and iommu:unmap in the trace buffer (next to
+# whatever smmutrace captures over the same DMA)
+truth_start() {
+	trace_reset
+	echo 8192 >$TRACEFS/buffer_size_kb
+	echo 1 >$TRACEFS/events/iommu/map/enable
+	echo 1 >$TRACEFS/events/iommu/unmap/enable
+	echo 1 >$TRACEFS/tracing_on
+}
+
+truth_stop() {
+	echo 0 >$TRACEFS/tracing_on
+	echo 0 >$TRACEFS/events/iommu/enable
+	# "overrun" > 0: the buffer wrapped and the truth is incomplete
+	awk '$1 == "overrun:" { s += $2 } END { print s + 0 }' $TRACEFS/per_cpu/cpu*/stats >/tmp/truth.overrun
+}
+
+# truth_missing EV EVENTS: (iova,size) records the kernel's iommu:EV
+# tracepoint gave (EV = map or unmap) that smmutrace's JSONL EVENTS lacks,
+# compared as multisets (a record seen twice by the kernel must be captured
+# twice). Prints the number missing; the first ones go to /tmp/truth.EV.missing.
+# Formats: 5.10 "map: IOMMU: iova=0x%016llx paddr=... size=%zu", 6.x+
+# "map: IOMMU: iova=0x%016llx - 0x%016llx paddr=... size=%zu", unmap "...
+# size=%zu unmapped_size=%zu".
+truth_missing() {
+	# fields by name: 5.10's unmap has no " - end" part, and "unmapped_size="
+	# must not be taken for "size="
+	grep -E " $1: IOMMU: iova=" $TRACEFS/trace |
+		awk '{ iova = ""; size = ""
+			for (i = 1; i <= NF; i++) {
+				if (iova == "" && $i ~ /^iova=0x/) iova = $i
+				else if (size == "" && $i ~ /^size=/) size = substr($i, 6)
+			}
+			sub(/^iova=0x0*/, "", iova)
+			print (iova == "" ? "0" : iova), size }' >/tmp/truth.$1
+	grep -E "\"ev\" *: *\"$1\"" "$2" |
+		sed -n 's/.*"iova" *: *"0x0*\([0-9a-f][0-9a-f]*\)".*"size" *: *\([0-9][0-9]*\).*/\1 \2/p' >/tmp/capture.$1
+	# FILENAME, not FNR == NR: an empty capture must not turn into the truth
+	awk -v out=/tmp/truth.$1.missing 'FILENAME == ARGV[1] { have[$0]++; next }
+		{ if (have[$0] > 0) have[$0]--; else { miss++; if (miss <= 5) print > out } }
+		END { print miss + 0 }' /tmp/capture.$1 /tmp/truth.$1
+}
+
+# check_truth NAME EV EVENTS: every iommu:EV record of the kernel is in EVENTS
+check_truth() {
+	local n m
+	rm -f /tmp/truth.$2.missing
+	m=$(truth_missing "$2" "$3")
+	n=$(wc -l </tmp/truth.$2)
+	diag "$1: kernel iommu:$2 records $n, smmutrace $2 events $(wc -l </tmp/capture.$2), missing $m"
+	[ -s /tmp/truth.$2.missing ] && diag "  missing (iova size): $(tr '\n' ';' </tmp/truth.$2.missing)"
+	if [ "$(cat /tmp/truth.overrun 2>/dev/null)" != 0 ]; then
+		skip "$1" "the trace buffer overran: the kernel's record is incomplete"
+	elif [ "$n" = 0 ]; then
+		diag "$1: the kernel's iommu:$2 tracepoint gave nothing"
+		not_ok "$1"
+	else
+		check_exact "$1" "$m" 0
 	fi
 }
 
@@ -246,14 +308,20 @@ rule_counts() {
 }
 
 # ---- running smmutrace in the background -----------------------------------
+# unmap_kprobes: kprobes registered on the SMMU drivers' unmap callback
+# (arm_smmu_unmap_pages; arm_smmu_unmap before 5.18)
+unmap_kprobes() {
+	grep -cE ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null
+}
+
 # smt_start NAME ARGS...: run "smmutrace ARGS" in the background, stdout to
 # /tmp/NAME.out (the console with SMT_STDOUT=console), stderr to /tmp/NAME.err; wait until it has attached its hooks
-# (its kprobe on arm_smmu_unmap_pages appeared and its open files stopped
+# (its kprobe on arm-smmu-v3's unmap callback appeared and its open files stopped
 # changing). Returns 1 if it died or did not attach within 60 s.
 smt_start() {
 	local name=$1 before pid i=0 last=-1 same=0 now
 	shift
-	before=$(grep -c ' arm_smmu_unmap_pages+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null)
+	before=$(unmap_kprobes)
 	if [ "${SMT_STDOUT:-}" = console ]; then
 		"$SMT_BIN" "$@" 2>/tmp/$name.err &
 	else
@@ -263,7 +331,7 @@ smt_start() {
 	echo $pid >/tmp/$name.pid
 	while [ $i -lt 240 ]; do
 		kill -0 $pid 2>/dev/null || { diag "smmutrace $*: exited early"; diag_file /tmp/$name.err; return 1; }
-		if [ "$(grep -c ' arm_smmu_unmap_pages+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null)" -gt "$before" ]; then
+		if [ "$(unmap_kprobes)" -gt "$before" ]; then
 			now=$(ls /proc/$pid/fd 2>/dev/null | wc -l)
 			if [ "$now" = "$last" ]; then
 				same=$((same + 1))

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Host half of tests/vm/80-edu-fault.sh: replay the guest's recording of the
+# edu fault with the host's smmutrace; a fault-after-unmap finding must name
+# the unmap of the IOVA the guest's edu device faulted on. Prints KTAP results
+# (indented as a subtest); exit 0 when all pass.
+#   scripts/vm/fault-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR
+set -uo pipefail
+[ $# -eq 3 ] || { echo "usage: fault-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR" >&2; exit 2; }
+bin=$1 log=$2 dir=$3
+rm -rf "$dir" && mkdir -p "$dir"
+n=0 fail=0
+res() { # res OK NAME [DIAG]
+	n=$((n + 1))
+	[ -n "${3:-}" ] && echo "  # $3"
+	if [ "$1" = 0 ]; then echo "  ok $n $2"; else echo "  not ok $n $2"; fail=1; fi
+}
+echo "  KTAP version 1"
+echo "  1..3"
+"$(dirname "$0")/extract-files.sh" "$log" "$dir" 2>"$dir/extract.err"
+iova=$(tr -d ' \n' <"$dir/fault.iova" 2>/dev/null)
+[ -s "$dir/fault.smtrec" ] && [ -n "$iova" ]
+res $? fault-recording-came-back "$(cat "$dir/extract.err")"
+"$bin" replay --sync-slow 1s --json "$dir/fault.smtrec" >"$dir/host-replay.jsonl" 2>"$dir/host-replay.err"
+rc=$?
+[ $rc = 1 ]; res $? host-replay-exit-status "exit $rc $(head -c 300 "$dir/host-replay.err")"
+# the finding's evidence names the unmap, with its IOVA
+if grep -E '"rule" *: *"fault-after-unmap"' "$dir/host-replay.jsonl" |
+	grep -qiE "\"ev\" *: *\"unmap\"[^}]*\"iova\" *: *\"$iova\""; then
+	res 0 host-replay-fault-after-unmap-names-the-unmap "IOVA $iova"
+else
+	res 1 host-replay-fault-after-unmap-names-the-unmap \
+		"no fault-after-unmap naming the unmap of $iova; findings: $(grep -o '"rule":"[^"]*"' "$dir/host-replay.jsonl" | sort | uniq -c | tr -s ' \n' '  ')"
+fi
+exit $fail
