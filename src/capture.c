@@ -118,6 +118,43 @@ static void drv_offsets(const struct btf *btf, struct smt_drv_offs *v2, struct s
 	}
 }
 
+/* v3 event-queue layout (fault@v3), -1 = unknown */
+struct v3_evtq_offs {
+	int evtq;	/* arm_smmu_device.evtq + arm_smmu_evtq.q */
+	int iommu;	/* arm_smmu_device.iommu */
+	int ent_dwords;	/* arm_smmu_queue.ent_dwords */
+};
+
+static void evtq_offsets(const struct btf *btf, struct v3_evtq_offs *o)
+{
+	int n = btf__type_cnt(btf), evtq_q = -1;
+
+	for (int id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+
+		if (!btf_is_struct(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!name)
+			continue;
+		/* only the v3 arm_smmu_device has an event queue */
+		if (!strcmp(name, "arm_smmu_device") && has_member(btf, t, "evtq")) {
+			o->evtq = member_off(btf, t, "evtq");
+			o->iommu = member_off(btf, t, "iommu");
+		} else if (!strcmp(name, "arm_smmu_evtq")) {
+			evtq_q = member_off(btf, t, "q");
+		} else if (!strcmp(name, "arm_smmu_queue")) {
+			o->ent_dwords = member_off(btf, t, "ent_dwords");
+		}
+	}
+	if (o->evtq >= 0 && evtq_q > 0)
+		o->evtq += evtq_q;
+	else if (o->evtq >= 0 && evtq_q < 0 && btf__find_by_name_kind(btf, "arm_smmu_evtq",
+								     BTF_KIND_STRUCT) >= 0)
+		o->evtq = -1;	/* the queue is not where it always was: do not guess */
+}
+
 /* Parameter count and index of a named parameter of function FN, or -1. */
 static int func_params(const struct btf *btf, const char *fn, const char *param, int *idx)
 {
@@ -579,7 +616,9 @@ static void check_lost(struct capture *c, uint64_t ts, bool force)
 	struct smt_event ev;
 
 	read_recursion_misses(c, now, force);
-	drops = stat_sum(c, SMT_STAT_DROPS) + c->user_lost + c->recursion_misses;
+	/* commands past what one program run could read are lost TLBIs */
+	drops = stat_sum(c, SMT_STAT_DROPS) + stat_sum(c, SMT_STAT_CMDQ_UNREAD) + c->user_lost +
+		c->recursion_misses;
 
 	if (drops <= c->lost_seen)
 		return;
@@ -624,6 +663,9 @@ void capture__stats(struct capture *c, struct capture_stats *s)
 {
 	c->st.filtered = stat_sum(c, SMT_STAT_FILTERED);
 	c->st.wakeups = stat_sum(c, SMT_STAT_WAKEUPS);
+	c->st.tlbi_no_domain = stat_sum(c, SMT_STAT_CMDQ_NODOMAIN);
+	c->st.cmdq_other = stat_sum(c, SMT_STAT_CMDQ_OTHER);
+	c->st.evtq_other = stat_sum(c, SMT_STAT_EVTQ_OTHER);
 	*s = c->st;
 }
 
@@ -716,6 +758,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct smt_drv_offs v2, v3;
+	struct v3_evtq_offs eo = { -1, -1, -1 };
 	struct ksyms *ks = NULL;
 	struct capture *c;
 	size_t rb_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -779,6 +822,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	v2 = (struct smt_drv_offs){ -1, -1, -1 };
 	v3 = (struct smt_drv_offs){ -1, -1, -1 };
 	drv_offsets(c->btf, &v2, &v3);
+	evtq_offsets(c->btf, &eo);
 	/* drivers built as modules carry their types in module BTF */
 	for (int i = 0; i < 2 && !opts->btf_path; i++) {
 		static const char *const mods[] = { "arm_smmu", "arm_smmu_v3" };
@@ -792,6 +836,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 		if (!mb)
 			continue;
 		drv_offsets(mb, &v2, &v3);
+		evtq_offsets(mb, &eo);
 		if (nparams <= 0)
 			nparams = func_params(mb, "arm_smmu_cmdq_issue_cmdlist", NULL, NULL);
 		if (func_params(mb, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)
@@ -806,16 +851,33 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 		 v3.dom_domain >= 0 && v3.smmu_dev >= 0 ? "known" : "unknown",
 		 v2.dom_domain < 0 || v3.dom_domain < 0 ?
 		 " (unknown: TLBIs from io-pgtable callbacks carry no domain or SMMU name)" : "");
-	if (nparams > 0)
-		c->skel->rodata->cmdlist_nargs = nparams;
-	else
-		for (int i = 0; i < hook_table_len; i++)
-			if (!strcmp(c->res[i].def->hook, "cmdq@v3") &&
-			    c->res[i].status == HOOK_RESOLVED) {
-				c->res[i].status = HOOK_MISSING;
-				snprintf(c->res[i].reason, sizeof(c->res[i].reason),
-					 "no BTF prototype: cannot tell 4 from 5 arguments");
-			}
+	/*
+	 * Where BTF lacks the prototype (5.10: statics are not in BTF), the
+	 * hook table says what the argument layout is on the kernels that do
+	 * that (nargs_no_btf); without such a fact the hook cannot be used.
+	 */
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+
+		if (strcmp(r->def->hook, "cmdq@v3") || r->status != HOOK_RESOLVED)
+			continue;
+		if (nparams > 0) {
+			c->skel->rodata->cmdlist_nargs = nparams;
+		} else if (r->def->nargs_no_btf) {
+			c->skel->rodata->cmdlist_nargs = r->def->nargs_no_btf;
+			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
+				 "%sno BTF prototype: %d arguments (hook table)",
+				 r->reason[0] ? "; " : "", r->def->nargs_no_btf);
+		} else {
+			r->status = HOOK_MISSING;
+			snprintf(r->reason, sizeof(r->reason),
+				 "no BTF prototype: cannot tell 4 from 5 arguments");
+		}
+	}
+	/* without the SMMU's iommu offset, stream IDs are matched on any SMMU */
+	c->skel->rodata->v3_evtq_off = eo.evtq;
+	c->skel->rodata->v3_q_ent_dwords_off = eo.ent_dwords;
+	c->skel->rodata->v3_smmu_iommu_off = eo.iommu;
 	if (opts->test_layout) {
 		const struct capture_test_layout *t = opts->test_layout;
 
@@ -825,6 +887,9 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 		*(struct smt_drv_offs *)&c->skel->rodata->v3_offs = v3;
 		c->skel->rodata->cmdlist_nargs = t->cmdlist_nargs;
 		c->skel->rodata->v2_range_cookie_arg = t->v2_range_cookie_arg;
+		c->skel->rodata->v3_evtq_off = t->v3_evtq;
+		c->skel->rodata->v3_q_ent_dwords_off = t->v3_q_ent_dwords;
+		c->skel->rodata->v3_smmu_iommu_off = t->v3_smmu_iommu;
 	}
 	c->skel->rodata->filter_names = !opts->all_gates;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);

@@ -57,6 +57,13 @@ struct hook_def {
 	bool fallback;
 	bool optional;		/* not a problem when absent (probe says "n/a") */
 	struct hook_cand cands[3];	/* in order of preference */
+	/* A gcc clone (.isra.N, .constprop.N) of the target may be used: its
+	 * arguments are known to be the original ones (the row says where
+	 * from). Clones are attached by address. */
+	bool clone_ok;
+	/* Arguments to assume when BTF has no prototype for the target (the
+	 * handler's layout depends on it); 0: the hook is unusable then. */
+	int nargs_no_btf;
 };
 
 extern const struct hook_def hook_table[];
