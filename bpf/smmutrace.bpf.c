@@ -1265,3 +1265,57 @@ KPROBE_TWIN(report_iommu_fault, on_report_fault(domain, dev, iova, flags),
 KPROBE_TWIN(_genpd_power_on, on_pd_entry((void *)genpd, 1), __u64 genpd)
 KPROBE_TWIN(_genpd_power_off, on_pd_entry((void *)genpd, 0), __u64 genpd)
 KRETPROBE_TWIN(_genpd_power, on_pd_return(ret), long ret)
+
+/*
+ * fentry/fexit twins of the kprobes, for functions whose name is unique
+ * (a trampoline binds by name: on a v2/v3 duplicate it would take the wrong
+ * copy). The loader uses them where the kernel has trampolines (arm64 6.12+)
+ * and binds each to its target before load; a kprobe there can be skipped
+ * when it fires while another BPF program runs on the CPU, a trampoline
+ * mostly not. Arguments and return value come through bpf_get_func_arg/_ret
+ * (5.17+, like arm64 trampolines), as plain integers: the handlers are the
+ * kprobes' own.
+ */
+#define FARGS(ctx, a)							\
+	__u64 a[5] = {};						\
+	for (int __i = 0; __i < 5; __i++)				\
+		bpf_get_func_arg(ctx, __i, &a[__i])
+
+#define FENTRY(fn, call)						\
+SEC("fentry") int fentry_##fn(void *ctx) { FARGS(ctx, a); return call; }
+
+#define FEXIT(fn, call)							\
+SEC("fexit") int fexit_##fn(void *ctx)					\
+{ __u64 ret = 0; bpf_get_func_ret(ctx, &ret); return call; }
+
+/* v3 */
+FENTRY(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_entry(a[0], a[1], a[2], a[3], a[4]))
+FEXIT(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_return(ret))
+FENTRY(__arm_smmu_tlb_inv_range, on_v3_ctx_entry(a[4], a[3]))
+FEXIT(__arm_smmu_tlb_inv_range, on_v3_ctx_return())
+FENTRY(arm_smmu_domain_inv_range, on_v3_ctx_entry(a[0], a[3]))
+FEXIT(arm_smmu_domain_inv_range, on_v3_ctx_return())
+FENTRY(arm_smmu_tlb_inv_context, on_v3_ctx_entry(a[0], 0))
+FEXIT(arm_smmu_tlb_inv_context, on_v3_ctx_return())
+FENTRY(queue_remove_raw, on_evtq_entry(a[0], a[1]))
+FEXIT(queue_remove_raw, on_evtq_return(ret))
+
+/* v2 */
+FENTRY(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(a[0]))
+FENTRY(arm_smmu_tlb_inv_context_s2, on_v2_inv_context(a[0]))
+FENTRY(arm_smmu_tlb_inv_range_s1, on_v2_inv_range(a[0], a[1], a[v2_range_cookie_arg == 4 ? 4 : 3]))
+FENTRY(arm_smmu_tlb_inv_range_s2, on_v2_inv_range(a[0], a[1], a[v2_range_cookie_arg == 4 ? 4 : 3]))
+FENTRY(__arm_smmu_tlb_sync, on_v2_sync_entry(a[0], a[1]))
+FEXIT(__arm_smmu_tlb_sync, on_v2_sync_return())
+FENTRY(arm_smmu_device_reset, on_smmu_reset(a[0]))
+
+/* iommu core, power domains */
+FENTRY(iommu_detach_device, on_detach(a[0], a[1]))
+FENTRY(iommu_domain_free, on_domain_free(a[0]))
+FENTRY(iommu_get_dma_domain, on_getdom_entry(a[0]))
+FEXIT(iommu_get_dma_domain, on_getdom_return(ret))
+FENTRY(report_iommu_fault, on_report_fault(a[0], a[1], a[2], a[3]))
+FENTRY(_genpd_power_on, on_pd_entry((void *)a[0], 1))
+FEXIT(_genpd_power_on, on_pd_return((int)ret))
+FENTRY(_genpd_power_off, on_pd_entry((void *)a[0], 0))
+FEXIT(_genpd_power_off, on_pd_return((int)ret))

@@ -31,7 +31,8 @@ struct capture {
 	struct bpf_link *links[128];
 	int nlinks;
 	char btf_source[256];
-	char fentry_note[160];
+	char fentry_note[200];
+	bool fentry_ok;		/* a trampoline attached here (probe_fentry) */
 	char layout_note[200];
 	uint64_t reorder_ns;
 	/* reorder buffer */
@@ -222,11 +223,58 @@ static void probe_fentry(struct capture *c)
 			 "fentry: attach failed (%s); kprobes used", strerror(errno));
 	else
 		snprintf(c->fentry_note, sizeof(c->fentry_note),
-			 "fentry: works here; smmutrace uses kprobes (by address where names "
-			 "are duplicated, where fentry would bind the wrong copy)");
+			 "fentry: works here; used for unique names (kprobes by address where "
+			 "names are duplicated: fentry would bind the wrong copy)");
+	c->fentry_ok = lfd >= 0;
 	if (lfd >= 0)
 		close(lfd);
 	close(fd);
+}
+
+/*
+ * fentry/fexit (trampolines) for kprobe rows whose target is a unique,
+ * unmangled name and that have fentry_<target> (+ fexit_<target>) programs:
+ * a trampoline is not skipped when another BPF program runs on the CPU the
+ * way a kprobe is. Twins (tests) keep the kprobe programs.
+ */
+static void choose_fentry(struct capture *c, const struct capture_opts *opts)
+{
+	if (!c->fentry_ok || opts->load_twins || getenv("SMMUTRACE_NO_FENTRY"))
+		return;
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+		const struct hook_cand *k;
+		char name[160];
+
+		if (r->def->kind != HOOK_KPROBE || r->status != HOOK_RESOLVED || r->by_addr ||
+		    strchr(r->symbol, '.'))
+			continue;
+		k = &r->def->cands[r->cand];
+		snprintf(name, sizeof(name), "fentry_%s", r->symbol);
+		if (!bpf_object__find_program_by_name(c->skel->obj, name))
+			continue;
+		snprintf(name, sizeof(name), "fexit_%s", r->symbol);
+		if (k->ret_prog && !bpf_object__find_program_by_name(c->skel->obj, name))
+			continue;
+		r->fentry = true;
+		snprintf(r->method, sizeof(r->method), "fentry");
+	}
+}
+
+static bool any_fentry(const struct capture *c)
+{
+	for (int i = 0; i < hook_table_len; i++)
+		if (c->res[i].fentry)
+			return true;
+	return false;
+}
+
+static struct bpf_program *trace_prog(struct capture *c, const struct hook_res *r, bool ret)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s_%s", ret ? "fexit" : "fentry", r->symbol);
+	return bpf_object__find_program_by_name(c->skel->obj, name);
 }
 
 /* ---- environment ---- */
@@ -364,6 +412,16 @@ static void set_autoload(struct capture *c, bool twins)
 		if (r->status != HOOK_RESOLVED)
 			continue;
 		k = &r->def->cands[r->cand];
+		if (r->fentry) {
+			for (int ret = 0; ret < 2; ret++) {
+				if (ret && !k->ret_prog)
+					break;
+				p = trace_prog(c, r, ret);
+				bpf_program__set_autoload(p, true);
+				bpf_program__set_attach_target(p, 0, r->symbol);
+			}
+			continue;
+		}
 		if (r->def->kind == HOOK_TP) {
 			p = tp_prog(c, r, strcmp(r->method, "raw_tp") != 0);
 		} else {
@@ -421,6 +479,20 @@ static void attach_one(struct capture *c, struct hook_res *r)
 			r->status = HOOK_FAILED;
 			snprintf(r->reason, sizeof(r->reason), "%s attach: %s", btf ? "tp_btf" : "raw_tp",
 				 strerror(-err));
+			return;
+		}
+		r->status = HOOK_ATTACHED;
+		return;
+	}
+	if (r->fentry) {
+		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, false)));
+		if (!err && k->ret_prog)
+			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
+		if (err) {
+			while (c->nlinks > nl)
+				bpf_link__destroy(c->links[--c->nlinks]);
+			r->status = HOOK_FAILED;
+			snprintf(r->reason, sizeof(r->reason), "fentry attach: %s", strerror(-err));
 			return;
 		}
 		r->status = HOOK_ATTACHED;
@@ -808,6 +880,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	probe_fentry(c);
 
 	oo.btf_custom_path = opts->btf_path;
+retry:
 	c->skel = smmutrace_bpf__open_opts(&oo);
 	if (!c->skel) {
 		ret = -errno;
@@ -865,9 +938,11 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 			c->skel->rodata->cmdlist_nargs = nparams;
 		} else if (r->def->nargs_no_btf) {
 			c->skel->rodata->cmdlist_nargs = r->def->nargs_no_btf;
-			snprintf(r->reason + strlen(r->reason), sizeof(r->reason) - strlen(r->reason),
-				 "%sno BTF prototype: %d arguments (hook table)",
-				 r->reason[0] ? "; " : "", r->def->nargs_no_btf);
+			if (!strstr(r->reason, "no BTF prototype"))
+				snprintf(r->reason + strlen(r->reason),
+					 sizeof(r->reason) - strlen(r->reason),
+					 "%sno BTF prototype: %d arguments (hook table)",
+					 r->reason[0] ? "; " : "", r->def->nargs_no_btf);
 		} else {
 			r->status = HOOK_MISSING;
 			snprintf(r->reason, sizeof(r->reason),
@@ -896,9 +971,26 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
 	if (opts->rpm_fold)
 		force_rpm_fold(c);
+	choose_fentry(c, opts);
 	set_autoload(c, opts->load_twins);
 
 	ret = smmutrace_bpf__load(c->skel);
+	if (ret && any_fentry(c)) {
+		/* a trampoline target the verifier refused: everything by kprobe */
+		smmutrace_bpf__destroy(c->skel);
+		c->skel = NULL;
+		c->fentry_ok = false;
+		for (int i = 0; i < hook_table_len; i++)
+			if (c->res[i].fentry) {
+				c->res[i].fentry = false;
+				snprintf(c->res[i].method, sizeof(c->res[i].method), "%s",
+					 c->res[i].by_addr ? "kprobe@addr" : "kprobe");
+			}
+		snprintf(c->fentry_note, sizeof(c->fentry_note),
+			 "fentry: works here, but loading the fentry programs failed (%s; -v "
+			 "shows why); kprobes used", strerror(-ret));
+		goto retry;
+	}
 	if (ret) {
 		snprintf(err, errlen, "loading the BPF programs failed: %s (run with -v for the "
 			 "verifier log; 'smmutrace probe' shows what this kernel offers)",

@@ -87,6 +87,7 @@ struct hook_res {
 	char method[32];		/* "kprobe", "kprobe@addr", "tp_btf", "raw_tp" */
 	enum hook_status status;
 	char reason[160];
+	bool fentry;			/* attached as fentry (+ fexit) instead of kprobes */
 };
 
 /* Which driver a text address belongs to, from the unique-symbol ranges. */

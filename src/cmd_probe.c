@@ -31,9 +31,12 @@ static void usage(FILE *f)
 "  --kallsyms F  symbol list to resolve against (default /proc/kallsyms)\n"
 "  -v            libbpf messages (-vv: with debug)\n"
 "\n"
-"Methods: kprobe (by name), kprobe@addr (a name both SMMU drivers define:\n"
-"the right copy by address), tp_btf, raw_tp. Exit 3 when the environment\n"
-"cannot run BPF (not root, no BTF, lockdown).\n");
+"Methods: fentry (+ fexit; unique names, where the kernel has trampolines),\n"
+"kprobe (by name), kprobe@addr (a name both SMMU drivers define: the right\n"
+"copy by address; or a gcc .isra clone whose arguments the hook table knows),\n"
+"tp_btf, raw_tp. Hooks with event \"-\" emit nothing alone: they name the\n"
+"domain of the SMMUv3 commands issued inside them. Exit 3 when the\n"
+"environment cannot run BPF (not root, no BTF, lockdown).\n");
 }
 
 static bool event_covered(const struct hook_res *res, const char *ev)
