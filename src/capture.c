@@ -250,6 +250,9 @@ static void choose_fentry(struct capture *c, const struct capture_opts *opts)
 		    strchr(r->symbol, '.'))
 			continue;
 		k = &r->def->cands[r->cand];
+		/* a trampoline binds through the target's BTF FUNC (vmlinux only here) */
+		if (btf__find_by_name_kind(c->btf, r->symbol, BTF_KIND_FUNC) < 0)
+			continue;
 		snprintf(name, sizeof(name), "fentry_%s", r->symbol);
 		if (!bpf_object__find_program_by_name(c->skel->obj, name))
 			continue;
@@ -420,7 +423,7 @@ static void set_autoload(struct capture *c, bool twins)
 				bpf_program__set_autoload(p, true);
 				bpf_program__set_attach_target(p, 0, r->symbol);
 			}
-			continue;
+			/* the kprobes too: the stand-in if the trampoline will not attach */
 		}
 		if (r->def->kind == HOOK_TP) {
 			p = tp_prog(c, r, strcmp(r->method, "raw_tp") != 0);
@@ -488,15 +491,17 @@ static void attach_one(struct capture *c, struct hook_res *r)
 		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, false)));
 		if (!err && k->ret_prog)
 			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
-		if (err) {
-			while (c->nlinks > nl)
-				bpf_link__destroy(c->links[--c->nlinks]);
-			r->status = HOOK_FAILED;
-			snprintf(r->reason, sizeof(r->reason), "fentry attach: %s", strerror(-err));
+		if (!err) {
+			r->status = HOOK_ATTACHED;
 			return;
 		}
-		r->status = HOOK_ATTACHED;
-		return;
+		/* e.g. a function ftrace may not patch: the same handlers by kprobe */
+		while (c->nlinks > nl)
+			bpf_link__destroy(c->links[--c->nlinks]);
+		r->fentry = false;
+		snprintf(r->method, sizeof(r->method), "kprobe");
+		snprintf(r->reason, sizeof(r->reason), "fentry attach: %s; kprobe used",
+			 strerror(-err));
 	}
 	p = prog_by_name(c, k->entry_prog);
 	err = add_link(c, attach_kprobe(p, r, false));
