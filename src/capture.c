@@ -149,11 +149,10 @@ static void evtq_offsets(const struct btf *btf, struct v3_evtq_offs *o)
 			o->ent_dwords = member_off(btf, t, "ent_dwords");
 		}
 	}
-	if (o->evtq >= 0 && evtq_q > 0)
-		o->evtq += evtq_q;
-	else if (o->evtq >= 0 && evtq_q < 0 && btf__find_by_name_kind(btf, "arm_smmu_evtq",
-								     BTF_KIND_STRUCT) >= 0)
-		o->evtq = -1;	/* the queue is not where it always was: do not guess */
+	/* without them a fault still counts: no SMMU name, SIDs matched on any SMMU,
+	 * and (no ent_dwords) a PRI queue record is not told apart */
+	if (o->evtq >= 0)
+		o->evtq = evtq_q >= 0 ? o->evtq + evtq_q : -1;
 }
 
 /* Parameter count and index of a named parameter of function FN, or -1. */
