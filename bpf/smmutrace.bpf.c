@@ -29,6 +29,8 @@ const volatile struct smt_drv_offs v3_offs = { -1, -1, -1 };
 const volatile __u32 v2_range_cookie_arg = 3;
 /* arm_smmu_cmdq_issue_cmdlist: 4 args, or 5 since 6.12 (cmdq added as arg 1) */
 const volatile __u32 cmdlist_nargs = 4;
+/* its return value (-ETIMEDOUT = CMD_SYNC timeout) is usable: not so in a gcc clone */
+const volatile bool cmdlist_ret_valid = true;
 const volatile bool emit_ties = true;		/* attach events learnt on the DMA path */
 /* v3 event queue, from BTF: arm_smmu_device.evtq.q, arm_smmu_queue.ent_dwords,
  * arm_smmu_device.iommu (the iommu_device a device's dev_iommu points to) */
@@ -722,7 +724,8 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 	return 0;
 }
 
-static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, __u8 timeout,
+/* TIMEOUT: 0, 1, or -1 when the hook cannot tell (no `timeout` field) */
+static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, int timeout,
 				     int smmu_dev_off)
 {
 	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
@@ -732,8 +735,11 @@ static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, 
 	fill_common(e, SMT_EV_SYNC, p->ts);
 	e->scope = scope;
 	e->dur = bpf_ktime_get_ns() - p->ts;
-	e->present |= SMT_HAS_DUR | SMT_HAS_TIMEOUT;
-	e->timeout = timeout;
+	e->present |= SMT_HAS_DUR;
+	if (timeout >= 0) {
+		e->present |= SMT_HAS_TIMEOUT;
+		e->timeout = timeout;
+	}
 	if (domain) {
 		e->domain = domain;
 		e->present |= SMT_HAS_DOMAIN;
@@ -752,7 +758,7 @@ static __always_inline int on_cmdlist_return(long ret)
 	if (!p)
 		return 0;
 	/* -ETIMEDOUT from arm_smmu_cmdq_poll_until_sync ("CMD_SYNC timeout") */
-	emit_sync(p, SMT_SYNC_GLOBAL, 0, (int)ret != 0, v3_offs.smmu_dev);
+	emit_sync(p, SMT_SYNC_GLOBAL, 0, cmdlist_ret_valid ? (int)ret != 0 : -1, v3_offs.smmu_dev);
 	bpf_map_delete_elem(&pending, &k);
 	return 0;
 }

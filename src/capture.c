@@ -938,6 +938,8 @@ retry:
 
 		if (strcmp(r->def->hook, "cmdq@v3") || r->status != HOOK_RESOLVED)
 			continue;
+		/* a clone's return value is only used where the hook table vouches for it */
+		c->skel->rodata->cmdlist_ret_valid = !strchr(r->symbol, '.') || r->def->clone_ret_ok;
 		if (nparams > 0) {
 			c->skel->rodata->cmdlist_nargs = nparams;
 		} else if (r->def->nargs_no_btf) {
@@ -969,6 +971,7 @@ retry:
 		c->skel->rodata->v3_evtq_off = t->v3_evtq;
 		c->skel->rodata->v3_q_ent_dwords_off = t->v3_q_ent_dwords;
 		c->skel->rodata->v3_smmu_iommu_off = t->v3_smmu_iommu;
+		c->skel->rodata->cmdlist_ret_valid = !t->cmdlist_ret_unknown;
 	}
 	c->skel->rodata->filter_names = !opts->all_gates;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);

@@ -76,7 +76,9 @@ const struct hook_def hook_table[] = {
 	 * is the one insertion point on every kernel.
 	 *   5.10.223: only the clone arm_smmu_cmdq_issue_cmdlist.isra.0, not in
 	 *     BTF; args stay (smmu x0, cmds x1, n w2, sync w3) (seen on a boot:
-	 *     cmdq at smmu+0x40 in x0), hence clone_ok and 4 without BTF.
+	 *     cmdq at smmu+0x40 in x0), hence clone_ok and 4 without BTF. Its
+	 *     return value is not (x0 at return was nonzero for every sync on
+	 *     the 5.10 board): clone_ret_ok stays false, syncs carry no timeout.
 	 *   6.1: (smmu, cmds, n, sync). 6.12, 7.2: (smmu, cmdq, cmds, n, sync),
 	 *     7.2 with struct arm_smmu_cmd *cmds (same 16-byte layout). BTF
 	 *     has the prototype there; the loader counts its parameters.

@@ -64,6 +64,10 @@ struct hook_def {
 	/* Arguments to assume when BTF has no prototype for the target (the
 	 * handler's layout depends on it); 0: the hook is unusable then. */
 	int nargs_no_btf;
+	/* The clone's return value is the original one. gcc's IPA-SRA drops
+	 * return values no caller uses, so a clone's is not trusted unless
+	 * the row says so. */
+	bool clone_ret_ok;
 };
 
 extern const struct hook_def hook_table[];

@@ -161,6 +161,7 @@ static void *fake_device(const char *name)
 #define V3_SMMU_IOMMU 512
 
 static struct capture *cap;
+static int ret_unknown;	/* open_capture: the queue hook's return value is unusable (5.10 clone) */
 static struct smt_event got[4096];
 static int ngot;
 
@@ -180,7 +181,7 @@ static int open_capture(size_t ringbuf, int cmdlist_nargs, const struct topology
 {
 	struct capture_test_layout layout = {
 		V2_DOM_SMMU, V2_DOM_DOMAIN, SMMU_DEV, V3_DOM_SMMU, V3_DOM_DOMAIN, SMMU_DEV,
-		cmdlist_nargs, 3, V3_EVTQ, V3_Q_ENT_DWORDS, V3_SMMU_IOMMU,
+		cmdlist_nargs, 3, V3_EVTQ, V3_Q_ENT_DWORDS, V3_SMMU_IOMMU, ret_unknown,
 	};
 	struct capture_opts o = {
 		.no_attach = true, .load_twins = true, .all_gates = !topo, .topo = topo,
@@ -668,6 +669,11 @@ static void test_5_10_symbols_v3_inv_range_clone_cmdlist_and_v2_paths(void **sta
 	uint64_t cmds = cmd_buf(1);
 	const struct hook_cand *r, *q, *v2r, *v2s;
 
+	/* the .isra.0 clone's x0 at return is garbage: its syncs say nothing of timeouts */
+	capture__free(cap);
+	ret_unknown = 1;
+	assert_int_equal(open_capture(0, 4, NULL), 0);
+	ret_unknown = 0;
 	assert_true(hook_table_len <= 128);
 	put_cmd(cmds, 0, NH_VA(1, 0, 0), VA_W1(0x3000, 1, 3));
 	sync_mem();
@@ -680,7 +686,7 @@ static void test_5_10_symbols_v3_inv_range_clone_cmdlist_and_v2_paths(void **sta
 	run_twin(r->entry_prog, 0x3000, 0x1000, 4096, 1, sd);
 	/* arm_smmu_cmdq_issue_cmdlist.isra.0(smmu, cmds, n, sync) */
 	run_twin(q->entry_prog, smmu3, cmds, 1, 1, 0);
-	run_twin(q->ret_prog, 0, 0, 0, 0, 0);
+	run_twin(q->ret_prog, 0xffff000012345678ull, 0, 0, 0, 0);
 	run_twin(r->ret_prog, 0, 0, 0, 0, 0);
 	/* v2: arm_smmu_tlb_inv_range_s1(iova, size, granule, cookie, reg), __arm_smmu_tlb_sync */
 	run_twin(v2r->entry_prog, 0x9000, 0x1000, 4096, cookie, 0x620);
@@ -697,6 +703,7 @@ static void test_5_10_symbols_v3_inv_range_clone_cmdlist_and_v2_paths(void **sta
 	assert_int_equal(count(SMT_EV_SYNC), 2);
 	assert_int_equal(nth(SMT_EV_SYNC, 0)->scope, SMT_SYNC_GLOBAL);
 	assert_string_equal(nth(SMT_EV_SYNC, 0)->smmu, "9050000.smmuv3");
+	assert_false(nth(SMT_EV_SYNC, 0)->present & SMT_HAS_TIMEOUT);
 	assert_int_equal(nth(SMT_EV_SYNC, 1)->scope, SMT_SYNC_CONTEXT);
 	assert_int_equal(nth(SMT_EV_SYNC, 1)->domain, cookie + V2_DOM_DOMAIN);
 }

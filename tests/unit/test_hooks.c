@@ -153,6 +153,7 @@ static void test_5_10_cmdq_clone_by_address_and_its_inv_range(void **state)
 	assert_int_equal(c->addr, addr_of(f, "arm_smmu_cmdq_issue_cmdlist.isra.0", 0));
 	assert_non_null(strstr(c->reason, "gcc clone"));
 	assert_int_equal(c->def->nargs_no_btf, 4);
+	assert_false(c->def->clone_ret_ok);
 	assert_int_equal(r->status, HOOK_RESOLVED);
 	assert_string_equal(r->symbol, "arm_smmu_tlb_inv_range");
 	assert_string_equal(r->def->cands[r->cand].entry_prog, "kprobe_arm_smmu_tlb_inv_range");
