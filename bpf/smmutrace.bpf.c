@@ -661,12 +661,13 @@ __noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __
 		return 0;
 	}
 	k.tag = tag;
+	d = bpf_map_lookup_elem(&asids, &k);
 	if (domain) {
-		bpf_map_update_elem(&asids, &k, &domain, BPF_ANY);
-	} else {
-		d = bpf_map_lookup_elem(&asids, &k);
-		if (d)
-			domain = *d;
+		/* an LRU update per command costs more than the lookup: only on change */
+		if (!d || *d != domain)
+			bpf_map_update_elem(&asids, &k, &domain, BPF_ANY);
+	} else if (d) {
+		domain = *d;
 	}
 	if (!domain) {
 		/* SPEC: a va/context TLBI needs its domain; counted, never invented */
