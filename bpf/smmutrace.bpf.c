@@ -29,7 +29,14 @@ const volatile struct smt_drv_offs v3_offs = { -1, -1, -1 };
 const volatile __u32 v2_range_cookie_arg = 3;
 /* arm_smmu_cmdq_issue_cmdlist: 4 args, or 5 since 6.12 (cmdq added as arg 1) */
 const volatile __u32 cmdlist_nargs = 4;
+/* its return value (-ETIMEDOUT = CMD_SYNC timeout) is usable: not so in a gcc clone */
+const volatile bool cmdlist_ret_valid = true;
 const volatile bool emit_ties = true;		/* attach events learnt on the DMA path */
+/* v3 event queue, from BTF: arm_smmu_device.evtq.q, arm_smmu_queue.ent_dwords,
+ * arm_smmu_device.iommu (the iommu_device a device's dev_iommu points to) */
+const volatile int v3_evtq_off = -1;
+const volatile int v3_q_ent_dwords_off = -1;
+const volatile int v3_smmu_iommu_off = -1;
 
 /* ---- maps ---- */
 struct {
@@ -67,6 +74,8 @@ enum pend_kind {
 	PEND_GETDOM,
 	PEND_CTX_FAULT,
 	PEND_FLUSH,		/* inside flush_iotlb_all: its TLBI + sync are the flush_all event */
+	PEND_V3_CTX,		/* inside a v3 function that knows the domain of its commands */
+	PEND_EVTQ,		/* inside queue_remove_raw: the queue and the record buffer */
 };
 
 struct pend_key {
@@ -115,6 +124,25 @@ struct {
 	__type(value, __u8);
 } ties SEC(".maps");
 
+struct sid_key {
+	__u64 iommu;	/* struct iommu_device * of the SMMU (0 when its offset is unknown) */
+	__u32 sid;
+	__u32 pad;
+};
+
+struct sid_val {
+	__u64 domain;
+	__u64 dev;
+};
+
+/* stream ID -> domain and device, from attach: names the culprit of a v3 fault */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct sid_key);
+	__type(value, struct sid_val);
+} sids SEC(".maps");
+
 /* ---- helpers ---- */
 static __always_inline void stat_inc(__u32 slot)
 {
@@ -122,6 +150,14 @@ static __always_inline void stat_inc(__u32 slot)
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline void stat_add(__u32 slot, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
+
+	if (v)
+		*v += n;
 }
 
 static __always_inline struct pend_key pkey(__u32 kind)
@@ -454,13 +490,13 @@ static __always_inline bool in_flush_all(void)
 
 /* ---- TLB invalidation ---- */
 static __always_inline int emit_tlbi(__u64 domain, __u32 scope, __u64 iova, __u64 size,
-				     __u64 smmu, int smmu_dev_off)
+				     __u64 smmu, int smmu_dev_off, __u64 ts)
 {
 	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
 
 	if (!e)
 		return 0;
-	fill_common(e, SMT_EV_TLBI, bpf_ktime_get_ns());
+	fill_common(e, SMT_EV_TLBI, ts);
 	e->scope = scope;
 	if (domain) {
 		e->domain = domain;
@@ -502,7 +538,7 @@ static __always_inline int on_v2_inv_context(__u64 cookie)
 	if (in_flush_all())
 		return 0;
 	return emit_tlbi(dom, SMT_TLBI_CONTEXT, 0, 0, read_ptr(cookie, v2_offs.dom_smmu),
-			 v2_offs.smmu_dev);
+			 v2_offs.smmu_dev, bpf_ktime_get_ns());
 }
 
 static __always_inline int on_v2_inv_range(__u64 iova, __u64 size, __u64 cookie)
@@ -511,68 +547,186 @@ static __always_inline int on_v2_inv_range(__u64 iova, __u64 size, __u64 cookie)
 
 	set_ctx_domain(dom);
 	return emit_tlbi(dom, SMT_TLBI_VA, iova, size, read_ptr(cookie, v2_offs.dom_smmu),
-			 v2_offs.smmu_dev);
+			 v2_offs.smmu_dev, bpf_ktime_get_ns());
 }
-
-/* v3: __arm_smmu_tlb_inv_range(cmd, iova, size, granule, smmu_domain) */
-static __always_inline int on_v3_inv_range(__u64 iova, __u64 size, __u64 smmu_domain)
-{
-	return emit_tlbi(cookie_domain(smmu_domain, v3_offs.dom_domain), SMT_TLBI_VA, iova, size,
-			 read_ptr(smmu_domain, v3_offs.dom_smmu), v3_offs.smmu_dev);
-}
-
-static __always_inline int on_v3_inv_context(__u64 cookie)
-{
-	if (in_flush_all())
-		return 0;
-	return emit_tlbi(cookie_domain(cookie, v3_offs.dom_domain), SMT_TLBI_CONTEXT, 0, 0,
-			 read_ptr(cookie, v3_offs.dom_smmu), v3_offs.smmu_dev);
-}
-
-/* ---- v3 command queue ---- */
-#define CMDQ_OP_TLBI_NH_ALL	0x10
-#define CMDQ_OP_TLBI_EL2_ALL	0x20
-#define CMDQ_OP_TLBI_NSNH_ALL	0x30
-#define CMDQ_MAX_DECODE		64	/* CMDQ_BATCH_ENTRIES = BITS_PER_LONG */
 
 /*
- * Per-VA and per-ASID TLBIs are reported with their domain by
- * __arm_smmu_tlb_inv_range / arm_smmu_tlb_inv_context; here only the
- * SMMU-wide invalidations (which have no domain) become tlbi events, and a
- * sync=true call becomes a global CMD_SYNC with its duration at return.
+ * ---- v3: the command queue is the source of every TLBI and CMD_SYNC ----
+ *
+ * All commands reach the queue through arm_smmu_cmdq_issue_cmdlist(), on
+ * every kernel (smmuv3-invalidation-by-version.md §1), so TLBIs and syncs
+ * are decoded there; the function-level hooks below only say which domain
+ * the ASID/VMID of the commands issued inside them belongs to (a command
+ * carries no domain pointer). Nothing else emits v3 tlbi/sync: no double
+ * counting between a function hook and the queue.
+ */
+#define CMDQ_OP_TLBI_NH_ALL	0x10
+#define CMDQ_OP_TLBI_NH_ASID	0x11
+#define CMDQ_OP_TLBI_NH_VA	0x12
+#define CMDQ_OP_TLBI_EL2_ALL	0x20
+#define CMDQ_OP_TLBI_EL2_ASID	0x21
+#define CMDQ_OP_TLBI_EL2_VA	0x22
+#define CMDQ_OP_TLBI_S12_VMALL	0x28
+#define CMDQ_OP_TLBI_S2_IPA	0x2a
+#define CMDQ_OP_TLBI_NSNH_ALL	0x30
+/* CMDQ_BATCH_ENTRIES = BITS_PER_LONG: no caller passes more in one call */
+#define CMDQ_MAX_DECODE		64
+
+/* tag of an ASID (stage 1) or VMID (stage 2) in the asids map */
+#define CMDQ_TAG_S2		(1u << 16)
+
+struct asid_key {
+	__u64 smmu;	/* struct arm_smmu_device * */
+	__u32 tag;	/* ASID, or VMID | CMDQ_TAG_S2 */
+	__u32 pad;
+};
+
+/* ASID/VMID -> struct iommu_domain *, learnt while a domain-aware function runs */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct asid_key);
+	__type(value, __u64);
+} asids SEC(".maps");
+
+/* Domain-aware v3 invalidation functions: their domain (and granule, for
+ * commands without a range) holds for the commands issued until they return. */
+static __always_inline int on_v3_ctx_entry(__u64 smmu_domain, __u64 granule)
+{
+	struct pend_key k = pkey(PEND_V3_CTX);
+	struct pend p = { .ts = bpf_ktime_get_ns(),
+			  .domain = cookie_domain(smmu_domain, v3_offs.dom_domain),
+			  .size = granule };
+
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_v3_ctx_return(void)
+{
+	struct pend_key k = pkey(PEND_V3_CTX);
+
+	bpf_map_delete_elem(&pending, &k);
+	return 0;
+}
+
+/* Pages of a range TLBI: (NUM+1) << SCALE pages of the TG size (TG 1/2/3 = 4K/16K/64K). */
+static __always_inline __u64 cmd_range_size(__u64 w0, __u64 w1, __u64 granule)
+{
+	__u64 tg = (w1 >> 10) & 3, num = (w0 >> 12) & 0x1f, scale = (w0 >> 20) & 0x1f;
+
+	if (!tg)	/* no RANGE_INV: the driver sends one command per granule */
+		return granule ? granule : 4096;
+	return ((num + 1) << scale) << (12 + 2 * (tg - 1));
+}
+
+/*
+ * One 16-byte command. Global (not inlined) so the verifier checks it once,
+ * not once per iteration of the caller's loop. CTX_DOMAIN is the domain of
+ * the enclosing domain-aware function (0 if none): it attributes the
+ * command and teaches the ASID/VMID -> domain map for later commands.
+ */
+__noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __u64 granule)
+{
+	__u32 op = w0 & 0xff, scope, tag;
+	__u64 ts = bpf_ktime_get_ns();
+	struct asid_key k = { .smmu = smmu };
+	__u64 domain = ctx_domain, *d;
+
+	switch (op) {
+	case CMDQ_OP_TLBI_NH_ALL:
+	case CMDQ_OP_TLBI_EL2_ALL:
+	case CMDQ_OP_TLBI_NSNH_ALL:
+		return emit_tlbi(0, SMT_TLBI_ALL, 0, 0, smmu, v3_offs.smmu_dev, ts);
+	case CMDQ_OP_TLBI_NH_ASID:
+	case CMDQ_OP_TLBI_EL2_ASID:
+		scope = SMT_TLBI_CONTEXT;
+		tag = w0 >> 48;
+		break;
+	case CMDQ_OP_TLBI_NH_VA:
+	case CMDQ_OP_TLBI_EL2_VA:
+		scope = SMT_TLBI_VA;
+		tag = w0 >> 48;
+		break;
+	case CMDQ_OP_TLBI_S12_VMALL:
+		scope = SMT_TLBI_CONTEXT;
+		tag = ((w0 >> 32) & 0xffff) | CMDQ_TAG_S2;
+		break;
+	case CMDQ_OP_TLBI_S2_IPA:
+		scope = SMT_TLBI_VA;
+		tag = ((w0 >> 32) & 0xffff) | CMDQ_TAG_S2;
+		break;
+	default:
+		stat_inc(SMT_STAT_CMDQ_OTHER);
+		return 0;
+	}
+	k.tag = tag;
+	d = bpf_map_lookup_elem(&asids, &k);
+	if (domain) {
+		/* an LRU update per command costs more than the lookup: only on change */
+		if (!d || *d != domain)
+			bpf_map_update_elem(&asids, &k, &domain, BPF_ANY);
+	} else if (d) {
+		domain = *d;
+	}
+	if (!domain) {
+		/* SPEC: a va/context TLBI needs its domain; counted, never invented */
+		stat_inc(SMT_STAT_CMDQ_NODOMAIN);
+		return 0;
+	}
+	if (scope == SMT_TLBI_CONTEXT)
+		return emit_tlbi(domain, scope, 0, 0, smmu, v3_offs.smmu_dev, ts);
+	/* VA[63:12] (stage 1) / IPA[51:12] (stage 2) */
+	return emit_tlbi(domain, scope,
+			 op == CMDQ_OP_TLBI_S2_IPA ? w1 & 0x000ffffffffff000ull : w1 & ~0xfffull,
+			 cmd_range_size(w0, w1, granule), smmu, v3_offs.smmu_dev, ts);
+}
+
+/*
+ * arm_smmu_cmdq_issue_cmdlist(smmu, [cmdq,] cmds, n, sync): argument
+ * positions decided by the loader (cmdlist_nargs). The appended CMD_SYNC is
+ * never in cmds[] (5.10 even passes cmds=NULL, n=0): sync comes from the
+ * argument. The sync's time is taken after the commands were read, so a
+ * stream orders it after the TLBIs it completes.
  */
 static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
 {
 	__u64 cmds = cmdlist_nargs >= 5 ? a2 : a1;
 	__s64 n = (int)(cmdlist_nargs >= 5 ? a3 : a2);
 	bool sync = (cmdlist_nargs >= 5 ? a4 : a3) & 0xff;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 ctx_domain = 0, granule = 0;
+	struct pend_key ck = pkey(PEND_V3_CTX);
+	struct pend *ctx;
 	int i;
 
 	if (in_flush_all())
 		return 0;
-	for (i = 0; i < CMDQ_MAX_DECODE; i++) {
-		__u64 w0 = 0;
-		__u32 op;
+	ctx = bpf_map_lookup_elem(&pending, &ck);
+	if (ctx) {
+		ctx_domain = ctx->domain;
+		granule = ctx->size;
+	}
+	for (i = 0; i < CMDQ_MAX_DECODE && cmds; i++) {
+		__u64 w[2] = {};
 
 		if (i >= n)
 			break;
-		bpf_probe_read_kernel(&w0, sizeof(w0), (void *)(cmds + i * 16));
-		op = w0 & 0xff;
-		if (op == CMDQ_OP_TLBI_NH_ALL || op == CMDQ_OP_TLBI_EL2_ALL ||
-		    op == CMDQ_OP_TLBI_NSNH_ALL)
-			emit_tlbi(0, SMT_TLBI_ALL, 0, 0, smmu, v3_offs.smmu_dev);
+		bpf_probe_read_kernel(w, sizeof(w), (void *)(cmds + i * 16));
+		smt_cmdq_cmd(smmu, w[0], w[1], ctx_domain, granule);
 	}
+	if (n > CMDQ_MAX_DECODE)
+		stat_add(SMT_STAT_CMDQ_UNREAD, n - CMDQ_MAX_DECODE);
 	if (sync) {
 		struct pend_key k = pkey(PEND_SYNC_V3);
-		struct pend p = { .ts = now, .ptr = smmu };
+		struct pend p = { .ts = bpf_ktime_get_ns(), .ptr = smmu };
 
 		bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
 	}
 	return 0;
 }
 
-static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, __u8 timeout,
+/* TIMEOUT: 0, 1, or -1 when the hook cannot tell (no `timeout` field) */
+static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, int timeout,
 				     int smmu_dev_off)
 {
 	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
@@ -582,8 +736,11 @@ static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, 
 	fill_common(e, SMT_EV_SYNC, p->ts);
 	e->scope = scope;
 	e->dur = bpf_ktime_get_ns() - p->ts;
-	e->present |= SMT_HAS_DUR | SMT_HAS_TIMEOUT;
-	e->timeout = timeout;
+	e->present |= SMT_HAS_DUR;
+	if (timeout >= 0) {
+		e->present |= SMT_HAS_TIMEOUT;
+		e->timeout = timeout;
+	}
 	if (domain) {
 		e->domain = domain;
 		e->present |= SMT_HAS_DOMAIN;
@@ -602,7 +759,7 @@ static __always_inline int on_cmdlist_return(long ret)
 	if (!p)
 		return 0;
 	/* -ETIMEDOUT from arm_smmu_cmdq_poll_until_sync ("CMD_SYNC timeout") */
-	emit_sync(p, SMT_SYNC_GLOBAL, 0, (int)ret != 0, v3_offs.smmu_dev);
+	emit_sync(p, SMT_SYNC_GLOBAL, 0, cmdlist_ret_valid ? (int)ret != 0 : -1, v3_offs.smmu_dev);
 	bpf_map_delete_elem(&pending, &k);
 	return 0;
 }
@@ -711,18 +868,22 @@ static __always_inline struct iommu_fwspec *dev_fwspec(struct device *dev)
 
 /* The SMMU behind DEV: dev->iommu->iommu_dev is the iommu_device whose sysfs
  * device is a child of the SMMU's platform device. */
-static __always_inline void dev_smmu_name(struct smt_event *e, struct device *dev)
+static __always_inline struct iommu_device *dev_iommu_device(struct device *dev)
 {
 	struct dev_iommu___smt *di;
-	struct iommu_device *idev;
-	struct device *sd, *parent;
 
 	if (!bpf_core_field_exists(struct dev_iommu___smt, iommu_dev))
-		return;
+		return NULL;
 	di = (struct dev_iommu___smt *)BPF_CORE_READ(dev, iommu);
 	if (!di)
-		return;
-	idev = BPF_CORE_READ(di, iommu_dev);
+		return NULL;
+	return BPF_CORE_READ(di, iommu_dev);
+}
+
+static __always_inline void dev_smmu_name(struct smt_event *e, struct iommu_device *idev)
+{
+	struct device *sd, *parent;
+
 	if (!idev)
 		return;
 	sd = BPF_CORE_READ(idev, dev);
@@ -737,10 +898,14 @@ static __always_inline void dev_smmu_name(struct smt_event *e, struct device *de
 static __always_inline int emit_attach(__u64 domain, struct device *dev, __u64 ts)
 {
 	struct tie_key t = { .domain = domain, .dev = (__u64)dev };
+	struct sid_val sv = { .domain = domain, .dev = (__u64)dev };
+	struct iommu_device *idev = dev_iommu_device(dev);
+	struct sid_key sk = { .iommu = v3_smmu_iommu_off >= 0 ? (__u64)idev : 0 };
 	struct iommu_fwspec *fw;
 	struct smt_event *e;
 	__u8 one = 1;
 	__u32 n = 0;
+	int i;
 
 	bpf_map_update_elem(&ties, &t, &one, BPF_ANY);
 	e = RESERVE(sizeof(struct smt_event));
@@ -750,7 +915,7 @@ static __always_inline int emit_attach(__u64 domain, struct device *dev, __u64 t
 	e->domain = domain;
 	e->present |= SMT_HAS_DOMAIN | SMT_HAS_NAME | SMT_HAS_SIDS;
 	read_dev_name(e->name, dev);
-	dev_smmu_name(e, dev);
+	dev_smmu_name(e, idev);
 	fw = dev_fwspec(dev);
 	if (fw) {
 		n = BPF_CORE_READ(fw, num_ids);
@@ -760,6 +925,12 @@ static __always_inline int emit_attach(__u64 domain, struct device *dev, __u64 t
 				      (void *)fw + bpf_core_field_offset(struct iommu_fwspec, ids));
 	}
 	e->nsids = n;
+	for (i = 0; i < SMT_MAX_SIDS; i++) {
+		if (i >= (int)n)
+			break;
+		sk.sid = e->sids[i];
+		bpf_map_update_elem(&sids, &sk, &sv, BPF_ANY);
+	}
 	submit(e);
 	return 0;
 }
@@ -843,13 +1014,16 @@ static __always_inline int on_getdom_return(__u64 domain)
 }
 
 /* ---- faults ---- */
-static __always_inline int emit_fault(__u64 domain, struct device *dev, __u64 iova, int flags)
+static __always_inline int emit_fault(__u64 domain, struct device *dev, __u64 iova, int flags,
+				      __u64 smmu, int smmu_dev_off)
 {
 	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
 
 	if (!e)
 		return 0;
 	fill_common(e, SMT_EV_FAULT, bpf_ktime_get_ns());
+	if (read_smmu_name(e->smmu, smmu, smmu_dev_off))
+		e->present |= SMT_HAS_SMMU;
 	e->iova = iova;
 	e->flags = flags;
 	e->present |= SMT_HAS_IOVA | SMT_HAS_FLAGS;
@@ -868,7 +1042,7 @@ static __always_inline int emit_fault(__u64 domain, struct device *dev, __u64 io
 /* report_iommu_fault(domain, dev, iova, flags): every driver's fault report */
 static __always_inline int on_report_fault(__u64 domain, __u64 dev, __u64 iova, __u64 flags)
 {
-	return emit_fault(domain, (struct device *)dev, iova, (int)flags);
+	return emit_fault(domain, (struct device *)dev, iova, (int)flags, 0, -1);
 }
 
 /* v2 arm_smmu_context_fault(irq, cookie): remember the domain for io_page_fault */
@@ -893,7 +1067,69 @@ static __always_inline int on_io_page_fault(struct device *dev, __u64 iova, int 
 		domain = p->domain;
 		bpf_map_delete_elem(&pending, &k);
 	}
-	return emit_fault(domain, dev, iova, flags);
+	return emit_fault(domain, dev, iova, flags, 0, -1);
+}
+
+/*
+ * v3 faults: no core tracepoint fires for them on any kernel (the driver
+ * never calls report_iommu_fault), so the raw 32-byte event records are
+ * read as queue_remove_raw() hands them to arm_smmu_evtq_thread.
+ * The priq shares the function: only queues of 4-dword entries are the evtq.
+ */
+#define EVTQ_ENT_DWORDS		4
+#define EVT_ID_F_TRANSLATION	0x10
+#define EVT_ID_F_PERMISSION	0x13
+
+static __always_inline int on_evtq_entry(__u64 q, __u64 ent)
+{
+	struct pend_key k = pkey(PEND_EVTQ);
+	struct pend p = { .ptr = q, .iova = ent };
+	__u64 dwords = EVTQ_ENT_DWORDS;
+
+	if (v3_q_ent_dwords_off >= 0)
+		bpf_probe_read_kernel(&dwords, sizeof(dwords), (void *)(q + v3_q_ent_dwords_off));
+	if (dwords != EVTQ_ENT_DWORDS)
+		return 0;
+	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_evtq_return(long ret)
+{
+	struct pend_key k = pkey(PEND_EVTQ);
+	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	struct sid_key sk = {};
+	struct sid_val *sv;
+	__u64 q, ent, w[4] = {}, smmu = 0, domain = 0, dev = 0;
+	__u32 id, flags;
+
+	if (!p)
+		return 0;
+	q = p->ptr;
+	ent = p->iova;
+	bpf_map_delete_elem(&pending, &k);
+	if ((int)ret != 0)	/* -EAGAIN: queue empty, ent untouched */
+		return 0;
+	bpf_probe_read_kernel(w, sizeof(w), (void *)ent);
+	id = w[0] & 0xff;
+	if (id < EVT_ID_F_TRANSLATION || id > EVT_ID_F_PERMISSION) {
+		stat_inc(SMT_STAT_EVTQ_OTHER);
+		return 0;
+	}
+	if (v3_evtq_off >= 0)
+		smmu = q - v3_evtq_off;
+	sk.iommu = smmu && v3_smmu_iommu_off >= 0 ? smmu + v3_smmu_iommu_off : 0;
+	sk.sid = w[0] >> 32;
+	sv = bpf_map_lookup_elem(&sids, &sk);
+	if (sv) {
+		domain = sv->domain;
+		dev = sv->dev;
+	}
+	/* dw1: RnW[35] (1 = read), S2[39], PnU[33], InD[34] */
+	flags = (((w[1] >> 35) & 1) ? 0 : SMT_FAULT_WRITE) | id << SMT_FAULT_ID_SHIFT |
+		(((w[1] >> 39) & 1) ? SMT_FAULT_S2 : 0) | (((w[1] >> 33) & 1) ? SMT_FAULT_PRIV : 0) |
+		(((w[1] >> 34) & 1) ? SMT_FAULT_INSN : 0);
+	return emit_fault(domain, (struct device *)dev, w[2], flags, smmu, v3_offs.smmu_dev);
 }
 
 /* iommu:map / iommu:unmap: no domain pointer; used only when no map/unmap kprobe attaches */
@@ -998,9 +1234,22 @@ KPROBE_TWIN(arm_smmu_device_reset, on_smmu_reset(smmu), __u64 smmu)
 KPROBE_TWIN(arm_smmu_context_fault, on_v2_context_fault(cookie), __u64 irq, __u64 cookie)
 
 /* v3 */
-KPROBE_TWIN(__arm_smmu_tlb_inv_range, on_v3_inv_range(iova, size, smmu_domain),
+/* domain-aware invalidation functions: name the domain of the commands they issue */
+/* 6.1-6.12 __arm_smmu_tlb_inv_range(cmd, iova, size, granule, smmu_domain) */
+KPROBE_TWIN(__arm_smmu_tlb_inv_range, on_v3_ctx_entry(smmu_domain, granule),
 	    __u64 cmd, __u64 iova, __u64 size, __u64 granule, __u64 smmu_domain)
-KPROBE_TWIN(arm_smmu_tlb_inv_context, on_v3_inv_context(cookie), __u64 cookie)
+/* 5.10 arm_smmu_tlb_inv_range(iova, size, granule, leaf, smmu_domain): static, not in
+ * the 5.10 BTF; positions from drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c v5.10 */
+KPROBE_TWIN(arm_smmu_tlb_inv_range, on_v3_ctx_entry(smmu_domain, granule),
+	    __u64 iova, __u64 size, __u64 granule, __u64 leaf, __u64 smmu_domain)
+/* 7.2 arm_smmu_domain_inv_range(smmu_domain, iova, size, granule, leaf) */
+KPROBE_TWIN(arm_smmu_domain_inv_range, on_v3_ctx_entry(smmu_domain, granule),
+	    __u64 smmu_domain, __u64 iova, __u64 size, __u64 granule)
+KPROBE_TWIN(arm_smmu_tlb_inv_context, on_v3_ctx_entry(cookie, 0), __u64 cookie)
+KRETPROBE_TWIN(v3_tlbi_ctx, on_v3_ctx_return(), long ret)
+/* queue_remove_raw(q, ent): every record leaving the event (and PRI) queue */
+KPROBE_TWIN(queue_remove_raw, on_evtq_entry(q, ent), __u64 q, __u64 ent)
+KRETPROBE_TWIN(queue_remove_raw, on_evtq_return(ret), long ret)
 KPROBE_TWIN(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_entry(smmu, a1, a2, a3, a4),
 	    __u64 smmu, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
 KRETPROBE_TWIN(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_return(ret), long ret)
@@ -1023,3 +1272,57 @@ KPROBE_TWIN(report_iommu_fault, on_report_fault(domain, dev, iova, flags),
 KPROBE_TWIN(_genpd_power_on, on_pd_entry((void *)genpd, 1), __u64 genpd)
 KPROBE_TWIN(_genpd_power_off, on_pd_entry((void *)genpd, 0), __u64 genpd)
 KRETPROBE_TWIN(_genpd_power, on_pd_return(ret), long ret)
+
+/*
+ * fentry/fexit twins of the kprobes, for functions whose name is unique
+ * (a trampoline binds by name: on a v2/v3 duplicate it would take the wrong
+ * copy). The loader uses them where the kernel has trampolines (arm64 6.12+)
+ * and binds each to its target before load; a kprobe there can be skipped
+ * when it fires while another BPF program runs on the CPU, a trampoline
+ * mostly not. Arguments and return value come through bpf_get_func_arg/_ret
+ * (5.17+, like arm64 trampolines), as plain integers: the handlers are the
+ * kprobes' own.
+ */
+#define FARGS(ctx, a)							\
+	__u64 a[5] = {};						\
+	for (int __i = 0; __i < 5; __i++)				\
+		bpf_get_func_arg(ctx, __i, &a[__i])
+
+#define FENTRY(fn, call)						\
+SEC("fentry") int fentry_##fn(void *ctx) { FARGS(ctx, a); return call; }
+
+#define FEXIT(fn, call)							\
+SEC("fexit") int fexit_##fn(void *ctx)					\
+{ __u64 ret = 0; bpf_get_func_ret(ctx, &ret); return call; }
+
+/* v3 */
+FENTRY(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_entry(a[0], a[1], a[2], a[3], a[4]))
+FEXIT(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_return(ret))
+FENTRY(__arm_smmu_tlb_inv_range, on_v3_ctx_entry(a[4], a[3]))
+FEXIT(__arm_smmu_tlb_inv_range, on_v3_ctx_return())
+FENTRY(arm_smmu_domain_inv_range, on_v3_ctx_entry(a[0], a[3]))
+FEXIT(arm_smmu_domain_inv_range, on_v3_ctx_return())
+FENTRY(arm_smmu_tlb_inv_context, on_v3_ctx_entry(a[0], 0))
+FEXIT(arm_smmu_tlb_inv_context, on_v3_ctx_return())
+FENTRY(queue_remove_raw, on_evtq_entry(a[0], a[1]))
+FEXIT(queue_remove_raw, on_evtq_return(ret))
+
+/* v2 */
+FENTRY(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(a[0]))
+FENTRY(arm_smmu_tlb_inv_context_s2, on_v2_inv_context(a[0]))
+FENTRY(arm_smmu_tlb_inv_range_s1, on_v2_inv_range(a[0], a[1], a[v2_range_cookie_arg == 4 ? 4 : 3]))
+FENTRY(arm_smmu_tlb_inv_range_s2, on_v2_inv_range(a[0], a[1], a[v2_range_cookie_arg == 4 ? 4 : 3]))
+FENTRY(__arm_smmu_tlb_sync, on_v2_sync_entry(a[0], a[1]))
+FEXIT(__arm_smmu_tlb_sync, on_v2_sync_return())
+FENTRY(arm_smmu_device_reset, on_smmu_reset(a[0]))
+
+/* iommu core, power domains */
+FENTRY(iommu_detach_device, on_detach(a[0], a[1]))
+FENTRY(iommu_domain_free, on_domain_free(a[0]))
+FENTRY(iommu_get_dma_domain, on_getdom_entry(a[0]))
+FEXIT(iommu_get_dma_domain, on_getdom_return(ret))
+FENTRY(report_iommu_fault, on_report_fault(a[0], a[1], a[2], a[3]))
+FENTRY(_genpd_power_on, on_pd_entry((void *)a[0], 1))
+FEXIT(_genpd_power_on, on_pd_return((int)ret))
+FENTRY(_genpd_power_off, on_pd_entry((void *)a[0], 0))
+FEXIT(_genpd_power_off, on_pd_return((int)ret))

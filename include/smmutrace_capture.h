@@ -18,6 +18,10 @@ enum smt_stat {
 	SMT_STAT_FILTERED,	/* clk/rpm/pd events dropped by the name filter */
 	SMT_STAT_WAKEUPS,	/* forced consumer wakeups */
 	SMT_STAT_NESTED,	/* io-pgtable unmaps skipped: inside a driver unmap */
+	SMT_STAT_CMDQ_UNREAD,	/* v3 commands past what one program run decodes: lost */
+	SMT_STAT_CMDQ_NODOMAIN,	/* v3 ASID/VMID TLBIs whose domain was never learnt */
+	SMT_STAT_CMDQ_OTHER,	/* v3 CFGI_*, ATC_INV, PREFETCH...: decoded, no SPEC event */
+	SMT_STAT_EVTQ_OTHER,	/* v3 event records that are not translation faults */
 	SMT_STAT_MAX,
 };
 

@@ -86,6 +86,14 @@ enum smt_rpm_state {
 #define SMT_HAS_RET		(1u << 15)
 #define SMT_HAS_DUR		(1u << 16)
 
+/* fault `flags`: IOMMU_FAULT_READ/WRITE in bit 0 (as report_iommu_fault); from an
+ * SMMUv3 event record also the event ID and the record's S2, PnU, InD bits */
+#define SMT_FAULT_WRITE		(1u << 0)
+#define SMT_FAULT_ID_SHIFT	8		/* bits 8-15: v3 event ID (0x10 F_TRANSLATION...) */
+#define SMT_FAULT_S2		(1u << 16)	/* stage-2 fault */
+#define SMT_FAULT_PRIV		(1u << 17)	/* privileged access */
+#define SMT_FAULT_INSN		(1u << 18)	/* instruction fetch */
+
 struct smt_event {
 	__u64 ts;		/* ns; monotonic, non-decreasing in a stream */
 	__u16 type;		/* enum smt_ev_type */

@@ -31,7 +31,8 @@ struct capture {
 	struct bpf_link *links[128];
 	int nlinks;
 	char btf_source[256];
-	char fentry_note[160];
+	char fentry_note[200];
+	bool fentry_ok;		/* a trampoline attached here (probe_fentry) */
 	char layout_note[200];
 	uint64_t reorder_ns;
 	/* reorder buffer */
@@ -118,6 +119,42 @@ static void drv_offsets(const struct btf *btf, struct smt_drv_offs *v2, struct s
 	}
 }
 
+/* v3 event-queue layout (fault@v3), -1 = unknown */
+struct v3_evtq_offs {
+	int evtq;	/* arm_smmu_device.evtq + arm_smmu_evtq.q */
+	int iommu;	/* arm_smmu_device.iommu */
+	int ent_dwords;	/* arm_smmu_queue.ent_dwords */
+};
+
+static void evtq_offsets(const struct btf *btf, struct v3_evtq_offs *o)
+{
+	int n = btf__type_cnt(btf), evtq_q = -1;
+
+	for (int id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *name;
+
+		if (!btf_is_struct(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!name)
+			continue;
+		/* only the v3 arm_smmu_device has an event queue */
+		if (!strcmp(name, "arm_smmu_device") && has_member(btf, t, "evtq")) {
+			o->evtq = member_off(btf, t, "evtq");
+			o->iommu = member_off(btf, t, "iommu");
+		} else if (!strcmp(name, "arm_smmu_evtq")) {
+			evtq_q = member_off(btf, t, "q");
+		} else if (!strcmp(name, "arm_smmu_queue")) {
+			o->ent_dwords = member_off(btf, t, "ent_dwords");
+		}
+	}
+	/* without them a fault still counts: no SMMU name, SIDs matched on any SMMU,
+	 * and (no ent_dwords) a PRI queue record is not told apart */
+	if (o->evtq >= 0)
+		o->evtq = evtq_q >= 0 ? o->evtq + evtq_q : -1;
+}
+
 /* Parameter count and index of a named parameter of function FN, or -1. */
 static int func_params(const struct btf *btf, const char *fn, const char *param, int *idx)
 {
@@ -185,11 +222,61 @@ static void probe_fentry(struct capture *c)
 			 "fentry: attach failed (%s); kprobes used", strerror(errno));
 	else
 		snprintf(c->fentry_note, sizeof(c->fentry_note),
-			 "fentry: works here; smmutrace uses kprobes (by address where names "
-			 "are duplicated, where fentry would bind the wrong copy)");
+			 "fentry: works here; used for unique names (kprobes by address where "
+			 "names are duplicated: fentry would bind the wrong copy)");
+	c->fentry_ok = lfd >= 0;
 	if (lfd >= 0)
 		close(lfd);
 	close(fd);
+}
+
+/*
+ * fentry/fexit (trampolines) for kprobe rows whose target is a unique,
+ * unmangled name and that have fentry_<target> (+ fexit_<target>) programs:
+ * a trampoline is not skipped when another BPF program runs on the CPU the
+ * way a kprobe is. Twins (tests) keep the kprobe programs.
+ */
+static void choose_fentry(struct capture *c, const struct capture_opts *opts)
+{
+	if (!c->fentry_ok || opts->load_twins || getenv("SMMUTRACE_NO_FENTRY"))
+		return;
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+		const struct hook_cand *k;
+		char name[160];
+
+		if (r->def->kind != HOOK_KPROBE || r->status != HOOK_RESOLVED || r->by_addr ||
+		    strchr(r->symbol, '.'))
+			continue;
+		k = &r->def->cands[r->cand];
+		/* a trampoline binds through the target's BTF FUNC (vmlinux only here) */
+		if (btf__find_by_name_kind(c->btf, r->symbol, BTF_KIND_FUNC) < 0)
+			continue;
+		snprintf(name, sizeof(name), "fentry_%s", r->symbol);
+		if (!bpf_object__find_program_by_name(c->skel->obj, name))
+			continue;
+		snprintf(name, sizeof(name), "fexit_%s", r->symbol);
+		if (k->ret_prog && !bpf_object__find_program_by_name(c->skel->obj, name))
+			continue;
+		r->fentry = true;
+		snprintf(r->method, sizeof(r->method), "fentry");
+	}
+}
+
+static bool any_fentry(const struct capture *c)
+{
+	for (int i = 0; i < hook_table_len; i++)
+		if (c->res[i].fentry)
+			return true;
+	return false;
+}
+
+static struct bpf_program *trace_prog(struct capture *c, const struct hook_res *r, bool ret)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s_%s", ret ? "fexit" : "fentry", r->symbol);
+	return bpf_object__find_program_by_name(c->skel->obj, name);
 }
 
 /* ---- environment ---- */
@@ -327,6 +414,16 @@ static void set_autoload(struct capture *c, bool twins)
 		if (r->status != HOOK_RESOLVED)
 			continue;
 		k = &r->def->cands[r->cand];
+		if (r->fentry) {
+			for (int ret = 0; ret < 2; ret++) {
+				if (ret && !k->ret_prog)
+					break;
+				p = trace_prog(c, r, ret);
+				bpf_program__set_autoload(p, true);
+				bpf_program__set_attach_target(p, 0, r->symbol);
+			}
+			/* the kprobes too: the stand-in if the trampoline will not attach */
+		}
 		if (r->def->kind == HOOK_TP) {
 			p = tp_prog(c, r, strcmp(r->method, "raw_tp") != 0);
 		} else {
@@ -388,6 +485,22 @@ static void attach_one(struct capture *c, struct hook_res *r)
 		}
 		r->status = HOOK_ATTACHED;
 		return;
+	}
+	if (r->fentry) {
+		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, false)));
+		if (!err && k->ret_prog)
+			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
+		if (!err) {
+			r->status = HOOK_ATTACHED;
+			return;
+		}
+		/* e.g. a function ftrace may not patch: the same handlers by kprobe */
+		while (c->nlinks > nl)
+			bpf_link__destroy(c->links[--c->nlinks]);
+		r->fentry = false;
+		snprintf(r->method, sizeof(r->method), "kprobe");
+		snprintf(r->reason, sizeof(r->reason), "fentry attach: %s; kprobe used",
+			 strerror(-err));
 	}
 	p = prog_by_name(c, k->entry_prog);
 	err = add_link(c, attach_kprobe(p, r, false));
@@ -586,7 +699,9 @@ static void check_lost(struct capture *c, uint64_t ts, bool force)
 	struct smt_event ev;
 
 	read_recursion_misses(c, now, force);
-	drops = stat_sum(c, SMT_STAT_DROPS) + c->user_lost + c->recursion_misses;
+	/* commands past what one program run could read are lost TLBIs */
+	drops = stat_sum(c, SMT_STAT_DROPS) + stat_sum(c, SMT_STAT_CMDQ_UNREAD) + c->user_lost +
+		c->recursion_misses;
 
 	if (drops <= c->lost_seen)
 		return;
@@ -631,6 +746,9 @@ void capture__stats(struct capture *c, struct capture_stats *s)
 {
 	c->st.filtered = stat_sum(c, SMT_STAT_FILTERED);
 	c->st.wakeups = stat_sum(c, SMT_STAT_WAKEUPS);
+	c->st.tlbi_no_domain = stat_sum(c, SMT_STAT_CMDQ_NODOMAIN);
+	c->st.cmdq_other = stat_sum(c, SMT_STAT_CMDQ_OTHER);
+	c->st.evtq_other = stat_sum(c, SMT_STAT_EVTQ_OTHER);
 	*s = c->st;
 }
 
@@ -723,6 +841,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct smt_drv_offs v2, v3;
+	struct v3_evtq_offs eo = { -1, -1, -1 };
 	struct ksyms *ks = NULL;
 	struct capture *c;
 	size_t rb_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -772,6 +891,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	probe_fentry(c);
 
 	oo.btf_custom_path = opts->btf_path;
+retry:
 	c->skel = smmutrace_bpf__open_opts(&oo);
 	if (!c->skel) {
 		ret = -errno;
@@ -786,6 +906,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	v2 = (struct smt_drv_offs){ -1, -1, -1 };
 	v3 = (struct smt_drv_offs){ -1, -1, -1 };
 	drv_offsets(c->btf, &v2, &v3);
+	evtq_offsets(c->btf, &eo);
 	/* drivers built as modules carry their types in module BTF */
 	for (int i = 0; i < 2 && !opts->btf_path; i++) {
 		static const char *const mods[] = { "arm_smmu", "arm_smmu_v3" };
@@ -799,6 +920,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 		if (!mb)
 			continue;
 		drv_offsets(mb, &v2, &v3);
+		evtq_offsets(mb, &eo);
 		if (nparams <= 0)
 			nparams = func_params(mb, "arm_smmu_cmdq_issue_cmdlist", NULL, NULL);
 		if (func_params(mb, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)
@@ -813,16 +935,37 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 		 v3.dom_domain >= 0 && v3.smmu_dev >= 0 ? "known" : "unknown",
 		 v2.dom_domain < 0 || v3.dom_domain < 0 ?
 		 " (unknown: TLBIs from io-pgtable callbacks carry no domain or SMMU name)" : "");
-	if (nparams > 0)
-		c->skel->rodata->cmdlist_nargs = nparams;
-	else
-		for (int i = 0; i < hook_table_len; i++)
-			if (!strcmp(c->res[i].def->hook, "cmdq@v3") &&
-			    c->res[i].status == HOOK_RESOLVED) {
-				c->res[i].status = HOOK_MISSING;
-				snprintf(c->res[i].reason, sizeof(c->res[i].reason),
-					 "no BTF prototype: cannot tell 4 from 5 arguments");
-			}
+	/*
+	 * Where BTF lacks the prototype (5.10: statics are not in BTF), the
+	 * hook table says what the argument layout is on the kernels that do
+	 * that (nargs_no_btf); without such a fact the hook cannot be used.
+	 */
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+
+		if (strcmp(r->def->hook, "cmdq@v3") || r->status != HOOK_RESOLVED)
+			continue;
+		/* a clone's return value is only used where the hook table vouches for it */
+		c->skel->rodata->cmdlist_ret_valid = !strchr(r->symbol, '.') || r->def->clone_ret_ok;
+		if (nparams > 0) {
+			c->skel->rodata->cmdlist_nargs = nparams;
+		} else if (r->def->nargs_no_btf) {
+			c->skel->rodata->cmdlist_nargs = r->def->nargs_no_btf;
+			if (!strstr(r->reason, "no BTF prototype"))
+				snprintf(r->reason + strlen(r->reason),
+					 sizeof(r->reason) - strlen(r->reason),
+					 "%sno BTF prototype: %d arguments (hook table)",
+					 r->reason[0] ? "; " : "", r->def->nargs_no_btf);
+		} else {
+			r->status = HOOK_MISSING;
+			snprintf(r->reason, sizeof(r->reason),
+				 "no BTF prototype: cannot tell 4 from 5 arguments");
+		}
+	}
+	/* without the SMMU's iommu offset, stream IDs are matched on any SMMU */
+	c->skel->rodata->v3_evtq_off = eo.evtq;
+	c->skel->rodata->v3_q_ent_dwords_off = eo.ent_dwords;
+	c->skel->rodata->v3_smmu_iommu_off = eo.iommu;
 	if (opts->test_layout) {
 		const struct capture_test_layout *t = opts->test_layout;
 
@@ -832,15 +975,36 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 		*(struct smt_drv_offs *)&c->skel->rodata->v3_offs = v3;
 		c->skel->rodata->cmdlist_nargs = t->cmdlist_nargs;
 		c->skel->rodata->v2_range_cookie_arg = t->v2_range_cookie_arg;
+		c->skel->rodata->v3_evtq_off = t->v3_evtq;
+		c->skel->rodata->v3_q_ent_dwords_off = t->v3_q_ent_dwords;
+		c->skel->rodata->v3_smmu_iommu_off = t->v3_smmu_iommu;
+		c->skel->rodata->cmdlist_ret_valid = !t->cmdlist_ret_unknown;
 	}
 	c->skel->rodata->filter_names = !opts->all_gates;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
 	if (opts->rpm_fold)
 		force_rpm_fold(c);
+	choose_fentry(c, opts);
 	set_autoload(c, opts->load_twins);
 
 	ret = smmutrace_bpf__load(c->skel);
+	if (ret && any_fentry(c)) {
+		/* a trampoline target the verifier refused: everything by kprobe */
+		smmutrace_bpf__destroy(c->skel);
+		c->skel = NULL;
+		c->fentry_ok = false;
+		for (int i = 0; i < hook_table_len; i++)
+			if (c->res[i].fentry) {
+				c->res[i].fentry = false;
+				snprintf(c->res[i].method, sizeof(c->res[i].method), "%s",
+					 c->res[i].by_addr ? "kprobe@addr" : "kprobe");
+			}
+		snprintf(c->fentry_note, sizeof(c->fentry_note),
+			 "fentry: works here, but loading the fentry programs failed (%s; -v "
+			 "shows why); kprobes used", strerror(-ret));
+		goto retry;
+	}
 	if (ret) {
 		snprintf(err, errlen, "loading the BPF programs failed: %s (run with -v for the "
 			 "verifier log; 'smmutrace probe' shows what this kernel offers)",

@@ -39,6 +39,8 @@ struct capture_test_layout {
 	int v3_dom_smmu, v3_dom_domain, v3_smmu_dev;
 	int cmdlist_nargs;		/* 4 (<= 6.11) or 5 (6.12+) */
 	int v2_range_cookie_arg;	/* 3 (5.10+) or 4 (5.4) */
+	int v3_evtq, v3_q_ent_dwords, v3_smmu_iommu;	/* fault@v3; -1 = unknown */
+	int cmdlist_ret_unknown;	/* 1: the queue hook is a clone with no usable return */
 };
 
 typedef void (*capture_event_fn)(const struct smt_event *ev, void *ctx);
@@ -63,6 +65,9 @@ struct capture_stats {
 	uint64_t wakeups;	/* forced consumer wakeups */
 	uint64_t reordered;	/* records that arrived after the window (ts clamped) */
 	int attached;		/* hooks attached */
+	/* SMMUv3 decoding (-v): TLBIs whose ASID/VMID no domain-aware hook named,
+	 * commands that are no SPEC event (CFGI, ATC_INV...), non-fault records */
+	uint64_t tlbi_no_domain, cmdq_other, evtq_other;
 };
 void capture__stats(struct capture *c, struct capture_stats *s);
 

@@ -19,7 +19,6 @@
  * TLBI-all invalidation never completes the range TLBIs an unmap issues,
  * and arm-smmu-v3 reports translation faults from its event queue without
  * report_iommu_fault() (research/smmuv3-invalidation-by-version.md, 5.10-7.1).
- * When cmdq@v3 decodes every command (branch capture), drop its line here.
  */
 static const struct {
 	const char *hook, *event;
@@ -28,8 +27,6 @@ static const struct {
 } partial[] = {
 	{ "tlbi-context@v2", "tlbi", HOOK_DRV_ANY, "whole-context TLBIs only" },
 	{ "tlbi-context-s2@v2", "tlbi", HOOK_DRV_ANY, "whole-context TLBIs only" },
-	{ "tlbi-context@v3", "tlbi", HOOK_DRV_ANY, "whole-context TLBIs only" },
-	{ "cmdq@v3", "tlbi", HOOK_DRV_ANY, "TLBI-all commands only" },
 	{ "sync-timeout@qcom", "sync", HOOK_DRV_ANY, "timed-out syncs only" },
 	{ "fault", "fault", HOOK_DRV_V3, "not called by arm-smmu-v3" },
 	{ "fault@tracepoint", "fault", HOOK_DRV_V3, "not fired by arm-smmu-v3" },
@@ -41,6 +38,41 @@ static const char *partial_only(const struct hook_def *d, const char *ev, enum h
 		if (!strcmp(partial[i].hook, d->hook) && !strcmp(partial[i].event, ev) &&
 		    (partial[i].drv == HOOK_DRV_ANY || partial[i].drv == drv))
 			return partial[i].only;
+	return NULL;
+}
+
+/*
+ * Rows whose event needs a second row to be usable: cmdq@v3 decodes every
+ * command, but a range TLBI names only an ASID/VMID; its domain is learnt from
+ * the driver function that issued it (tlbi-range@v3, event "-"). Without that
+ * row the decoder counts range TLBIs and drops them, so unmaps would look
+ * never invalidated.
+ */
+static const struct {
+	const char *hook, *event, *needs, *why;
+} companion[] = {
+	{ "cmdq@v3", "tlbi", "tlbi-range@v3", "range TLBIs without a domain (tlbi-range@v3 %s)" },
+};
+
+static const char *companion_missing(const struct hook_res *res, const struct hook_def *d,
+				     const char *ev, bool resolved_counts, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(companion) / sizeof(companion[0]); i++) {
+		if (strcmp(companion[i].hook, d->hook) || strcmp(companion[i].event, ev))
+			continue;
+		for (int j = 0; j < hook_table_len; j++) {
+			const struct hook_res *r = &res[j];
+
+			if (strcmp(hook_table[j].hook, companion[i].needs))
+				continue;
+			if (r->status == HOOK_ATTACHED || (resolved_counts && r->status == HOOK_RESOLVED))
+				return NULL;
+			snprintf(buf, len, companion[i].why, hooks__status_name(r->status));
+			return buf;
+		}
+		snprintf(buf, len, companion[i].why, "not in the hook table");
+		return buf;
+	}
 	return NULL;
 }
 
@@ -89,6 +121,7 @@ static int find_source(const struct hook_res *res, enum hook_drv drv, const char
 		const struct hook_def *d = &hook_table[i];
 		bool usable = r->status == HOOK_ATTACHED || (resolved_counts && r->status == HOOK_RESOLVED);
 		const char *only;
+		char need[96];
 
 		if ((d->drv != HOOK_DRV_ANY && d->drv != drv) || !row_has_event(d, ev))
 			continue;
@@ -96,6 +129,8 @@ static int find_source(const struct hook_res *res, enum hook_drv drv, const char
 			continue;
 		(*rows)++;
 		only = partial_only(d, ev, drv);
+		if (!only)
+			only = companion_missing(res, d, ev, resolved_counts, need, sizeof(need));
 		if (usable && !only) {
 			*row = i;
 			return 1;

@@ -14,6 +14,9 @@
  * used only when no primary row of its group attached. Programs are in
  * bpf/smmutrace.bpf.c.
  */
+/* trailing hook_def fields (clone_ok, nargs_no_btf, ...) default to 0 in rows that omit them */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct hook_def hook_table[] = {
 	/* map / unmap with return values: the driver ops (5.15+ *_pages, older plain) */
 	{ "map@v2", "map", HOOK_KPROBE, HOOK_DRV_V2, "map", false, true,
@@ -67,14 +70,47 @@ const struct hook_def hook_table[] = {
 	{ "context-fault@v2", "fault", HOOK_KPROBE, HOOK_DRV_V2, "ctxfault-v2", false, true,
 	  { K("arm_smmu_context_fault", "kprobe_arm_smmu_context_fault", NULL) } },
 
-	/* v3: domain-attributed TLBIs, and the command queue for TLBI-all + CMD_SYNC */
-	{ "tlbi-range@v3", "tlbi", HOOK_KPROBE, HOOK_DRV_V3, "tlbi-range-v3", false, true,
-	  { K("__arm_smmu_tlb_inv_range", "kprobe___arm_smmu_tlb_inv_range", NULL) } },
-	{ "tlbi-context@v3", "tlbi", HOOK_KPROBE, HOOK_DRV_V3, "tlbi-context-v3", false, true,
-	  { K("arm_smmu_tlb_inv_context", "kprobe_arm_smmu_tlb_inv_context", NULL) } },
+	/*
+	 * v3: every TLBI and CMD_SYNC is decoded from the command queue
+	 * (smmuv3-invalidation-by-version.md §1, §6): arm_smmu_cmdq_issue_cmdlist
+	 * is the one insertion point on every kernel.
+	 *   5.10.223: only the clone arm_smmu_cmdq_issue_cmdlist.isra.0, not in
+	 *     BTF; args stay (smmu x0, cmds x1, n w2, sync w3) (seen on a boot:
+	 *     cmdq at smmu+0x40 in x0), hence clone_ok and 4 without BTF. Its
+	 *     return value is not (x0 at return was nonzero for every sync on
+	 *     the 5.10 board): clone_ret_ok stays false, syncs carry no timeout.
+	 *   6.1: (smmu, cmds, n, sync). 6.12, 7.2: (smmu, cmdq, cmds, n, sync),
+	 *     7.2 with struct arm_smmu_cmd *cmds (same 16-byte layout). BTF
+	 *     has the prototype there; the loader counts its parameters.
+	 */
 	{ "cmdq@v3", "tlbi,sync", HOOK_KPROBE, HOOK_DRV_V3, "cmdq-v3", false, true,
 	  { K("arm_smmu_cmdq_issue_cmdlist", "kprobe_arm_smmu_cmdq_issue_cmdlist",
-	      "kretprobe_arm_smmu_cmdq_issue_cmdlist") } },
+	      "kretprobe_arm_smmu_cmdq_issue_cmdlist") }, true, 4 },
+	/*
+	 * Domain of the commands issued inside (a command carries only an
+	 * ASID/VMID): these hooks emit nothing by themselves ("-"), they
+	 * attribute cmdq@v3's va/context TLBIs and teach it ASID -> domain.
+	 *   6.1-6.12: __arm_smmu_tlb_inv_range(cmd, iova, size, granule, smmu_domain)
+	 *   7.2: arm_smmu_domain_inv_range(smmu_domain, iova, size, granule, leaf)
+	 *     (__arm_smmu_tlb_inv_range is gone; flush_iotlb_all calls it too)
+	 *   5.10: arm_smmu_tlb_inv_range(iova, size, granule, leaf, smmu_domain),
+	 *     static and absent from the 5.10 BTF: positions from the v5.10 source
+	 */
+	{ "tlbi-range@v3", "-", HOOK_KPROBE, HOOK_DRV_V3, "tlbi-range-v3", false, true,
+	  { K("__arm_smmu_tlb_inv_range", "kprobe___arm_smmu_tlb_inv_range", "kretprobe_v3_tlbi_ctx"),
+	    K("arm_smmu_domain_inv_range", "kprobe_arm_smmu_domain_inv_range",
+	      "kretprobe_v3_tlbi_ctx"),
+	    K("arm_smmu_tlb_inv_range", "kprobe_arm_smmu_tlb_inv_range", "kretprobe_v3_tlbi_ctx") } },
+	/* io-pgtable tlb_flush_all (cookie = smmu_domain) on every version */
+	{ "tlbi-context@v3", "-", HOOK_KPROBE, HOOK_DRV_V3, "tlbi-context-v3", false, true,
+	  { K("arm_smmu_tlb_inv_context", "kprobe_arm_smmu_tlb_inv_context", "kretprobe_v3_tlbi_ctx") } },
+	/*
+	 * v3 faults: no tracepoint fires for them (the driver never calls
+	 * report_iommu_fault). queue_remove_raw(q, ent) is static, unique and
+	 * not cloned on 5.10, 6.1, 6.12 and 7.2; the records are architectural.
+	 */
+	{ "fault@v3", "fault", HOOK_KPROBE, HOOK_DRV_V3, "fault-v3", false, true,
+	  { K("queue_remove_raw", "kprobe_queue_remove_raw", "kretprobe_queue_remove_raw") } },
 
 	/* both drivers */
 	{ "flush_all@v2", "flush_all", HOOK_KPROBE, HOOK_DRV_V2, "flush-v2", false, true,
@@ -121,6 +157,7 @@ const struct hook_def hook_table[] = {
 	{ "pd-off@gdsc", "pd", HOOK_KPROBE, HOOK_DRV_ANY, "pd-off", true, true,
 	  { K("gdsc_disable", "kprobe__genpd_power_off", "kretprobe__genpd_power") } },
 };
+#pragma GCC diagnostic pop
 const int hook_table_len = sizeof(hook_table) / sizeof(hook_table[0]);
 
 /* ---- kallsyms ---- */
@@ -157,7 +194,7 @@ static bool interesting(const char *name)
 {
 	static const char *const pfx[] = {
 		"arm_smmu", "__arm_smmu", "qcom_smmu", "arm_lpae", "__iommu", "iommu_",
-		"report_iommu", "_genpd", "genpd", "gdsc_", NULL,
+		"report_iommu", "_genpd", "genpd", "gdsc_", "queue_remove_raw", NULL,
 	};
 	for (int i = 0; pfx[i]; i++)
 		if (!strncmp(name, pfx[i], strlen(pfx[i])))
@@ -340,7 +377,7 @@ static void resolve_one(const struct ksyms *ks, const struct hook_def *d, struct
 		}
 		if (!pick)
 			continue;
-		if (pick->name[pick->base_len]) {
+		if (pick->name[pick->base_len] && !d->clone_ok) {
 			/* .isra/.constprop/.part clones may have their arguments rewritten
 			 * by gcc: the handlers read arguments, so they cannot use them */
 			clone = pick->name;
@@ -349,10 +386,14 @@ static void resolve_one(const struct ksyms *ks, const struct hook_def *d, struct
 		r->cand = c;
 		snprintf(r->symbol, sizeof(r->symbol), "%s", pick->name);
 		r->addr = pick->addr;
-		r->by_addr = copies > 1 || matching > 1;
+		/* a clone by address: a dotted name is not accepted by every kprobe path */
+		r->by_addr = copies > 1 || matching > 1 || pick->name[pick->base_len];
 		snprintf(r->method, sizeof(r->method), "%s", r->by_addr ? "kprobe@addr" : "kprobe");
 		r->status = HOOK_RESOLVED;
-		if (r->by_addr)
+		if (pick->name[pick->base_len])
+			snprintf(r->reason, sizeof(r->reason), "gcc clone %s (arguments known "
+				 "unchanged: hook table)", pick->name);
+		else if (r->by_addr)
 			snprintf(r->reason, sizeof(r->reason), "name exists %d times; %s copy at 0x%llx",
 				 copies, d->drv == HOOK_DRV_V2 ? "v2" : d->drv == HOOK_DRV_V3 ?
 				 "v3" : "first", pick->addr);

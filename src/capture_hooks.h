@@ -57,6 +57,17 @@ struct hook_def {
 	bool fallback;
 	bool optional;		/* not a problem when absent (probe says "n/a") */
 	struct hook_cand cands[3];	/* in order of preference */
+	/* A gcc clone (.isra.N, .constprop.N) of the target may be used: its
+	 * arguments are known to be the original ones (the row says where
+	 * from). Clones are attached by address. */
+	bool clone_ok;
+	/* Arguments to assume when BTF has no prototype for the target (the
+	 * handler's layout depends on it); 0: the hook is unusable then. */
+	int nargs_no_btf;
+	/* The clone's return value is the original one. gcc's IPA-SRA drops
+	 * return values no caller uses, so a clone's is not trusted unless
+	 * the row says so. */
+	bool clone_ret_ok;
 };
 
 extern const struct hook_def hook_table[];
@@ -80,6 +91,7 @@ struct hook_res {
 	char method[32];		/* "kprobe", "kprobe@addr", "tp_btf", "raw_tp" */
 	enum hook_status status;
 	char reason[160];
+	bool fentry;			/* attached as fentry (+ fexit) instead of kprobes */
 };
 
 /* Which driver a text address belongs to, from the unique-symbol ranges. */

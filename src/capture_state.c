@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,23 @@ static int cmdline_strict(const char *root)
 	return p[13] == '0' ? 0 : 1;
 }
 
+/*
+ * Does a group's "DMA" type mean strict? Only since 5.15, which added
+ * "DMA-FQ" for lazy groups; before it every translated group reads "DMA"
+ * whatever iommu.strict says (seen on Debian 5.10 with iommu.strict=0).
+ * No other sysfs or BTF fact tells the two apart, hence the release.
+ */
+static bool dma_type_means_strict(const char *root)
+{
+	char path[512], buf[128];
+	int major = 0, minor = 0;
+
+	snprintf(path, sizeof(path), "%s/proc/sys/kernel/osrelease", root);
+	if (read_line(path, buf, sizeof(buf)) || sscanf(buf, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major > 5 || (major == 5 && minor >= 15);
+}
+
 int capture_state__strict(const char *root)
 {
 	char pattern[512], buf[64];
@@ -66,6 +84,8 @@ int capture_state__strict(const char *root)
 		}
 		globfree(&g);
 	}
+	if (strict == 1 && !dma_type_means_strict(root))
+		strict = -1;
 	if (strict < 0)
 		strict = cmdline_strict(root);
 	if (strict < 0) {

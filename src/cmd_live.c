@@ -276,6 +276,9 @@ int cmd_live(int argc, char **argv)
 		fprintf(stderr, "smmutrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
 			" filtered, %" PRIu64 " reordered, %" PRIu64 " wakeups, %d hooks\n",
 			st.events, st.lost, st.filtered, st.reordered, st.wakeups, st.attached);
+		fprintf(stderr, "smmutrace: SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64
+			" other commands, %" PRIu64 " non-fault event records\n", st.tlbi_no_domain,
+			st.cmdq_other, st.evtq_other);
 	}
 	capture__free(c);
 	status = analysis__finish(l.a);

@@ -435,6 +435,9 @@ int cmd_record(int argc, char **argv)
 		capture__stats(c, &st);
 		fprintf(stderr, "smmutrace: %" PRIu64 " events recorded, %" PRIu64 " lost, %" PRIu64
 			" filtered, %d hooks\n", r.events, st.lost, st.filtered, st.attached);
+		fprintf(stderr, "smmutrace: SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64
+			" other commands, %" PRIu64 " non-fault event records\n", st.tlbi_no_domain,
+			st.cmdq_other, st.evtq_other);
 	}
 	if (!env_verbose && !opts.all_gates && !topo.ntbus) {
 		struct capture_stats st;

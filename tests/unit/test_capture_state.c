@@ -146,6 +146,20 @@ static void test_dma_mode_from_iommu_group_type_wins_over_cmdline(void **state)
 	assert_int_equal(capture_state__strict(root), 0);	/* any lazy group: lazy */
 }
 
+/* before 5.15 there is no DMA-FQ: "DMA" says nothing, the command line does */
+static void test_dma_type_before_5_15_defers_to_cmdline(void **state)
+{
+	put("sys/kernel/iommu_groups/0/type", "DMA\n");
+	put("proc/cmdline", "console=ttyAMA0 iommu.strict=0 quiet\n");
+	put("proc/sys/kernel/osrelease", "5.10.0-32-arm64\n");
+	assert_int_equal(capture_state__strict(root), 0);
+	put("proc/cmdline", "iommu.strict=1\n");
+	assert_int_equal(capture_state__strict(root), 1);
+	put("proc/cmdline", "iommu.strict=0\n");
+	put("proc/sys/kernel/osrelease", "5.15.0\n");
+	assert_int_equal(capture_state__strict(root), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +167,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_smmu_gates_are_read_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_is_bounded_by_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_mode_from_iommu_group_type_wins_over_cmdline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_type_before_5_15_defers_to_cmdline, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

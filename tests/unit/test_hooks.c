@@ -122,14 +122,77 @@ static void test_5_10_uses_plain_map_unmap_and_legacy_io_pgtable(void **state)
 	ksyms__free(ks);
 }
 
+/* a clone whose arguments nobody vouched for is not used: the handlers read arguments */
 static void test_gcc_clone_only_is_reported_not_attached(void **state)
 {
-	struct ksyms *ks = load(DATA "5.10-arm64-v2v3.txt");
-	const struct hook_res *c = hook("cmdq@v3");
+	char text[] = "ffff800080a50000 t arm_smmu_cmdq_issue_cmdlist\n"
+		      "ffff800080a54440 t arm_smmu_tlb_inv_context.isra.0\n";
+	FILE *f = fmemopen(text, strlen(text), "r");
+	struct ksyms *ks = NULL;
+	char err[256];
 
-	assert_int_equal(c->status, HOOK_MISSING);
-	assert_non_null(strstr(c->reason, "arm_smmu_cmdq_issue_cmdlist.isra.0"));
+	assert_int_equal(ksyms__load(&ks, f, "k", err, sizeof(err)), 0);
+	hooks__resolve(ks, res);
+	assert_int_equal(hook("tlbi-context@v3")->status, HOOK_MISSING);
+	assert_non_null(strstr(hook("tlbi-context@v3")->reason, "arm_smmu_tlb_inv_context.isra.0"));
 	ksyms__free(ks);
+	fclose(f);
+}
+
+/* 5.10: the command queue only as gcc's .isra.0 clone, whose arguments the hook table vouches for */
+static void test_5_10_cmdq_clone_by_address_and_its_inv_range(void **state)
+{
+	const char *f = DATA "5.10-arm64-v2v3.txt";
+	struct ksyms *ks = load(f);
+	const struct hook_res *c = hook("cmdq@v3"), *r = hook("tlbi-range@v3");
+
+	assert_int_equal(c->status, HOOK_RESOLVED);
+	assert_true(c->by_addr);
+	assert_string_equal(c->method, "kprobe@addr");
+	assert_string_equal(c->symbol, "arm_smmu_cmdq_issue_cmdlist.isra.0");
+	assert_int_equal(c->addr, addr_of(f, "arm_smmu_cmdq_issue_cmdlist.isra.0", 0));
+	assert_non_null(strstr(c->reason, "gcc clone"));
+	assert_int_equal(c->def->nargs_no_btf, 4);
+	assert_false(c->def->clone_ret_ok);
+	assert_int_equal(r->status, HOOK_RESOLVED);
+	assert_string_equal(r->symbol, "arm_smmu_tlb_inv_range");
+	assert_string_equal(r->def->cands[r->cand].entry_prog, "kprobe_arm_smmu_tlb_inv_range");
+	assert_string_equal(r->def->cands[r->cand].ret_prog, "kretprobe_v3_tlbi_ctx");
+	assert_string_equal(hook("fault@v3")->symbol, "queue_remove_raw");
+	ksyms__free(ks);
+}
+
+/* 7.2: __arm_smmu_tlb_inv_range is gone; arm_smmu_domain_inv_range names the domain */
+static void test_7_2_domain_inv_range_and_event_queue(void **state)
+{
+	const char *f = DATA "7.2-arm64-v2v3.txt";
+	struct ksyms *ks = load(f);
+	const struct hook_res *r = hook("tlbi-range@v3");
+
+	assert_int_equal(r->status, HOOK_RESOLVED);
+	assert_string_equal(r->symbol, "arm_smmu_domain_inv_range");
+	assert_string_equal(r->def->cands[r->cand].entry_prog, "kprobe_arm_smmu_domain_inv_range");
+	assert_string_equal(hook("cmdq@v3")->symbol, "arm_smmu_cmdq_issue_cmdlist");
+	assert_false(hook("cmdq@v3")->by_addr);
+	assert_int_equal(hook("fault@v3")->status, HOOK_RESOLVED);
+	assert_int_equal(hook("fault@v3")->addr, addr_of(f, "queue_remove_raw", 0));
+	assert_int_equal(hook("tlbi-context@v3")->status, HOOK_RESOLVED);
+	ksyms__free(ks);
+}
+
+/* only cmdq@v3 claims tlbi and sync for v3: the domain hooks emit nothing alone */
+static void test_v3_tlbi_and_sync_come_from_the_command_queue_only(void **state)
+{
+	for (int i = 0; i < hook_table_len; i++) {
+		const struct hook_def *d = &hook_table[i];
+
+		if (d->drv != HOOK_DRV_V3)
+			continue;
+		if (!strcmp(d->hook, "cmdq@v3"))
+			assert_string_equal(d->event, "tlbi,sync");
+		else
+			assert_null(strstr(d->event, "tlbi"));
+	}
 }
 
 static void test_6_12_keeps_same_hooks(void **state)
@@ -241,6 +304,9 @@ int main(void)
 		cmocka_unit_test(test_pages_ops_preferred_from_5_15),
 		cmocka_unit_test(test_5_10_uses_plain_map_unmap_and_legacy_io_pgtable),
 		cmocka_unit_test(test_gcc_clone_only_is_reported_not_attached),
+		cmocka_unit_test(test_5_10_cmdq_clone_by_address_and_its_inv_range),
+		cmocka_unit_test(test_7_2_domain_inv_range_and_event_queue),
+		cmocka_unit_test(test_v3_tlbi_and_sync_come_from_the_command_queue_only),
 		cmocka_unit_test(test_6_12_keeps_same_hooks),
 		cmocka_unit_test(test_v3_only_kernel_has_no_v2_hooks),
 		cmocka_unit_test(test_tracepoint_rows_are_left_for_btf),

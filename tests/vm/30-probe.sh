@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # modes: strict
 # smmutrace probe resolves the arm-smmu-v3 hooks on Debian's kernel: names both
-# drivers define are attached by address, fentry is never used on 6.1.
+# drivers define are attached by address, fentry is never used on 6.1; where
+# trampolines work the command queue is traced by fentry; v3 faults have a hook.
 . ./lib.sh
 smt_need probe
-plan 6
+plan 8
 
 "$SMT_BIN" probe --json >/tmp/probe.json 2>/tmp/probe.err
 check_eq probe-exit-status $? 0
@@ -38,4 +39,10 @@ case "$(uname -r)" in
 6.1.*) check_eq no-fentry-on-6.1 "$(grep -cE '"method" *: *"f(entry|exit)' /tmp/probe.hooks)" 0 ;;
 *) ok "no-fentry-on-6.1 # (kernel $(uname -r))" ;;
 esac
+h=$(hook cmdq@v3)
+if grep -q '"fentry" *: *"fentry: works here; used' /tmp/probe.json; then want=attached/fentry
+else want="attached/$(echo "$h" | jfield method | grep -E '^kprobe(@addr)?$')"; fi
+check_eq cmdq-v3-attached "$(echo "$h" | jfield status)/$(echo "$h" | jfield method)" "$want"
+h=$(hook fault@v3)
+check_eq fault-v3-attached "$(echo "$h" | jfield status)" attached
 diag "attached: $(grep -cE '"status" *: *"attached"' /tmp/probe.hooks) of $(wc -l </tmp/probe.hooks) hooks; methods: $(jfield method </tmp/probe.hooks | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
