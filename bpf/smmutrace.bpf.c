@@ -160,11 +160,41 @@ static __always_inline void stat_add(__u32 slot, __u64 n)
 		*v += n;
 }
 
+/*
+ * The context a call runs in: task, softirq or hardirq (preempt_count's
+ * SOFTIRQ_OFFSET and HARDIRQ bits; not NMI: arm64 may enter its debug
+ * exception, where a kprobe's entry handler runs, as an NMI, and the
+ * kretprobe's return handler runs outside it). An IRQ-context unmap that interrupts
+ * a softirq- or task-context unmap on the same CPU runs under the same current
+ * task: keyed by task alone, the inner call takes the outer one's entry state
+ * and the outer record is silently lost. arm64 keeps preempt_count in
+ * thread_info; elsewhere (x86: per-CPU, no kprobes on the CI kernel) 0.
+ */
+static __always_inline __u32 irq_ctx(void)
+{
+#ifdef __TARGET_ARCH_arm64
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	return (__u32)BPF_CORE_READ(t, thread_info.preempt_count) & 0x000f0100;
+#else
+	return 0;
+#endif
+}
+
 static __always_inline struct pend_key pkey(__u32 kind)
 {
-	struct pend_key k = { .pid_tgid = bpf_get_current_pid_tgid(), .kind = kind };
+	struct pend_key k = { .pid_tgid = bpf_get_current_pid_tgid(), .kind = kind,
+			      .pad = irq_ctx() };
 
 	return k;
+}
+
+/* Save entry state; state already there means its call never returned through us: lost */
+static __always_inline void pend_save(struct pend_key *k, struct pend *p)
+{
+	if (bpf_map_lookup_elem(&pending, k))
+		stat_inc(SMT_STAT_PEND_CLOBBER);
+	bpf_map_update_elem(&pending, k, p, BPF_ANY);
 }
 
 /* Reserve a record of SIZE bytes (a prefix of struct smt_event), zeroed. */
@@ -397,7 +427,7 @@ static __always_inline int on_map_entry(__u64 domain, __u64 iova, __u64 paddr, _
 	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain, .iova = iova,
 			  .paddr = paddr, .size = size };
 
-	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	pend_save(&k, &p);
 	return 0;
 }
 
@@ -440,7 +470,7 @@ static __always_inline int on_unmap_entry(__u64 domain, __u64 iova, __u64 size, 
 			return 0;
 		}
 	}
-	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	pend_save(&k, &p);
 	return 0;
 }
 

@@ -96,6 +96,11 @@ int capture_state__read(const struct topology *t, const char *root, uint64_t ts,
 			struct smt_event *evs, int max);
 /* DMA mode: 1 strict, 0 lazy (flush queue), from iommu_groups/x/type or the cmdline. */
 int capture_state__strict(const char *root);
+/*
+ * Sum of the nmissed column of a tracefs kprobe_profile (PATH) over the
+ * events whose name starts with PREFIX, into *MISSED. 0 or -errno.
+ */
+int capture_state__kprobe_misses(const char *path, const char *prefix, uint64_t *missed);
 
 #endif
 

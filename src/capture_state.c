@@ -99,6 +99,26 @@ int capture_state__strict(const char *root)
 	return strict;
 }
 
+int capture_state__kprobe_misses(const char *path, const char *prefix, uint64_t *missed)
+{
+	FILE *f = fopen(path, "r");
+	size_t pl = strlen(prefix);
+	char line[512], name[256];
+	unsigned long long hit, miss;
+	uint64_t sum = 0;
+
+	if (!f)
+		return -errno;
+	/* "  EVENT   NHIT   NMISSED" (kernel/trace/trace_kprobe.c, profile_seq_show) */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %255s %llu %llu", name, &hit, &miss) == 3 &&
+		    !strncmp(name, prefix, pl))
+			sum += miss;
+	fclose(f);
+	*missed = sum;
+	return 0;
+}
+
 static void gate_event(struct smt_event *ev, unsigned int type, uint64_t ts, const char *name)
 {
 	event__init(ev, type, ts);

@@ -350,6 +350,27 @@ static void test_map_and_unmap_report_entry_time_and_return_value(void **state)
 	assert_int_equal(got[2].size, 8192);
 }
 
+/*
+ * An unmap entry that finds the entry state of an earlier call of the same
+ * task and context still there (its return was never seen, or a nested call
+ * took it): that earlier call's record is lost, and said so with a lost event.
+ */
+static void test_unmap_whose_entry_state_is_taken_is_a_lost_event(void **state)
+{
+	uint64_t lost = 0;
+
+	RUN("twin_kprobe_arm_smmu_unmap_pages", 0xd0d0, 0x1000, 4096, 1);
+	RUN("twin_kprobe_arm_smmu_unmap_pages", 0xd0d0, 0x8000, 4096, 1);
+	RUN("twin_kretprobe_arm_smmu_unmap", 4096);
+	drain();
+	for (int i = 0; i < ngot; i++)
+		if (got[i].type == SMT_EV_LOST)
+			lost += got[i].count;
+	assert_int_equal(count(SMT_EV_UNMAP), 1);
+	assert_int_equal(only(SMT_EV_UNMAP)->iova, 0x8000);
+	assert_int_equal(lost, 1);
+}
+
 static void test_io_pgtable_unmap_inside_driver_unmap_is_not_doubled(void **state)
 {
 	RUN("twin_kprobe_arm_smmu_unmap_pages", 0xd0d0, 0x1000, 4096, 1);
@@ -1100,6 +1121,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rpm_return_int_reports_state_changes_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clk_enable_disable_carry_clock_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_and_unmap_report_entry_time_and_return_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_whose_entry_state_is_taken_is_a_lost_event,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_pgtable_unmap_inside_driver_unmap_is_not_doubled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_tlbi_and_sync_decode_domain_smmu_scope_and_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sync_of_context_names_domain_from_iotlb_sync, setup, teardown),

@@ -160,6 +160,27 @@ static void test_dma_type_before_5_15_defers_to_cmdline(void **state)
 	assert_int_equal(capture_state__strict(root), 1);
 }
 
+/* kprobe_profile: only our events' nmissed counts, whatever else is traced */
+static void test_kprobe_misses_sum_only_our_events(void **state)
+{
+	char path[300];
+	uint64_t m = 99;
+
+	put("kprobe_profile",
+	    "  smt412_0                                             4096               0\n"
+	    "  smt412_1                                             4092               3\n"
+	    "  smt4120_0                                              10               7\n"
+	    "  genpd_on                                               12               5\n"
+	    "  smt412_2                                             4096               1\n");
+	snprintf(path, sizeof(path), "%s/kprobe_profile", root);
+	assert_int_equal(capture_state__kprobe_misses(path, "smt412_", &m), 0);
+	assert_int_equal(m, 4);
+	assert_int_equal(capture_state__kprobe_misses(path, "smt9_", &m), 0);
+	assert_int_equal(m, 0);
+	snprintf(path, sizeof(path), "%s/no-such-file", root);
+	assert_int_equal(capture_state__kprobe_misses(path, "smt412_", &m), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +189,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_is_bounded_by_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_mode_from_iommu_group_type_wins_over_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_type_before_5_15_defers_to_cmdline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kprobe_misses_sum_only_our_events, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -360,7 +360,7 @@ smt_start() {
 _lossy=""
 set_lossy() {
 	if [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; then
-		_lossy="the kernel skipped $1 BPF program runs (nesting on one CPU); they were lost events"
+		_lossy="the kernel skipped $1 BPF program runs or kprobe hits (nesting on one CPU); they were lost events"
 		diag "$_lossy: exact counts not asserted in this run"
 	fi
 }
@@ -377,9 +377,14 @@ check_lost() {
 }
 
 bpf_misses() {
-	local pid
-	pid=$(cat /tmp/$1.pid 2>/dev/null) || return 0
-	cat /proc/$pid/fdinfo/* 2>/dev/null | awk '$1 == "recursion_misses:" { s += $2 } END { print s + 0 }'
+	local pid r k
+	pid=$(cat /tmp/$1.pid 2>/dev/null) || { echo 0; return 0; }
+	r=$(cat /proc/$pid/fdinfo/* 2>/dev/null | awk '$1 == "recursion_misses:" { s += $2 } END { print s + 0 }')
+	# and kprobe hits the kprobe layer skipped (a kprobe during a kretprobe
+	# handler on that CPU): nmissed of smmutrace's tracefs kprobes smt<PID>_<n>
+	k=$(awk -v p="smt${pid}_" 'index($1, p) == 1 { s += $3 } END { print s + 0 }' \
+		${TRACEFS:-/sys/kernel/tracing}/kprobe_profile 2>/dev/null)
+	echo $((r + ${k:-0}))
 }
 
 # smt_stop NAME: SIGINT, wait (60 s at most), return smmutrace's exit status
