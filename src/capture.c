@@ -94,14 +94,23 @@ static bool has_member(const struct btf *btf, const struct btf_type *t, const ch
 	return member_off(btf, t, name) >= 0;
 }
 
+/* v3 event-queue layout (fault@v3), -1 = unknown */
+struct v3_evtq_offs {
+	int evtq;	/* arm_smmu_device.evtq + arm_smmu_evtq.q */
+	int iommu;	/* arm_smmu_device.iommu */
+	int ent_dwords;	/* arm_smmu_queue.ent_dwords */
+};
+
 /*
- * v2 and v3 each define struct arm_smmu_domain and struct arm_smmu_device;
- * with both built in, BTF holds two of each, so CO-RE cannot tell them apart.
- * Tell them apart here by members only one driver has.
+ * Driver struct offsets, in one walk over BTF's structs. v2 and v3 each
+ * define struct arm_smmu_domain and struct arm_smmu_device; with both built
+ * in, BTF holds two of each, so CO-RE cannot tell them apart. Tell them apart
+ * here by members only one driver has.
  */
-static void drv_offsets(const struct btf *btf, struct smt_drv_offs *v2, struct smt_drv_offs *v3)
+static void drv_offsets(const struct btf *btf, struct smt_drv_offs *v2, struct smt_drv_offs *v3,
+			struct v3_evtq_offs *eo)
 {
-	int n = btf__type_cnt(btf);
+	int n = btf__type_cnt(btf), evtq_q = -1;
 
 	for (int id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
@@ -125,44 +134,21 @@ static void drv_offsets(const struct btf *btf, struct smt_drv_offs *v2, struct s
 
 			if (o)
 				o->smmu_dev = member_off(btf, t, "dev");
-		}
-	}
-}
-
-/* v3 event-queue layout (fault@v3), -1 = unknown */
-struct v3_evtq_offs {
-	int evtq;	/* arm_smmu_device.evtq + arm_smmu_evtq.q */
-	int iommu;	/* arm_smmu_device.iommu */
-	int ent_dwords;	/* arm_smmu_queue.ent_dwords */
-};
-
-static void evtq_offsets(const struct btf *btf, struct v3_evtq_offs *o)
-{
-	int n = btf__type_cnt(btf), evtq_q = -1;
-
-	for (int id = 1; id < n; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *name;
-
-		if (!btf_is_struct(t))
-			continue;
-		name = btf__name_by_offset(btf, t->name_off);
-		if (!name)
-			continue;
-		/* only the v3 arm_smmu_device has an event queue */
-		if (!strcmp(name, "arm_smmu_device") && has_member(btf, t, "evtq")) {
-			o->evtq = member_off(btf, t, "evtq");
-			o->iommu = member_off(btf, t, "iommu");
+			/* only the v3 arm_smmu_device has an event queue */
+			if (has_member(btf, t, "evtq")) {
+				eo->evtq = member_off(btf, t, "evtq");
+				eo->iommu = member_off(btf, t, "iommu");
+			}
 		} else if (!strcmp(name, "arm_smmu_evtq")) {
 			evtq_q = member_off(btf, t, "q");
 		} else if (!strcmp(name, "arm_smmu_queue")) {
-			o->ent_dwords = member_off(btf, t, "ent_dwords");
+			eo->ent_dwords = member_off(btf, t, "ent_dwords");
 		}
 	}
 	/* without them a fault still counts: no SMMU name, SIDs matched on any SMMU,
 	 * and (no ent_dwords) a PRI queue record is not told apart */
-	if (o->evtq >= 0)
-		o->evtq = evtq_q >= 0 ? o->evtq + evtq_q : -1;
+	if (eo->evtq >= 0)
+		eo->evtq = evtq_q >= 0 ? eo->evtq + evtq_q : -1;
 }
 
 /* Parameter count and index of a named parameter of function FN, or -1. */
@@ -479,19 +465,6 @@ static int tracefs_append(const char *dir, const char *file, const char *line)
 	return n;
 }
 
-static int read_file_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		err = -EIO;
-	fclose(f);
-	return err;
-}
-
 /* Events a killed capture left behind (smmutrace/smt<PID>_<n>, PID gone): removed. */
 static void remove_stale_kprobes(const char *tracefs)
 {
@@ -546,7 +519,7 @@ static struct bpf_link *attach_kprobe_tracefs(struct capture *c, struct bpf_prog
 	}
 	c->nkp++;
 	snprintf(path, sizeof(path), "%s/events/smmutrace/%s%d/id", c->tracefs, c->kp_prefix, n);
-	err = read_file_line(path, id, sizeof(id));
+	err = capture__read_line(path, id, sizeof(id));
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
 	attr.type = PERF_TYPE_TRACEPOINT;
@@ -1055,8 +1028,7 @@ retry:
 	nparams = func_params(c->btf, "arm_smmu_cmdq_issue_cmdlist", NULL, NULL);
 	v2 = (struct smt_drv_offs){ -1, -1, -1 };
 	v3 = (struct smt_drv_offs){ -1, -1, -1 };
-	drv_offsets(c->btf, &v2, &v3);
-	evtq_offsets(c->btf, &eo);
+	drv_offsets(c->btf, &v2, &v3, &eo);
 	/* drivers built as modules carry their types in module BTF */
 	for (int i = 0; i < 2 && !opts->btf_path; i++) {
 		static const char *const mods[] = { "arm_smmu", "arm_smmu_v3" };
@@ -1069,8 +1041,7 @@ retry:
 		mb = btf__load_module_btf(mods[i], c->btf);
 		if (!mb)
 			continue;
-		drv_offsets(mb, &v2, &v3);
-		evtq_offsets(mb, &eo);
+		drv_offsets(mb, &v2, &v3, &eo);
 		if (nparams <= 0)
 			nparams = func_params(mb, "arm_smmu_cmdq_issue_cmdlist", NULL, NULL);
 		if (func_params(mb, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)

@@ -96,6 +96,8 @@ int capture_state__read(const struct topology *t, const char *root, uint64_t ts,
 			struct smt_event *evs, int max);
 /* DMA mode: 1 strict, 0 lazy (flush queue), from iommu_groups/x/type or the cmdline. */
 int capture_state__strict(const char *root);
+/* The first line of a sysfs/tracefs file, without its newline. 0 or -errno. */
+int capture__read_line(const char *path, char *buf, size_t len);
 /*
  * Sum of the nmissed column of a tracefs kprobe_profile (PATH) over the
  * events whose name starts with PREFIX, into *MISSED. 0 or -errno.

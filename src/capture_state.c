@@ -15,7 +15,7 @@
 #include "capture.h"
 #include "event.h"
 
-static int read_line(const char *path, char *buf, size_t len)
+int capture__read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	char *nl;
@@ -40,7 +40,7 @@ static int cmdline_strict(const char *root)
 	const char *p;
 
 	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
-	if (read_line(path, buf, sizeof(buf)))
+	if (capture__read_line(path, buf, sizeof(buf)))
 		return -1;
 	p = strstr(buf, "iommu.strict=");
 	if (!p)
@@ -60,7 +60,7 @@ static bool dma_type_means_strict(const char *root)
 	int major = 0, minor = 0;
 
 	snprintf(path, sizeof(path), "%s/proc/sys/kernel/osrelease", root);
-	if (read_line(path, buf, sizeof(buf)) || sscanf(buf, "%d.%d", &major, &minor) != 2)
+	if (capture__read_line(path, buf, sizeof(buf)) || sscanf(buf, "%d.%d", &major, &minor) != 2)
 		return true;
 	return major > 5 || (major == 5 && minor >= 15);
 }
@@ -75,7 +75,7 @@ int capture_state__strict(const char *root)
 	snprintf(pattern, sizeof(pattern), "%s/sys/kernel/iommu_groups/*/type", root);
 	if (!glob(pattern, 0, NULL, &g)) {
 		for (size_t i = 0; i < g.gl_pathc; i++) {
-			if (read_line(g.gl_pathv[i], buf, sizeof(buf)))
+			if (capture__read_line(g.gl_pathv[i], buf, sizeof(buf)))
 				continue;
 			if (!strcmp(buf, "DMA-FQ"))
 				strict = 0;
@@ -131,7 +131,7 @@ static int read_clk(const char *root, const char *name, uint64_t ts, struct smt_
 	char path[512], buf[32];
 
 	snprintf(path, sizeof(path), "%s/sys/kernel/debug/clk/%s/clk_enable_count", root, name);
-	if (read_line(path, buf, sizeof(buf)))
+	if (capture__read_line(path, buf, sizeof(buf)))
 		return 0;
 	gate_event(ev, SMT_EV_CLK, ts, name);
 	ev->on = strtol(buf, NULL, 10) > 0;
@@ -148,7 +148,7 @@ static int read_rpm(const char *root, const char *name, uint64_t ts, struct smt_
 		 name);
 	if (glob(pattern, 0, NULL, &g))
 		return 0;
-	if (g.gl_pathc && !read_line(g.gl_pathv[0], buf, sizeof(buf))) {
+	if (g.gl_pathc && !capture__read_line(g.gl_pathv[0], buf, sizeof(buf))) {
 		/* "unsupported" / "error": runtime PM off, nothing to say */
 		st = event__rpm_state_from_name(buf);
 		if (st >= 0) {
@@ -167,7 +167,7 @@ static int read_pd(const char *root, const char *name, uint64_t ts, struct smt_e
 
 	/* genpd debugfs: "on", or "off-N" with the idle state index */
 	snprintf(path, sizeof(path), "%s/sys/kernel/debug/pm_genpd/%s/current_state", root, name);
-	if (read_line(path, buf, sizeof(buf)))
+	if (capture__read_line(path, buf, sizeof(buf)))
 		return 0;
 	gate_event(ev, SMT_EV_PD, ts, name);
 	ev->on = !strncmp(buf, "on", 2);
