@@ -6,18 +6,7 @@
 # (indented as a subtest); exit 0 when all pass.
 #   scripts/vm/fault-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR
 set -uo pipefail
-[ $# -eq 3 ] || { echo "usage: fault-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR" >&2; exit 2; }
-bin=$1 log=$2 dir=$3
-rm -rf "$dir" && mkdir -p "$dir"
-n=0 fail=0
-res() { # res OK NAME [DIAG]
-	n=$((n + 1))
-	[ -n "${3:-}" ] && echo "  # $3"
-	if [ "$1" = 0 ]; then echo "  ok $n $2"; else echo "  not ok $n $2"; fail=1; fi
-}
-echo "  KTAP version 1"
-echo "  1..3"
-"$(dirname "$0")/extract-files.sh" "$log" "$dir" 2>"$dir/extract.err"
+. "$(dirname "$0")/host-check-lib.sh" fault-check.sh 3 "$@"
 iova=$(tr -d ' \n' <"$dir/fault.iova" 2>/dev/null)
 [ -s "$dir/fault.smtrec" ] && [ -n "$iova" ]
 res $? fault-recording-came-back "$(cat "$dir/extract.err")"

@@ -6,18 +6,7 @@
 # subtest); exit 0 when all pass.
 #   scripts/vm/replay-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR
 set -uo pipefail
-[ $# -eq 3 ] || { echo "usage: replay-check.sh HOST_SMMUTRACE CONSOLE_LOG WORKDIR" >&2; exit 2; }
-bin=$1 log=$2 dir=$3
-rm -rf "$dir" && mkdir -p "$dir"
-n=0 fail=0
-res() { # res OK NAME [DIAG]
-	n=$((n + 1))
-	[ -n "${3:-}" ] && echo "  # $3"
-	if [ "$1" = 0 ]; then echo "  ok $n $2"; else echo "  not ok $n $2"; fail=1; fi
-}
-echo "  KTAP version 1"
-echo "  1..4"
-"$(dirname "$0")/extract-files.sh" "$log" "$dir" 2>"$dir/extract.err"
+. "$(dirname "$0")/host-check-lib.sh" replay-check.sh 4 "$@"
 [ -s "$dir/rec.smtrec" ]; res $? recording-came-back "$(cat "$dir/extract.err")"
 # same analysis options as the guest's runs (tests/vm/lib.sh SMT_OPTS)
 "$bin" replay --sync-slow 1s --json "$dir/rec.smtrec" >"$dir/host-replay.jsonl" 2>"$dir/host-replay.err"
