@@ -10,6 +10,15 @@
 
 OUTPUT ?= .output
 ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+# An architecture is supported when bpf/<ARCH>/vmlinux.h exists (the BPF side
+# is built against it, -D__TARGET_ARCH_<ARCH> picks its pt_regs layout).
+SUPPORTED_ARCHS := $(patsubst bpf/%/vmlinux.h,%,$(wildcard bpf/*/vmlinux.h))
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(filter $(ARCH),$(SUPPORTED_ARCHS)),)
+$(error ARCH=$(ARCH) is not supported: use one of $(SUPPORTED_ARCHS) (kernel names, \
+	as in ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-); each needs a bpf/<ARCH>/vmlinux.h)
+endif
+endif
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
 AR := $(CROSS_COMPILE)ar
@@ -38,6 +47,10 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	  -DSMMUTRACE_VERSION='"$(VERSION)"' -DSMMUTRACE_GIT='"$(GIT_REV)"' \
 	  -Iinclude -Isrc -I$(OUTPUT)
 LDFLAGS ?=
+# Each object records the headers it includes (OUTPUT/**/*.d, included below),
+# so a change rebuilds only the objects that include what changed; -MP keeps a
+# deleted header from stopping the build.
+DEPFLAGS = -MMD -MP -MF $(basename $@).d -MT $@
 
 ifeq ($(SANITIZE),1)
 	CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -54,6 +67,7 @@ endif
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+VMLINUX_H := bpf/$(ARCH)/vmlinux.h
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -Ibpf/$(ARCH) $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 	      sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
@@ -67,26 +81,46 @@ BIN := $(OUTPUT)/smmutrace
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-TEST_HELPER_SRCS := $(wildcard tests/unit/helpers/*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/obj/%.o,$(UNIT_SRCS))
 
 .PHONY: all clean test test-unit test-cli test-bpf test-fuzz test-vm bench demo fuzz unit-bins install
 
 all: $(BIN)
 
-$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/tests/obj:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUTPUT)
+# The compilers and flags OUTPUT was built with. Every object depends on this
+# file, rewritten only when they change, so building into the same OUTPUT with
+# another SANITIZE, ARCH or CFLAGS rebuilds instead of mixing objects (and a
+# tree built before the .d files existed is rebuilt once). The git revision is
+# left out: it would rebuild everything at each commit.
+BUILD_FLAGS := $(OUTPUT)/build-flags
+
+$(BUILD_FLAGS): FORCE | $(OUTPUT)
+	$(file >$@.new,$(CC) $(filter-out -DSMMUTRACE_GIT=%,$(CFLAGS)) $(LDFLAGS) $(LIBS))
+	$(file >>$@.new,$(CLANG) $(BPF_CFLAGS))
+	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+.PHONY: FORCE
+FORCE:
+
+# The headers come from the .d file; vmlinux.h is named as well because it is
+# chosen by ARCH, not by the source.
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(BUILD_FLAGS) | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp && llvm-strip -g $@.tmp -o $@ && rm -f $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@.tmp && llvm-strip -g $@.tmp -o $@ && rm -f $@.tmp
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/obj/%.o: src/%.c $(wildcard src/*.h) $(wildcard include/*.h) $(BPF_SKELS) | $(OUTPUT)/obj
+# Every skeleton exists before the first compile (order-only, so regenerating
+# one does not rebuild everything); the objects that include one depend on it
+# through their .d file, like any other header.
+$(OUTPUT)/obj/%.o: src/%.c $(BUILD_FLAGS) | $(OUTPUT)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -96,11 +130,22 @@ $(BIN): $(OUTPUT)/obj/main.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(TEST_HELPER_SRCS) $(LIB) | $(OUTPUT)/tests
+# Compiled apart from the link: a change in src/ relinks the tests against the
+# new library but recompiles only those that include a changed header.
+$(OUTPUT)/tests/obj/%.o: tests/unit/%.c $(BUILD_FLAGS) | $(OUTPUT)/tests/obj $(BPF_SKELS)
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(TEST_HELPER_SRCS) $(LIB) $(LDFLAGS) $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%: $(OUTPUT)/tests/obj/%.o $(LIB) | $(OUTPUT)/tests
+	$(call msg,TEST-LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LIBS) -lcmocka -o $@
 
 unit-bins: $(UNIT_BINS) $(BIN)
+
+# A .d file is written by the compiler, never made: the empty rule keeps make
+# from searching the pattern rules for one.
+$(OUTPUT)/%.d: ;
+-include $(patsubst %.o,%.d,$(BPF_OBJS) $(LIB_OBJS) $(OUTPUT)/obj/main.o $(UNIT_OBJS))
 
 # ---- benchmarks (area: recording; see scripts/bench.sh) ---------------------
 # tests/bench/*.c -> $(OUTPUT)/bench/*, each linked like a unit test against
@@ -179,19 +224,21 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests
 $(OUTPUT)/tests/bpf:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard include/*.h) | $(OUTPUT)/tests/bpf
+$(OUTPUT)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(VMLINUX_H) $(BUILD_FLAGS) | $(OUTPUT)/tests/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/tests/bpf/%.skel.h: $(OUTPUT)/tests/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/tests/bpf/test_%: tests/bpf/test_%.c $(BPF_TEST_SKELS) $(LIB) | $(OUTPUT)/tests/bpf
+$(OUTPUT)/tests/bpf/test_%: tests/bpf/test_%.c $(LIB) $(BUILD_FLAGS) | $(OUTPUT)/tests/bpf $(BPF_SKELS) $(BPF_TEST_SKELS)
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests/bpf $< $(LIB) $(LDFLAGS) $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -I$(OUTPUT)/tests/bpf $< $(LIB) $(LDFLAGS) $(LIBS) -lcmocka -o $@
 
 bpf-test-bins: $(BPF_TEST_BINS) $(BIN)
+
+-include $(patsubst %.skel.h,%.bpf.d,$(BPF_TEST_SKELS)) $(addsuffix .d,$(BPF_TEST_BINS))
 
 # every tests/bpf/test_* binary and tests/bpf/*.sh script, as root
 test-bpf: bpf-test-bins
