@@ -166,7 +166,7 @@ bench-bins: $(BENCH_BINS)
 
 # ---- tests -----------------------------------------------------------------
 # `make test` is what CI runs: every suite, then one closing line
-# "N passed, N failed" over all of them (scripts/run-tests.sh).
+# "tests: N passed, N failed, N skipped" over all of them (scripts/run-tests.sh).
 test:
 	$(Q)scripts/run-tests.sh
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # `make test`: every test suite, in order, then one closing line
-# "tests: N passed, N failed" over all of them. Suites:
+# "tests: N passed, N failed, N skipped" over all of them. Suites:
 #   unit      cmocka unit tests (tests/unit), normal build
 #   unit-asan the same under ASan/UBSan
 #   cli       CLI golden tests (tests/cli) against the ASan/UBSan binary
@@ -20,22 +20,33 @@ set -u
 cd "$(dirname "$0")/.."
 SUITES=${SUITES:-"unit unit-asan cli oracle bpf report monitor fuzz vm"}
 JOBS=${JOBS:-2}
-pass=0 fail=0 failed_suites=""
+pass=0 fail=0 skip=0 failed_suites=""
 
-# count "ok"/"passed" in a suite's output: cmocka summaries and "ok - " lines
+# cmocka_sum LOG WORD: the sum of cmocka's "[  WORD ] N test(s)" summary lines
+cmocka_sum() {
+	grep -Eo "^\[  $2 *\] [0-9]+ test" "$1" | awk '{s+=$(NF-1)} END{print s+0}'
+}
+
+# count a suite's results: cmocka summaries and KTAP "ok - "/"not ok - " lines;
+# "ok - NAME # SKIP why" is a test that could not run here, not a pass
 tally() {
-	local log=$1 p f
-	p=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END{print s+0}')
-	f=$(grep -Eo '^\[  FAILED  \] [0-9]+' "$log" | awk '{s+=$4} END{print s+0}')
-	p=$((p + $(grep -c '^ok - ' "$log")))
+	local log=$1 name=$2 p f s
+	p=$(cmocka_sum "$log" PASSED)
+	f=$(cmocka_sum "$log" FAILED)
+	s=$(cmocka_sum "$log" SKIPPED)
+	p=$((p + $(grep '^ok - ' "$log" | grep -vc '# SKIP')))
+	s=$((s + $(grep '^ok - ' "$log" | grep -c '# SKIP')))
 	f=$((f + $(grep -c '^not ok - ' "$log")))
 	# the board rig reports KTAP per kernel and one closing line
-	if grep -qE '^vmtest: [0-9]+ passed, [0-9]+ failed' "$log"; then
-		p=$((p + $(sed -nE 's/^vmtest: ([0-9]+) passed.*/\1/p' "$log" | tail -1)))
-		f=$((f + $(sed -nE 's/^vmtest: [0-9]+ passed, ([0-9]+) failed.*/\1/p' "$log" | tail -1)))
+	if grep -qE '^vmtest: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log"; then
+		local totals
+		totals=$(sed -nE 's/^vmtest: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/p' \
+			"$log" | tail -1)
+		set -- $totals
+		p=$((p + $1)) f=$((f + $2)) s=$((s + $3))
 	fi
-	pass=$((pass + p)); fail=$((fail + f))
-	echo "## $2: $p passed, $f failed"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	echo "## $name: $p passed, $f failed, $s skipped"
 }
 
 suite() {
@@ -78,5 +89,5 @@ for s in $SUITES; do
 done
 
 [ -n "$failed_suites" ] && echo "## failed suites:$failed_suites"
-echo "tests: $pass passed, $fail failed"
+echo "tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ] && [ -z "$failed_suites" ]

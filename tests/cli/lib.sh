@@ -15,6 +15,9 @@ run() {
 }
 
 ok() { echo "ok - $1"; }
+# skip NAME WHY: a check that cannot run on this machine (KTAP SKIP, counted
+# apart from the passes)
+skip() { echo "ok - $1 # SKIP $2"; }
 notok() {
 	echo "not ok - $1"
 	FAILED=$((FAILED + 1))

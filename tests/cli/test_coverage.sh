@@ -69,7 +69,7 @@ expect_err "probe: a bad board file is named with its line" \
 
 # --- live side: probe and record need root and BPF ---------------------------
 if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "# skipped probe/record coverage: needs root and kernel BTF"
+	skip "probe/record coverage" "needs root and kernel BTF"
 	finish; exit
 fi
 

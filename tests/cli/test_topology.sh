@@ -79,7 +79,7 @@ run "$SMMUTRACE" topology stray-arg --board "$BOARD/minimal.ini"
 expect_rc "stray argument exits 2" 2
 
 if [ -d /proc/device-tree ]; then
-	echo "# skip - no-source error: this system has /proc/device-tree, which is then read"
+	skip "no source and no /proc/device-tree exits 2" "this system has /proc/device-tree, which is then read"
 else
 	run "$SMMUTRACE" topology
 	expect_rc "no source and no /proc/device-tree exits 2" 2
