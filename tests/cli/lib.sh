@@ -39,6 +39,11 @@ expect_out() {
 	if grep -qF -- "$2" "$TMP/out"; then ok "$1"; else echo "#   stdout lacks: $2"; notok "$1"; fi
 }
 
+# expect_no_out NAME TEXT: stdout of the last run does not contain TEXT
+expect_no_out() {
+	if grep -qF -- "$2" "$TMP/out"; then echo "#   stdout has: $2"; notok "$1"; else ok "$1"; fi
+}
+
 # expect_json NAME PYEXPR: PYEXPR is true for the JSONL stdout, given
 # f = list of finding objects, s = the summary object, c = rule -> count
 expect_json() {
