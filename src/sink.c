@@ -140,6 +140,23 @@ static void json_finding(struct jsonw *w, const struct finding *f)
 }
 
 /*
+ * Names in a text line come from the input (a task's comm, JSONL names with
+ * "\n" or "\u001b" escapes): control characters are written as \xNN so that
+ * a finding stays one line and cannot drive the terminal.
+ */
+static void put_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+/*
  * One line per finding (SPEC §6), its evidence and ranges at the end of the
  * line; with -v the evidence is also spelled out on indented lines below.
  */
@@ -160,10 +177,16 @@ static void text_finding(FILE *out, const struct finding *f)
 	}
 	if (f->ntbus) {
 		fprintf(out, " tbus=");
-		for (int i = 0; i < f->ntbus; i++)
-			fprintf(out, "%s%s", i ? "," : "", f->tbus[i]);
+		for (int i = 0; i < f->ntbus; i++) {
+			if (i)
+				fputc(',', out);
+			put_text(out, f->tbus[i]);
+		}
 	}
-	fprintf(out, ": %s%s", f->message, f->incomplete ? " [incomplete: events were lost before]" : "");
+	fputs(": ", out);
+	put_text(out, f->message);
+	if (f->incomplete)
+		fputs(" [incomplete: events were lost before]", out);
 	for (int i = 0; i < f->nevidence; i++) {
 		const struct evidence *x = &f->evidence[i];
 
@@ -173,8 +196,10 @@ static void text_finding(FILE *out, const struct finding *f)
 			fprintf(out, " iova=0x%" PRIx64, x->iova);
 		if (x->present & SMT_HAS_PID)
 			fprintf(out, " pid=%d", x->pid);
-		if (x->present & SMT_HAS_COMM)
-			fprintf(out, " comm=%s", x->comm);
+		if (x->present & SMT_HAS_COMM) {
+			fputs(" comm=", out);
+			put_text(out, x->comm);
+		}
 	}
 	for (int i = 0; i < f->nranges; i++) {
 		fprintf(out, "%s", i ? ", " : " | ranges: ");
@@ -206,8 +231,10 @@ static void text_finding(FILE *out, const struct finding *f)
 			fprintf(out, " ret=%" PRId64, x->ret);
 		if (x->present & SMT_HAS_PID)
 			fprintf(out, " pid=%d", x->pid);
-		if (x->present & SMT_HAS_COMM)
-			fprintf(out, " comm=%s", x->comm);
+		if (x->present & SMT_HAS_COMM) {
+			fputs(" comm=", out);
+			put_text(out, x->comm);
+		}
 		fprintf(out, " (%s)\n", x->what);
 	}
 }
@@ -377,8 +404,10 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 			"were not judged; give --board FILE\n", gate_events(&sum));
 	if (sum.unknown_gates) {
 		fprintf(out, "  unknown gates: %d (never seen in an event; counted as on):", sum.unknown_gates);
-		for (int i = 0; i < sum.unknown_gates && i < 32; i++)
-			fprintf(out, " %s", sum.unknown_gate_names[i]);
+		for (int i = 0; i < sum.unknown_gates && i < 32; i++) {
+			fputc(' ', out);
+			put_text(out, sum.unknown_gate_names[i]);
+		}
 		fprintf(out, "\n");
 	}
 	fprintf(out, "  findings:      %" PRIu64 " errors, %" PRIu64 " warnings\n",
