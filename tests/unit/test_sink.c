@@ -21,12 +21,28 @@
 
 /* ---- findings ------------------------------------------------------------------- */
 
+static void bare_finding(struct finding *f, enum rule rule, enum severity sev)
+{
+	memset(f, 0, sizeof(*f));
+	f->rule = rule;
+	f->severity = sev;
+}
+
+/* tbu-stale-exposure with each kind of range, 40 TLBIs in all */
+static void stale_exposure_finding(struct finding *f)
+{
+	bare_finding(f, RULE_TBU_STALE_EXPOSURE, SEV_ERROR);
+	f->ranges[0] = (struct iova_range){ .domain = 0xd0, .iova = 0x1000, .size = 0x2000 };
+	f->ranges[1] = (struct iova_range){ .domain = 0xd0 };
+	f->ranges[2] = (struct iova_range){ 0 };
+	f->nranges = 3;
+	f->ranges_total = 40;
+}
+
 /* a finding with every part: domain, range, TBUs, evidence with pid and comm */
 static void full_finding(struct finding *f)
 {
-	memset(f, 0, sizeof(*f));
-	f->rule = RULE_UNMAP_WHILE_GATED;
-	f->severity = SEV_ERROR;
+	bare_finding(f, RULE_UNMAP_WHILE_GATED, SEV_ERROR);
 	f->ts = 12000000345ull;
 	f->has_domain = f->has_range = true;
 	f->domain = 0xffff000010000000ull;
@@ -95,9 +111,7 @@ static void test_text_finding_without_domain_is_rule_colon_message(void **state)
 	struct finding f;
 	char *out;
 
-	memset(&f, 0, sizeof(f));
-	f.rule = RULE_EVENTS_LOST;
-	f.severity = SEV_WARNING;
+	bare_finding(&f, RULE_EVENTS_LOST, SEV_WARNING);
 	f.ts = 5;
 	f.incomplete = true;
 	snprintf(f.message, sizeof(f.message), "3 events lost");
@@ -113,16 +127,9 @@ static void test_text_finding_lists_ranges_and_their_total(void **state)
 	struct finding f;
 	char *out;
 
-	memset(&f, 0, sizeof(f));
-	f.rule = RULE_TBU_STALE_EXPOSURE;
-	f.severity = SEV_ERROR;
+	stale_exposure_finding(&f);
 	f.tbus[0] = "t0";
 	f.ntbus = 1;
-	f.ranges[0] = (struct iova_range){ .domain = 0xd0, .iova = 0x1000, .size = 0x2000 };
-	f.ranges[1] = (struct iova_range){ .domain = 0xd0 };
-	f.ranges[2] = (struct iova_range){ 0 };
-	f.nranges = 3;
-	f.ranges_total = 40;
 	snprintf(f.message, sizeof(f.message), "t0 is back");
 	out = findings_out(&f, 1, false, NULL);
 	assert_non_null(strstr(out, " | ranges: 0x1000+0x2000, domain 0xd0 (whole context), "
@@ -231,9 +238,7 @@ static void test_json_finding_without_domain_or_range_has_nulls(void **state)
 	json_object *o;
 	char *out;
 
-	memset(&f, 0, sizeof(f));
-	f.rule = RULE_SYNC_TIMEOUT;
-	f.severity = SEV_ERROR;
+	bare_finding(&f, RULE_SYNC_TIMEOUT, SEV_ERROR);
 	f.incomplete = true;
 	out = findings_out(&f, 1, true, NULL);
 	o = parse_one(out);
@@ -253,14 +258,7 @@ static void test_json_stale_exposure_carries_its_ranges(void **state)
 	json_object *o, *r;
 	char *out;
 
-	memset(&f, 0, sizeof(f));
-	f.rule = RULE_TBU_STALE_EXPOSURE;
-	f.severity = SEV_ERROR;
-	f.ranges[0] = (struct iova_range){ .domain = 0xd0, .iova = 0x1000, .size = 0x2000 };
-	f.ranges[1] = (struct iova_range){ .domain = 0xd0 };
-	f.ranges[2] = (struct iova_range){ 0 };
-	f.nranges = 3;
-	f.ranges_total = 40;
+	stale_exposure_finding(&f);
 	out = findings_out(&f, 1, true, NULL);
 	o = parse_one(out);
 	r = get(o, "ranges");
