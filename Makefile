@@ -90,24 +90,28 @@ all: $(BIN)
 $(OUTPUT) $(OUTPUT)/obj $(OUTPUT)/tests $(OUTPUT)/tests/obj:
 	$(Q)mkdir -p $@
 
-# The compilers and flags OUTPUT was built with. Every object depends on this
-# file, rewritten only when they change, so building into the same OUTPUT with
-# another SANITIZE, ARCH or CFLAGS rebuilds instead of mixing objects (and a
-# tree built before the .d files existed is rebuilt once). The git revision is
-# left out: it would rebuild everything at each commit.
-BUILD_FLAGS := $(OUTPUT)/build-flags
+# The compiler and flags OUTPUT was built with, C and BPF apart. Each object
+# depends on its file, rewritten only when they change, so building into the
+# same OUTPUT with another SANITIZE, ARCH or CFLAGS rebuilds instead of mixing
+# objects (and a tree built before the .d files existed is rebuilt once). The
+# git revision is left out: it would rebuild everything at each commit.
+CC_FLAGS := $(OUTPUT)/cc-flags
+BPF_FLAGS := $(OUTPUT)/bpf-flags
+# write_if_changed FILE,TEXT: a recipe line keeping FILE's mtime when TEXT is the same
+write_if_changed = $(file >$1.new,$2)if cmp -s $1.new $1; then rm -f $1.new; else mv -f $1.new $1; fi
 
-$(BUILD_FLAGS): FORCE | $(OUTPUT)
-	$(file >$@.new,$(CC) $(filter-out -DSMMUTRACE_GIT=%,$(CFLAGS)) $(LDFLAGS) $(LIBS))
-	$(file >>$@.new,$(CLANG) $(BPF_CFLAGS))
-	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+$(CC_FLAGS): FORCE | $(OUTPUT)
+	$(Q)$(call write_if_changed,$@,$(CC) $(filter-out -DSMMUTRACE_GIT=%,$(CFLAGS)) $(LDFLAGS) $(LIBS))
+
+$(BPF_FLAGS): FORCE | $(OUTPUT)
+	$(Q)$(call write_if_changed,$@,$(CLANG) $(BPF_CFLAGS))
 
 .PHONY: FORCE
 FORCE:
 
 # The headers come from the .d file; vmlinux.h is named as well because it is
 # chosen by ARCH, not by the source.
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(BUILD_FLAGS) | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(BPF_FLAGS) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@.tmp && llvm-strip -g $@.tmp -o $@ && rm -f $@.tmp
 
@@ -118,7 +122,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
 # Every skeleton exists before the first compile (order-only, so regenerating
 # one does not rebuild everything); the objects that include one depend on it
 # through their .d file, like any other header.
-$(OUTPUT)/obj/%.o: src/%.c $(BUILD_FLAGS) | $(OUTPUT)/obj $(BPF_SKELS)
+$(OUTPUT)/obj/%.o: src/%.c $(CC_FLAGS) | $(OUTPUT)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
@@ -132,7 +136,7 @@ $(BIN): $(OUTPUT)/obj/main.o $(LIB)
 
 # Compiled apart from the link: a change in src/ relinks the tests against the
 # new library but recompiles only those that include a changed header.
-$(OUTPUT)/tests/obj/%.o: tests/unit/%.c $(BUILD_FLAGS) | $(OUTPUT)/tests/obj $(BPF_SKELS)
+$(OUTPUT)/tests/obj/%.o: tests/unit/%.c $(CC_FLAGS) | $(OUTPUT)/tests/obj $(BPF_SKELS)
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
@@ -224,7 +228,7 @@ BPF_TEST_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests
 $(OUTPUT)/tests/bpf:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(VMLINUX_H) $(BUILD_FLAGS) | $(OUTPUT)/tests/bpf
+$(OUTPUT)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(VMLINUX_H) $(BPF_FLAGS) | $(OUTPUT)/tests/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
@@ -232,7 +236,7 @@ $(OUTPUT)/tests/bpf/%.skel.h: $(OUTPUT)/tests/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/tests/bpf/test_%: tests/bpf/test_%.c $(LIB) $(BUILD_FLAGS) | $(OUTPUT)/tests/bpf $(BPF_SKELS) $(BPF_TEST_SKELS)
+$(OUTPUT)/tests/bpf/test_%: tests/bpf/test_%.c $(LIB) $(CC_FLAGS) | $(OUTPUT)/tests/bpf $(BPF_SKELS) $(BPF_TEST_SKELS)
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -I$(OUTPUT)/tests/bpf $< $(LIB) $(LDFLAGS) $(LIBS) -lcmocka -o $@
 
