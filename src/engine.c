@@ -22,9 +22,8 @@
  *   whether it reuses an IOVA still owing an invalidation. iova-reuse-before-
  *   sync, unmap-no-invalidate and fault-after-unmap read these.
  *
- * Gates: each board gate (clk:/pd:/rpm:) is on, off or unknown (= on); a TBU
- * is gated while any of its gates is off. A TBU serves a domain when the
- * domain's SIDs (from attach) meet the TBU's SID ranges on the same SMMU.
+ * Gates and TBUs (which is gated, which serves a domain, what a gated TBU
+ * missed) are kept in gates.c; the findings about them are decided here.
  *
  * Time is event time: windows are measured against the ts of the events,
  * checked before each event is applied.
@@ -736,6 +735,35 @@ static enum severity gated_severity(struct engine *e, struct finding *f, const s
 	return sev;
 }
 
+/* ---- carving a tree -------------------------------------------------------------- */
+
+/*
+ * Carve the tree at *ROOT around [A, B) (cutting the straddlers whose state
+ * is in MASK) and collect the middle's nodes into e->scratch, in order: their
+ * count, or -1 when out of memory (the tree is then whole again at *ROOT).
+ * The caller joins C back, with rejoin() or iova_tree__join().
+ */
+static int carve_collect(struct engine *e, uint32_t *root, uint64_t a, uint64_t b,
+			 unsigned int mask, struct iova_carve *c)
+{
+	int n;
+
+	if (!iova_tree__carve(&e->pool, *root, a, b, mask, on_split, e, c)) {
+		n = iova_tree__collect(&e->pool, c->mid, &e->scratch, &e->scratch_cap, 0);
+		if (n >= 0)
+			return n;
+	}
+	*root = iova_tree__join(&e->pool, c->before, c->mid, c->after);
+	return -1;
+}
+
+/* the carve C joined again at *ROOT, its middle rebuilt from the N nodes of V */
+static void rejoin(struct engine *e, uint32_t *root, const struct iova_carve *c,
+		   const uint32_t *v, uint32_t n)
+{
+	*root = iova_tree__join(&e->pool, c->before, iova_tree__build(&e->pool, v, n), c->after);
+}
+
 /* ---- the TLB side: OWED fragments -------------------------------------------------- */
 
 /* the page-table compaction: coalesce old FREED neighbours, bounding memory on long runs */
@@ -827,15 +855,9 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 		x->comm = comm;
 		return;
 	}
-	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	n = carve_collect(e, &d->croot, a, b, IOVA_MASK(IOVA_OWED), &c);
+	if (n < 0)
 		return;
-	}
-	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
-	if (n < 0) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
-	}
 	/* the fragments in order, with the gaps between them filled by new ones */
 	if (e->scratch2_cap < (uint32_t)n * 2 + 1) {
 		uint32_t ncap = (uint32_t)n * 2 + 64;
@@ -870,7 +892,7 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			v[out++] = e->scratch[k];
 		}
 	}
-	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, v, out), c.after);
+	rejoin(e, &d->croot, &c, v, out);
 }
 
 /* a pending piece over [A, B) is done: counts go down, fragments at zero go */
@@ -895,15 +917,7 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			return;
 		}
 	}
-	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
-	}
-	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
-	if (n < 0) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
-	}
+	n = carve_collect(e, &d->croot, a, b, IOVA_MASK(IOVA_OWED), &c);
 	for (int k = 0; k < n; k++) {
 		uint32_t i = e->scratch[k];
 		struct iova_node *x = iova_node(&e->pool, i);
@@ -916,8 +930,8 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			iova_pool__release(&e->pool, i);
 		}
 	}
-	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, e->scratch, out),
-				   c.after);
+	if (n >= 0)
+		rejoin(e, &d->croot, &c, e->scratch, out);
 }
 
 /* bytes times count, saturating (only a walk's stopping point depends on it) */
@@ -955,11 +969,9 @@ static uint64_t cover_owed(struct engine *e, struct domain *d, uint64_t a, uint6
 			return 0;
 		}
 	}
-	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	n = carve_collect(e, &d->croot, a, b, IOVA_MASK(IOVA_OWED), &c);
+	if (n < 0)
 		return 0;
-	}
-	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
 	for (int k = 0; k < n; k++) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
@@ -1289,12 +1301,6 @@ static uint32_t exact_node(struct engine *e, const struct domain *d, uint64_t a,
 	return n->start == a && n->end == b ? i : IOVA_NIL;
 }
 
-/* collect the nodes of a carved middle part into e->scratch */
-static int mid_nodes(struct engine *e, uint32_t mid)
-{
-	return iova_tree__collect(&e->pool, mid, &e->scratch, &e->scratch_cap, 0);
-}
-
 /*
  * The ranges over [A, B) into e->scratch: the EXACT node alone when there is
  * one (the tree stays as it is), else the middle of a carve (C; the caller
@@ -1309,11 +1315,7 @@ static int ranges_over(struct engine *e, struct domain *d, uint64_t a, uint64_t 
 		e->scratch[0] = exact;
 		return 1;
 	}
-	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, c)) {
-		d->root = iova_tree__join(&e->pool, c->before, c->mid, c->after);
-		return -1;
-	}
-	return mid_nodes(e, c->mid);
+	return carve_collect(e, &d->root, a, b, IOVA_MASK_ALL, c);
 }
 
 static void on_map(struct engine *e, const struct smt_event *ev)
@@ -1845,6 +1847,56 @@ static void on_lost(struct engine *e, const struct smt_event *ev)
 	emit(e, &f);
 }
 
+static void on_meta(struct engine *e, const struct smt_event *ev)
+{
+	if (ev->present & SMT_HAS_SINCE_BOOT)
+		e->since_boot = ev->since_boot;
+	if (ev->present & SMT_HAS_STRICT) {
+		e->strict_known = true;
+		e->strict = ev->strict;
+	}
+}
+
+static void on_domain_free(struct engine *e, const struct smt_event *ev)
+{
+	domain_free(e, ev->domain);
+}
+
+static void on_rpm(struct engine *e, const struct smt_event *ev)
+{
+	gate_event(e, GATE_RPM, ev->name, ev->state != SMT_RPM_SUSPENDED, ev);
+}
+
+static void on_clk(struct engine *e, const struct smt_event *ev)
+{
+	gate_event(e, GATE_CLK, ev->name, ev->on, ev);
+}
+
+static void on_pd(struct engine *e, const struct smt_event *ev)
+{
+	gate_event(e, GATE_PD, ev->name, ev->on, ev);
+}
+
+typedef void (*event_handler)(struct engine *e, const struct smt_event *ev);
+
+static const event_handler handlers[SMT_EV_MAX] = {
+	[SMT_EV_META] = on_meta,
+	[SMT_EV_ATTACH] = on_attach,
+	[SMT_EV_DETACH] = on_detach,
+	[SMT_EV_DOMAIN_FREE] = on_domain_free,
+	[SMT_EV_MAP] = on_map,
+	[SMT_EV_UNMAP] = on_unmap,
+	[SMT_EV_TLBI] = on_tlbi,
+	[SMT_EV_SYNC] = on_sync,
+	[SMT_EV_FLUSH_ALL] = on_flush_all,
+	[SMT_EV_SMMU_RESET] = on_smmu_reset,
+	[SMT_EV_RPM] = on_rpm,
+	[SMT_EV_CLK] = on_clk,
+	[SMT_EV_PD] = on_pd,
+	[SMT_EV_FAULT] = on_fault,
+	[SMT_EV_LOST] = on_lost,
+};
+
 /* ---- public API ------------------------------------------------------------------ */
 
 struct engine *engine__new(const struct engine_opts *opts)
@@ -1883,58 +1935,8 @@ void engine__feed(struct engine *e, const struct smt_event *ev)
 		e->sum.last_ts = ev->ts;
 	check_timer(e, e->sum.last_ts);
 
-	switch (ev->type) {
-	case SMT_EV_META:
-		if (ev->present & SMT_HAS_SINCE_BOOT)
-			e->since_boot = ev->since_boot;
-		if (ev->present & SMT_HAS_STRICT) {
-			e->strict_known = true;
-			e->strict = ev->strict;
-		}
-		break;
-	case SMT_EV_ATTACH:
-		on_attach(e, ev);
-		break;
-	case SMT_EV_DETACH:
-		on_detach(e, ev);
-		break;
-	case SMT_EV_DOMAIN_FREE:
-		domain_free(e, ev->domain);
-		break;
-	case SMT_EV_MAP:
-		on_map(e, ev);
-		break;
-	case SMT_EV_UNMAP:
-		on_unmap(e, ev);
-		break;
-	case SMT_EV_TLBI:
-		on_tlbi(e, ev);
-		break;
-	case SMT_EV_SYNC:
-		on_sync(e, ev);
-		break;
-	case SMT_EV_FLUSH_ALL:
-		on_flush_all(e, ev);
-		break;
-	case SMT_EV_SMMU_RESET:
-		on_smmu_reset(e, ev);
-		break;
-	case SMT_EV_RPM:
-		gate_event(e, GATE_RPM, ev->name, ev->state != SMT_RPM_SUSPENDED, ev);
-		break;
-	case SMT_EV_CLK:
-		gate_event(e, GATE_CLK, ev->name, ev->on, ev);
-		break;
-	case SMT_EV_PD:
-		gate_event(e, GATE_PD, ev->name, ev->on, ev);
-		break;
-	case SMT_EV_FAULT:
-		on_fault(e, ev);
-		break;
-	case SMT_EV_LOST:
-		on_lost(e, ev);
-		break;
-	}
+	if (handlers[ev->type])
+		handlers[ev->type](e, ev);
 }
 
 void engine__finish(struct engine *e)
