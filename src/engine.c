@@ -116,35 +116,62 @@ struct engine {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint32_t comm_hash(const char *c)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
+/*
+ * A comm as two words, its last byte zero (as the interned copy keeps it):
+ * compared and hashed in registers, not byte by byte through a stack copy.
+ */
+struct comm_key {
+	uint64_t w[2];
+};
 
-	for (int i = 0; i < SMT_COMM_LEN && c[i]; i++)
-		h = (h ^ (uint8_t)c[i]) * 16777619u;
-	return h;
+_Static_assert(SMT_COMM_LEN == sizeof(struct comm_key), "a comm is two words");
+
+static struct comm_key comm_key(const char *c)
+{
+	struct comm_key k;
+
+	memcpy(&k, c, sizeof(k));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	k.w[1] &= 0x00ffffffffffffffULL;
+#else
+	k.w[1] &= 0xffffffffffffff00ULL;
+#endif
+	return k;
+}
+
+static uint64_t comm_hash(struct comm_key k)
+{
+	return hashmap__mix64(k.w[0] ^ hashmap__mix64(k.w[1]));
+}
+
+static bool comm_is(const struct engine *e, uint32_t id, struct comm_key k)
+{
+	struct comm_key x;
+
+	memcpy(&x, e->comms[id], sizeof(x));
+	return x.w[0] == k.w[0] && x.w[1] == k.w[1];
 }
 
 static uint64_t comm_hash_of(uint32_t id, const void *ctx)
 {
 	const struct engine *e = ctx;
 
-	return comm_hash(e->comms[id]);
+	return comm_hash(comm_key(e->comms[id]));
 }
 
 static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 {
-	char c[SMT_COMM_LEN] = { 0 };
-	uint32_t h;
+	struct comm_key k;
+	uint64_t h;
 
 	if (!(ev->present & SMT_HAS_COMM))
 		return 0;
-	memcpy(c, ev->comm, SMT_COMM_LEN - 1);
-	if (e->last_comm && memcmp(e->comms[e->last_comm], c, SMT_COMM_LEN) == 0)
+	k = comm_key(ev->comm);
+	if (e->last_comm && comm_is(e, e->last_comm, k))
 		return e->last_comm;
-	h = comm_hash(c);
+	h = comm_hash(k);
 	hashmap__for_each_candidate(&e->comm_ids, h, slot, id)
-		if (memcmp(e->comms[id], c, SMT_COMM_LEN) == 0)
+		if (comm_is(e, id, k))
 			return e->last_comm = id;
 	/* a full table (65535 distinct comms) leaves the rest without a comm */
 	if (e->ncomms >= COMM_MAX)
@@ -162,7 +189,7 @@ static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 		memset(e->comms[0], 0, SMT_COMM_LEN);
 		e->ncomms = 1;
 	}
-	memcpy(e->comms[e->ncomms], c, SMT_COMM_LEN);
+	memcpy(e->comms[e->ncomms], &k, SMT_COMM_LEN);
 	if (hashmap__insert(&e->comm_ids, h, e->ncomms, comm_hash_of, e))
 		return 0;
 	return e->last_comm = e->ncomms++;
@@ -1937,6 +1964,87 @@ void engine__feed(struct engine *e, const struct smt_event *ev)
 
 	if (handlers[ev->type])
 		handlers[ev->type](e, ev);
+}
+
+/*
+ * Prefetch, in two steps some events apart: first the index slot where a
+ * map's or unmap's range start is found, then (its slot cached by then) the
+ * range node the slot names, both of its cache lines (56-byte nodes straddle
+ * them). On a large working set both are cache misses that would otherwise
+ * stall one after the other in exact_node().
+ */
+#define PREFETCH_NODE_AHEAD 16
+#define FEED_CHUNK 64
+
+/* the index hash of EV's range start, false for events that look none up */
+static bool prefetch_hash(const struct engine *e, const struct smt_event *ev, uint32_t *dom_cache,
+			  uint64_t *hash)
+{
+	uint32_t v = *dom_cache;
+
+	if (ev->type != SMT_EV_MAP && ev->type != SMT_EV_UNMAP)
+		return false;
+	/* no side effect on last_dom: a domain created later in the batch is just not prefetched */
+	if (!v || e->doms[v - 1].ptr != ev->domain) {
+		v = 0;
+		hashmap__for_each_candidate(&e->dmap, hashmap__mix64(ev->domain), slot, id)
+			if (e->doms[id - 1].ptr == ev->domain) {
+				v = id;
+				break;
+			}
+		if (!v)
+			return false;
+		*dom_cache = v;
+	}
+	*hash = hidx_hash(v - 1, ev->iova);
+	return true;
+}
+
+static void prefetch_node(const struct engine *e, uint64_t hash)
+{
+	uint32_t i = *hashmap__home_slot(&e->hidx, hash);
+
+	if (i) {
+		const char *n = (const char *)iova_node(&e->pool, i);
+
+		__builtin_prefetch(n, 1);
+		__builtin_prefetch(n + sizeof(struct iova_node) - 1, 1);
+	}
+}
+
+static void feed_chunk(struct engine *e, const struct smt_event *const *evs, unsigned int n)
+{
+	uint64_t hash[FEED_CHUNK];
+	bool has[FEED_CHUNK];
+	uint32_t dom_cache = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		has[k] = e->hidx.cap && prefetch_hash(e, evs[k], &dom_cache, &hash[k]);
+		if (has[k])
+			__builtin_prefetch(hashmap__home_slot(&e->hidx, hash[k]));
+	}
+	for (unsigned int k = 0; k < n && k < PREFETCH_NODE_AHEAD; k++)
+		if (has[k])
+			prefetch_node(e, hash[k]);
+	for (unsigned int k = 0; k < n; k++) {
+		unsigned int ahead = k + PREFETCH_NODE_AHEAD;
+
+		/* the index may have grown since: then the hash points elsewhere, no harm */
+		if (ahead < n && has[ahead])
+			prefetch_node(e, hash[ahead]);
+		engine__feed(e, evs[k]);
+	}
+}
+
+void engine__feed_batch(struct engine *e, const struct smt_event *const *evs, unsigned int n)
+{
+	while (n) {
+		unsigned int m = n < FEED_CHUNK ? n : FEED_CHUNK;
+
+		feed_chunk(e, evs, m);
+		evs += m;
+		n -= m;
+	}
 }
 
 void engine__finish(struct engine *e)

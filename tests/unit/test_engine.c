@@ -29,6 +29,9 @@ struct fixture {
 	struct engine_lifetime lts[64];
 	int nlts;
 	uint64_t ts;
+	struct smt_event *fed;		/* with record: every event fed, in order */
+	int nfed;
+	bool record;
 };
 
 static void collect(const struct finding *f, void *ctx)
@@ -104,6 +107,7 @@ static int teardown(void **state)
 
 	engine__free(fx->e);
 	topology__free(&fx->topo);
+	free(fx->fed);
 	free(fx);
 	return 0;
 }
@@ -124,6 +128,11 @@ static struct smt_event base(struct fixture *fx, unsigned int type)
 
 static void feed(struct fixture *fx, struct smt_event *ev)
 {
+	if (fx->record) {
+		fx->fed = realloc(fx->fed, (size_t)(fx->nfed + 1) * sizeof(*ev));
+		assert_non_null(fx->fed);
+		fx->fed[fx->nfed++] = *ev;
+	}
 	engine__feed(fx->e, ev);
 }
 
@@ -1335,6 +1344,66 @@ static void test_old_owed_unmap_is_covered_by_a_later_tlbi(void **state)
 	assert_int_equal(count(fx, RULE_UNMAP_NO_INVALIDATE), 0);
 }
 
+/*
+ * engine__feed_batch() looks ahead to prefetch; it must judge exactly as one
+ * engine__feed() per event: the streams of other tests, fed again in batches
+ * of every size from 1 to 7, give the same findings and lifetimes.
+ */
+static void test_batch_feed_judges_as_single_feeds(void **state)
+{
+	static void (*const scenarios[])(void **) = {
+		test_gpu_tbu_gated_unmaps_and_tlbis,
+		test_issue9_a_fault_after_unmap_and_remap_is_flagged,
+		test_issue9_c_partly_invalidated_unmap_gives_two_lifetimes,
+		test_domain_pointer_reuse_after_free,
+		test_stale_pte_2017_deferred_unmap,
+		test_unmap_no_invalidate_after_window,
+	};
+
+	for (size_t k = 0; k < sizeof(scenarios) / sizeof(scenarios[0]); k++) {
+		for (unsigned int size = 1; size <= 7; size++) {
+			struct fixture *one = fixture_new(0), *batch = fixture_new(0);
+			const struct smt_event *evs[7];
+			void *st = one;
+
+			one->record = true;
+			scenarios[k](&st);
+			engine__finish(one->e);
+			for (int i = 0; i < one->nfed; i += (int)size) {
+				unsigned int n = 0;
+
+				while (n < size && i + (int)n < one->nfed) {
+					evs[n] = &one->fed[i + (int)n];
+					n++;
+				}
+				engine__feed_batch(batch->e, evs, n);
+			}
+			engine__finish(batch->e);
+			assert_true(one->nfound > 0 || one->nlts > 0);
+			assert_int_equal(batch->nfound, one->nfound);
+			assert_int_equal(batch->nlts, one->nlts);
+			for (int f = 0; f < one->nfound; f++) {
+				assert_int_equal(batch->found[f].rule, one->found[f].rule);
+				assert_int_equal(batch->found[f].ts, one->found[f].ts);
+				assert_string_equal(batch->found[f].message, one->found[f].message);
+			}
+			for (int l = 0; l < one->nlts; l++) {
+				const struct engine_lifetime *a = &one->lts[l], *b = &batch->lts[l];
+
+				assert_true(a->domain == b->domain && a->iova == b->iova &&
+					    a->size == b->size && a->map_ts == b->map_ts &&
+					    a->unmap_ts == b->unmap_ts && a->inval_ts == b->inval_ts &&
+					    a->sync_ts == b->sync_ts &&
+					    a->unmapped_gated == b->unmapped_gated);
+			}
+			st = one;
+			teardown(&st);
+			st = batch;
+			teardown(&st);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1343,6 +1412,7 @@ int main(void)
 		T(test_reuse_before_tlbi_is_flagged),
 		T(test_reuse_is_flagged_unless_tlbi_then_sync_follow_the_unmap),
 		T(test_tlbi_of_other_range_does_not_cover),
+		T(test_batch_feed_judges_as_single_feeds),
 		T(test_context_tlbi_and_global_sync_complete),
 		T(test_rangeless_tlbi_and_domainless_sync_complete),
 		T(test_smmu_wide_events_before_any_domain),
