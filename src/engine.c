@@ -22,9 +22,8 @@
  *   whether it reuses an IOVA still owing an invalidation. iova-reuse-before-
  *   sync, unmap-no-invalidate and fault-after-unmap read these.
  *
- * Gates: each board gate (clk:/pd:/rpm:) is on, off or unknown (= on); a TBU
- * is gated while any of its gates is off. A TBU serves a domain when the
- * domain's SIDs (from attach) meet the TBU's SID ranges on the same SMMU.
+ * Gates and TBUs (which is gated, which serves a domain, what a gated TBU
+ * missed) are kept in gates.c; the findings about them are decided here.
  *
  * Time is event time: windows are measured against the ts of the events,
  * checked before each event is applied.
@@ -36,15 +35,11 @@
 #include <string.h>
 #include "engine.h"
 #include "event.h"
+#include "gates.h"
+#include "hashmap.h"
 #include "iova_map.h"
 
 #define EEXIST_ERRNO 17
-
-struct dev_att {
-	char dev[SMT_NAME_LEN];
-	uint32_t *sids;
-	uint32_t nsids;
-};
 
 struct domain {
 	uint64_t ptr;
@@ -60,26 +55,6 @@ struct domain {
 	uint64_t live_mappings, live_bytes, pending, maps, unmaps, freed;
 	uint64_t freed_at_compact;
 	uint32_t next_free;		/* free list of domain slots */
-};
-
-struct gate {
-	enum gate_kind kind;
-	char name[SMT_NAME_LEN];
-	char label[SMT_NAME_LEN + 8];	/* "clk:NAME" as in board files */
-	int state;			/* -1 unknown, 0 off, 1 on */
-	struct evidence change;		/* event of the last change */
-	int *tbus;
-	int ntbus;
-};
-
-struct tbu_state {
-	int off_gates;			/* gates of this TBU that are off */
-	bool exposed;			/* TLBIs for its domains while gated */
-	struct iova_range ranges[FINDING_MAX_RANGES];
-	int nranges;
-	unsigned long long ranges_total;
-	struct evidence first_tlbi;
-	struct evidence gated_by;	/* the gate event that gated it */
 };
 
 /*
@@ -104,30 +79,21 @@ struct engine {
 
 	struct domain *doms;
 	uint32_t ndoms, capdoms, dom_free;
-	/* open-addressing map ptr -> domain index + 1 (0 empty, UINT32_MAX tombstone) */
-	uint32_t *dmap;
-	uint32_t dmap_cap, dmap_used;
+	struct hashmap dmap;		/* domain ptr -> index + 1 */
 	uint32_t last_dom;		/* index + 1 of the domain looked up last */
 
-	struct gate *gates;
-	int ngates;
-	struct tbu_state *tbus;
-	int ntbus;
-	int gated_tbus;
-	int serve_words;
+	struct gates g;
 	char default_smmu[SMT_NAME_LEN];
 
 	/* comm interning */
 	char (*comms)[SMT_COMM_LEN];
 	uint32_t ncomms, capcomms;
 	uint32_t last_comm;			/* the comm interned last: most events repeat it */
-	uint32_t comm_hash[2 * 65536];		/* open addressing: comm id, 0 = empty */
+	struct hashmap comm_ids;		/* comm text -> id */
 
 	/* exact-start index: (domain, start) -> node, so that the common
-	 * whole-range operations skip the tree walk (open addressing, linear
-	 * probing, backward-shift deletion) */
-	uint32_t *hidx;
-	uint32_t hidx_cap, hidx_used;
+	 * whole-range operations skip the tree walk */
+	struct hashmap hidx;
 
 	struct debt *debts;		/* [0] unused: index 0 is nil */
 	uint32_t debts_cap, debts_used, debt_free;
@@ -150,29 +116,63 @@ struct engine {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint32_t comm_hash(const char *c)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
+/*
+ * A comm as two words, its last byte zero (as the interned copy keeps it):
+ * compared and hashed in registers, not byte by byte through a stack copy.
+ */
+struct comm_key {
+	uint64_t w[2];
+};
 
-	for (int i = 0; i < SMT_COMM_LEN && c[i]; i++)
-		h = (h ^ (uint8_t)c[i]) * 16777619u;
-	return h;
+_Static_assert(SMT_COMM_LEN == sizeof(struct comm_key), "a comm is two words");
+
+static struct comm_key comm_key(const char *c)
+{
+	struct comm_key k;
+
+	memcpy(&k, c, sizeof(k));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	k.w[1] &= 0x00ffffffffffffffULL;
+#else
+	k.w[1] &= 0xffffffffffffff00ULL;
+#endif
+	return k;
+}
+
+static uint64_t comm_hash(struct comm_key k)
+{
+	return hashmap__mix64(k.w[0] ^ hashmap__mix64(k.w[1]));
+}
+
+static bool comm_is(const struct engine *e, uint32_t id, struct comm_key k)
+{
+	struct comm_key x;
+
+	memcpy(&x, e->comms[id], sizeof(x));
+	return x.w[0] == k.w[0] && x.w[1] == k.w[1];
+}
+
+static uint64_t comm_hash_of(uint32_t id, const void *ctx)
+{
+	const struct engine *e = ctx;
+
+	return comm_hash(comm_key(e->comms[id]));
 }
 
 static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 {
-	const uint32_t mask = sizeof(e->comm_hash) / sizeof(e->comm_hash[0]) - 1;
-	char c[SMT_COMM_LEN] = { 0 };
-	uint32_t h;
+	struct comm_key k;
+	uint64_t h;
 
 	if (!(ev->present & SMT_HAS_COMM))
 		return 0;
-	memcpy(c, ev->comm, SMT_COMM_LEN - 1);
-	if (e->last_comm && memcmp(e->comms[e->last_comm], c, SMT_COMM_LEN) == 0)
+	k = comm_key(ev->comm);
+	if (e->last_comm && comm_is(e, e->last_comm, k))
 		return e->last_comm;
-	for (h = comm_hash(c) & mask; e->comm_hash[h]; h = (h + 1) & mask)
-		if (memcmp(e->comms[e->comm_hash[h]], c, SMT_COMM_LEN) == 0)
-			return e->last_comm = e->comm_hash[h];
+	h = comm_hash(k);
+	hashmap__for_each_candidate(&e->comm_ids, h, slot, id)
+		if (comm_is(e, id, k))
+			return e->last_comm = id;
 	/* a full table (65535 distinct comms) leaves the rest without a comm */
 	if (e->ncomms >= COMM_MAX)
 		return 0;
@@ -189,8 +189,9 @@ static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 		memset(e->comms[0], 0, SMT_COMM_LEN);
 		e->ncomms = 1;
 	}
-	memcpy(e->comms[e->ncomms], c, SMT_COMM_LEN);
-	e->comm_hash[h] = e->ncomms;
+	memcpy(e->comms[e->ncomms], &k, SMT_COMM_LEN);
+	if (hashmap__insert(&e->comm_ids, h, e->ncomms, comm_hash_of, e))
+		return 0;
 	return e->last_comm = e->ncomms++;
 }
 
@@ -251,11 +252,6 @@ static uint64_t range_end(uint64_t iova, uint64_t size)
 	uint64_t b = iova + size;
 
 	return b < iova ? UINT64_MAX : b;
-}
-
-static bool smmu_match(const char *a, const char *b)
-{
-	return !a[0] || !b[0] || strcmp(a, b) == 0;
 }
 
 /* ---- findings ------------------------------------------------------------ */
@@ -328,79 +324,24 @@ static void node_finding_init(const struct engine *e, struct finding *f, enum ru
 
 /* ---- domains --------------------------------------------------------------- */
 
-static uint64_t hash64(uint64_t x)
+static uint64_t dmap_hash_of(uint32_t v, const void *ctx)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
+	const struct engine *e = ctx;
 
-#define DMAP_TOMB UINT32_MAX
-
-static int dmap_grow(struct engine *e)
-{
-	uint32_t ncap = e->dmap_cap ? e->dmap_cap * 2 : 64;
-	uint32_t *n = calloc(ncap, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < e->dmap_cap; i++) {
-		uint32_t v = e->dmap[i];
-
-		if (!v || v == DMAP_TOMB)
-			continue;
-		for (uint64_t h = hash64(e->doms[v - 1].ptr);; h++) {
-			if (!n[h & (ncap - 1)]) {
-				n[h & (ncap - 1)] = v;
-				break;
-			}
-		}
-	}
-	free(e->dmap);
-	e->dmap = n;
-	e->dmap_cap = ncap;
-	e->dmap_used = e->ndoms;
-	return 0;
-}
-
-/* slot of PTR in the map: its value is the domain index + 1, or 0 */
-static uint32_t *dmap_slot(struct engine *e, uint64_t ptr, bool for_insert)
-{
-	uint32_t *tomb = NULL;
-
-	if (!e->dmap_cap)
-		return NULL;
-	for (uint64_t h = hash64(ptr), n = 0; n < e->dmap_cap; h++, n++) {
-		uint32_t *s = &e->dmap[h & (e->dmap_cap - 1)];
-
-		if (*s == DMAP_TOMB) {
-			if (!tomb)
-				tomb = s;
-			continue;
-		}
-		if (!*s)
-			return for_insert && tomb ? tomb : s;
-		if (e->doms[*s - 1].ptr == ptr)
-			return s;
-	}
-	return for_insert ? tomb : NULL;
+	return hashmap__mix64(e->doms[v - 1].ptr);
 }
 
 static struct domain *domain_find(struct engine *e, uint64_t ptr)
 {
-	uint32_t *s;
-
 	/* consecutive events are mostly for one domain */
 	if (e->last_dom && e->doms[e->last_dom - 1].ptr == ptr && e->doms[e->last_dom - 1].used)
 		return &e->doms[e->last_dom - 1];
-	s = dmap_slot(e, ptr, false);
-	if (!s || !*s || *s == DMAP_TOMB)
-		return NULL;
-	e->last_dom = *s;
-	return &e->doms[*s - 1];
+	hashmap__for_each_candidate(&e->dmap, hashmap__mix64(ptr), slot, v)
+		if (e->doms[v - 1].ptr == ptr) {
+			e->last_dom = v;
+			return &e->doms[v - 1];
+		}
+	return NULL;
 }
 
 static uint32_t dom_index(const struct engine *e, const struct domain *d)
@@ -411,12 +352,10 @@ static uint32_t dom_index(const struct engine *e, const struct domain *d)
 static struct domain *domain_get(struct engine *e, uint64_t ptr)
 {
 	struct domain *d = domain_find(e, ptr);
-	uint32_t idx, *s;
+	uint32_t idx;
 
 	if (d)
 		return d;
-	if ((e->dmap_used + 1) * 4 > e->dmap_cap * 3 && dmap_grow(e))
-		return NULL;
 	if (e->dom_free) {
 		idx = e->dom_free - 1;
 		e->dom_free = e->doms[idx].next_free;
@@ -437,19 +376,16 @@ static struct domain *domain_get(struct engine *e, uint64_t ptr)
 	d->used = true;
 	d->ptr = ptr;
 	snprintf(d->smmu, sizeof(d->smmu), "%s", e->default_smmu);
-	if (e->serve_words) {
-		d->serve = calloc((size_t)e->serve_words, sizeof(uint64_t));
-		if (!d->serve) {
-			d->used = false;
-			d->next_free = e->dom_free;
-			e->dom_free = idx + 1;
-			return NULL;
-		}
+	if (e->g.serve_words)
+		d->serve = calloc((size_t)e->g.serve_words, sizeof(uint64_t));
+	if ((e->g.serve_words && !d->serve) ||
+	    hashmap__insert(&e->dmap, hashmap__mix64(ptr), idx + 1, dmap_hash_of, e)) {
+		free(d->serve);
+		d->used = false;
+		d->next_free = e->dom_free;
+		e->dom_free = idx + 1;
+		return NULL;
 	}
-	s = dmap_slot(e, ptr, true);
-	if (*s != DMAP_TOMB)
-		e->dmap_used++;
-	*s = idx + 1;
 	e->sum.domains_seen++;
 	return d;
 }
@@ -559,35 +495,14 @@ static void node_detach(struct engine *e, struct domain *d, uint32_t i)
 
 static inline uint64_t hidx_hash(uint32_t dom, uint64_t start)
 {
-	return hash64(start ^ ((uint64_t)dom << 40) ^ dom);
+	return hashmap__mix64(start ^ ((uint64_t)dom << 40) ^ dom);
 }
 
-static int hidx_grow(struct engine *e)
+static uint64_t hidx_hash_of(uint32_t i, const void *ctx)
 {
-	uint32_t ncap = e->hidx_cap ? e->hidx_cap * 2 : 1024;
-	uint32_t *n = calloc(ncap, sizeof(*n));
+	const struct iova_node *x = iova_node(ctx, i);
 
-	if (!n || ncap < e->hidx_cap) {
-		free(n);
-		return -ENOMEM;
-	}
-	for (uint32_t k = 0; k < e->hidx_cap; k++) {
-		uint32_t i = e->hidx[k];
-		const struct iova_node *x;
-
-		if (!i)
-			continue;
-		x = iova_node(&e->pool, i);
-		for (uint64_t h = hidx_hash(x->domain, x->start);; h++)
-			if (!n[h & (ncap - 1)]) {
-				n[h & (ncap - 1)] = i;
-				break;
-			}
-	}
-	free(e->hidx);
-	e->hidx = n;
-	e->hidx_cap = ncap;
-	return 0;
+	return hidx_hash(x->domain, x->start);
 }
 
 /* index node I (its domain and start are set); a full table only costs speed */
@@ -595,70 +510,26 @@ static void hidx_insert(struct engine *e, uint32_t i)
 {
 	const struct iova_node *x = iova_node(&e->pool, i);
 
-	if ((e->hidx_used + 1) * 2 > e->hidx_cap && hidx_grow(e))
-		return;
-	for (uint64_t h = hidx_hash(x->domain, x->start);; h++) {
-		uint32_t *slot = &e->hidx[h & (e->hidx_cap - 1)];
-
-		if (!*slot) {
-			*slot = i;
-			e->hidx_used++;
-			return;
-		}
-	}
+	hashmap__insert(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
 }
 
 static uint32_t hidx_find(const struct engine *e, uint32_t dom, uint64_t start)
 {
-	if (!e->hidx_cap)
-		return IOVA_NIL;
-	for (uint64_t h = hidx_hash(dom, start);; h++) {
-		uint32_t i = e->hidx[h & (e->hidx_cap - 1)];
-		const struct iova_node *x;
+	hashmap__for_each_candidate(&e->hidx, hidx_hash(dom, start), slot, i) {
+		const struct iova_node *x = iova_node(&e->pool, i);
 
-		if (!i)
-			return IOVA_NIL;
-		x = iova_node(&e->pool, i);
 		if (x->start == start && x->domain == dom)
 			return i;
 	}
+	return IOVA_NIL;
 }
 
 static void hidx_remove(struct engine *e, uint32_t i)
 {
 	const struct iova_node *x = iova_node(&e->pool, i);
-	uint32_t mask = e->hidx_cap - 1, hole;
-	uint64_t h;
 
-	if (!e->hidx_cap)
-		return;
-	for (h = hidx_hash(x->domain, x->start);; h++) {
-		uint32_t v = e->hidx[h & mask];
-
-		if (!v)
-			return;		/* not indexed (the table could not grow) */
-		if (v == i)
-			break;
-	}
-	/* backward-shift: move later entries of the probe run into the hole */
-	hole = (uint32_t)(h & mask);
-	for (uint32_t k = (hole + 1) & mask;; k = (k + 1) & mask) {
-		uint32_t v = e->hidx[k], home;
-		const struct iova_node *y;
-
-		if (!v)
-			break;
-		y = iova_node(&e->pool, v);
-		home = (uint32_t)(hidx_hash(y->domain, y->start) & mask);
-		/* can v move to the hole? only if its home is not in (hole, k] */
-		if ((k > hole && (home <= hole || home > k)) ||
-		    (k < hole && (home <= hole && home > k))) {
-			e->hidx[hole] = v;
-			hole = k;
-		}
-	}
-	e->hidx[hole] = 0;
-	e->hidx_used--;
+	/* not there when the table could not grow */
+	hashmap__delete(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
 }
 
 /* release a node that is indexed */
@@ -752,13 +623,13 @@ static void domain_release(struct engine *e, struct domain *d)
 
 static void domain_free(struct engine *e, uint64_t ptr)
 {
-	uint32_t *s = dmap_slot(e, ptr, false);
+	struct domain *d = domain_find(e, ptr);
 	uint32_t idx;
 
-	if (!s || !*s || *s == DMAP_TOMB)
+	if (!d)
 		return;
-	idx = *s - 1;
-	*s = DMAP_TOMB;
+	idx = dom_index(e, d);
+	hashmap__delete(&e->dmap, hashmap__mix64(ptr), idx + 1, dmap_hash_of, e);
 	e->last_dom = 0;
 	domain_release(e, &e->doms[idx]);
 	memset(&e->doms[idx], 0, sizeof(e->doms[idx]));
@@ -770,120 +641,31 @@ static void domain_free(struct engine *e, uint64_t ptr)
 
 static bool tbu_gated(const struct engine *e, int t)
 {
-	return e->tbus[t].off_gates > 0;
+	return gates__tbu_gated(&e->g, t);
 }
 
-static bool tbu_serves(const struct engine *e, const struct domain *d, int t)
+static bool tbu_serves(const struct domain *d, int t)
 {
-	return d && d->serve && (d->serve[t / 64] >> (t % 64) & 1);
+	return d && gates__serves(d->serve, t);
 }
 
 static void domain_recompute_serve(struct engine *e, struct domain *d)
 {
-	if (!d->serve)
-		return;
-	memset(d->serve, 0, (size_t)e->serve_words * sizeof(uint64_t));
-	for (int t = 0; t < e->ntbus; t++) {
-		const struct topo_tbu *tb = &e->topo->tbus[t];
-
-		if (!smmu_match(tb->smmu, d->smmu))
-			continue;
-		for (int k = 0; k < d->ndevs; k++)
-			for (uint32_t j = 0; j < d->devs[k].nsids; j++)
-				if (topology__tbu_has_sid(tb, d->devs[k].sids[j] & 0xffff))
-					goto serves;
-		continue;
-serves:
-		d->serve[t / 64] |= 1ull << (t % 64);
-	}
-}
-
-static int gate_find(const struct engine *e, enum gate_kind kind, const char *name)
-{
-	for (int i = 0; i < e->ngates; i++)
-		if (e->gates[i].kind == kind && strcmp(e->gates[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-static int setup_gates(struct engine *e)
-{
-	const struct topology *t = e->topo;
-
-	e->ntbus = t ? t->ntbus : 0;
-	if (!e->ntbus)
-		return 0;
-	e->serve_words = (e->ntbus + 63) / 64;
-	e->tbus = calloc((size_t)e->ntbus, sizeof(*e->tbus));
-	if (!e->tbus)
-		return -ENOMEM;
-	for (int i = 0; i < t->ntbus; i++) {
-		for (int g = 0; g < t->tbus[i].ngates; g++) {
-			const struct gate_ref *r = &t->tbus[i].gates[g];
-			int k = gate_find(e, r->kind, r->name);
-			struct gate *gt;
-			int *nt;
-
-			if (k < 0) {
-				struct gate *ng = realloc(e->gates, (size_t)(e->ngates + 1) * sizeof(*ng));
-
-				if (!ng)
-					return -ENOMEM;
-				e->gates = ng;
-				k = e->ngates++;
-				memset(&e->gates[k], 0, sizeof(e->gates[k]));
-				e->gates[k].kind = r->kind;
-				e->gates[k].state = -1;
-				snprintf(e->gates[k].name, sizeof(e->gates[k].name), "%s", r->name);
-				snprintf(e->gates[k].label, sizeof(e->gates[k].label), "%s:%s",
-					 topology__gate_kind_name(r->kind), r->name);
-			}
-			gt = &e->gates[k];
-			/* a TBU listing the same gate twice counts it once */
-			for (int x = 0; x < gt->ntbus; x++)
-				if (gt->tbus[x] == i)
-					goto next;
-			nt = realloc(gt->tbus, (size_t)(gt->ntbus + 1) * sizeof(*nt));
-			if (!nt)
-				return -ENOMEM;
-			gt->tbus = nt;
-			gt->tbus[gt->ntbus++] = i;
-next:;
-		}
-	}
-	return 0;
+	if (d->serve)
+		gates__compute_serve(&e->g, d->smmu, d->devs, d->ndevs, d->serve);
 }
 
 static void tbu_add_exposure(struct engine *e, int t, const struct smt_event *ev,
 			     uint64_t domain, uint64_t iova, uint64_t size)
 {
-	struct tbu_state *ts = &e->tbus[t];
-
-	if (!ts->exposed) {
-		ts->exposed = true;
-		ts->nranges = 0;
-		ts->ranges_total = 0;
-		evidence_from_event(&ts->first_tlbi, ev, "first TLBI while gated");
-	}
-	ts->ranges_total++;
-	/* extend the last range when TLBIs walk up contiguously */
-	if (ts->nranges) {
-		struct iova_range *r = &ts->ranges[ts->nranges - 1];
-
-		if (r->domain == domain && r->size && size && r->iova + r->size == iova) {
-			r->size += size;
-			return;
-		}
-		if (r->domain == domain && r->iova == iova && r->size == size)
-			return;
-	}
-	if (ts->nranges < FINDING_MAX_RANGES)
-		ts->ranges[ts->nranges++] = (struct iova_range){ domain, iova, size };
+	if (gates__add_exposure(&e->g, t, domain, iova, size))
+		evidence_from_event(&e->g.tbus[t].first_tlbi, ev, "first TLBI while gated");
 }
 
+/* TBU T is back on: the TLBIs it missed while gated make it hold stale translations */
 static void tbu_came_back(struct engine *e, int t, const struct smt_event *ev)
 {
-	struct tbu_state *ts = &e->tbus[t];
+	struct tbu_state *ts = &e->g.tbus[t];
 	struct finding f;
 	struct evidence x;
 	char extra[64] = "";
@@ -912,50 +694,35 @@ static void tbu_came_back(struct engine *e, int t, const struct smt_event *ev)
 		 "gated and no SMMU reset reached it: its micro-TLB may still translate them",
 		 e->topo->tbus[t].name, ts->ranges_total, ts->nranges, extra);
 	emit(e, &f);
-	ts->exposed = false;
-	ts->nranges = 0;
-	ts->ranges_total = 0;
+	gates__clear_exposure(&e->g, t);
+}
+
+struct gate_back_ctx {
+	struct engine *e;
+	const struct smt_event *ev;
+};
+
+static void on_tbu_back(int t, void *ctx)
+{
+	struct gate_back_ctx *c = ctx;
+
+	tbu_came_back(c->e, t, c->ev);
 }
 
 static void gate_event(struct engine *e, enum gate_kind kind, const char *name, bool on,
 		       const struct smt_event *ev)
 {
-	int k = gate_find(e, kind, name);
-	struct gate *g;
-	int old;
+	struct gate_back_ctx c = { e, ev };
+	struct evidence change;
 
-	if (k < 0)
-		return;
-	g = &e->gates[k];
-	old = g->state;
-	g->state = on ? 1 : 0;
-	if (old == g->state)
-		return;
-	evidence_from_event(&g->change, ev, on ? "gate on" : "gate off");
-	for (int x = 0; x < g->ntbus; x++) {
-		int t = g->tbus[x];
-		struct tbu_state *ts = &e->tbus[t];
-
-		if (!on) {
-			if (ts->off_gates++ == 0) {
-				e->gated_tbus++;
-				ts->gated_by = g->change;
-				snprintf(ts->gated_by.what, sizeof(ts->gated_by.what), "%s:%s off",
-					 topology__gate_kind_name(kind), name);
-			}
-		} else if (old == 0) {
-			if (--ts->off_gates == 0) {
-				e->gated_tbus--;
-				tbu_came_back(e, t, ev);
-			}
-		}
-	}
+	evidence_from_event(&change, ev, on ? "gate on" : "gate off");
+	gates__set(&e->g, kind, name, on, &change, on_tbu_back, &c);
 }
 
 /* one line naming what gates TBU T, for messages */
 static void describe_gated(const struct engine *e, int t, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s (%s)", e->topo->tbus[t].name, e->tbus[t].gated_by.what);
+	snprintf(buf, len, "%s (%s)", e->topo->tbus[t].name, e->g.tbus[t].gated_by.what);
 }
 
 /*
@@ -968,10 +735,10 @@ static enum severity gated_severity(struct engine *e, struct finding *f, const s
 	enum severity sev = SEV_WARNING;
 	int first = -1;
 
-	for (int t = 0; t < e->ntbus; t++) {
+	for (int t = 0; t < e->g.ntbus; t++) {
 		if (!tbu_gated(e, t))
 			continue;
-		if (tbu_serves(e, d, t) ||
+		if (tbu_serves(d, t) ||
 		    (scope_all && smmu_match(e->topo->tbus[t].smmu, smmu))) {
 			if (sev == SEV_WARNING)
 				f->ntbus = 0;
@@ -990,9 +757,38 @@ static enum severity gated_severity(struct engine *e, struct finding *f, const s
 
 		describe_gated(e, first, g, sizeof(g));
 		snprintf(why, whylen, "%s%s", g, f->ntbus > 1 ? " and others" : "");
-		finding_add_evidence(f, &e->tbus[first].gated_by);
+		finding_add_evidence(f, &e->g.tbus[first].gated_by);
 	}
 	return sev;
+}
+
+/* ---- carving a tree -------------------------------------------------------------- */
+
+/*
+ * Carve the tree at *ROOT around [A, B) (cutting the straddlers whose state
+ * is in MASK) and collect the middle's nodes into e->scratch, in order: their
+ * count, or -1 when out of memory (the tree is then whole again at *ROOT).
+ * The caller joins C back, with rejoin() or iova_tree__join().
+ */
+static int carve_collect(struct engine *e, uint32_t *root, uint64_t a, uint64_t b,
+			 unsigned int mask, struct iova_carve *c)
+{
+	int n;
+
+	if (!iova_tree__carve(&e->pool, *root, a, b, mask, on_split, e, c)) {
+		n = iova_tree__collect(&e->pool, c->mid, &e->scratch, &e->scratch_cap, 0);
+		if (n >= 0)
+			return n;
+	}
+	*root = iova_tree__join(&e->pool, c->before, c->mid, c->after);
+	return -1;
+}
+
+/* the carve C joined again at *ROOT, its middle rebuilt from the N nodes of V */
+static void rejoin(struct engine *e, uint32_t *root, const struct iova_carve *c,
+		   const uint32_t *v, uint32_t n)
+{
+	*root = iova_tree__join(&e->pool, c->before, iova_tree__build(&e->pool, v, n), c->after);
 }
 
 /* ---- the TLB side: OWED fragments -------------------------------------------------- */
@@ -1086,15 +882,9 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 		x->comm = comm;
 		return;
 	}
-	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	n = carve_collect(e, &d->croot, a, b, IOVA_MASK(IOVA_OWED), &c);
+	if (n < 0)
 		return;
-	}
-	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
-	if (n < 0) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
-	}
 	/* the fragments in order, with the gaps between them filled by new ones */
 	if (e->scratch2_cap < (uint32_t)n * 2 + 1) {
 		uint32_t ncap = (uint32_t)n * 2 + 64;
@@ -1129,7 +919,7 @@ static void cover_add(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			v[out++] = e->scratch[k];
 		}
 	}
-	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, v, out), c.after);
+	rejoin(e, &d->croot, &c, v, out);
 }
 
 /* a pending piece over [A, B) is done: counts go down, fragments at zero go */
@@ -1154,15 +944,7 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			return;
 		}
 	}
-	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
-	}
-	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
-	if (n < 0) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
-		return;
-	}
+	n = carve_collect(e, &d->croot, a, b, IOVA_MASK(IOVA_OWED), &c);
 	for (int k = 0; k < n; k++) {
 		uint32_t i = e->scratch[k];
 		struct iova_node *x = iova_node(&e->pool, i);
@@ -1175,8 +957,8 @@ static void cover_del(struct engine *e, struct domain *d, uint64_t a, uint64_t b
 			iova_pool__release(&e->pool, i);
 		}
 	}
-	d->croot = iova_tree__join(&e->pool, c.before, iova_tree__build(&e->pool, e->scratch, out),
-				   c.after);
+	if (n >= 0)
+		rejoin(e, &d->croot, &c, e->scratch, out);
 }
 
 /* bytes times count, saturating (only a walk's stopping point depends on it) */
@@ -1214,11 +996,9 @@ static uint64_t cover_owed(struct engine *e, struct domain *d, uint64_t a, uint6
 			return 0;
 		}
 	}
-	if (iova_tree__carve(&e->pool, d->croot, a, b, IOVA_MASK(IOVA_OWED), on_split, e, &c)) {
-		d->croot = iova_tree__join(&e->pool, c.before, c.mid, c.after);
+	n = carve_collect(e, &d->croot, a, b, IOVA_MASK(IOVA_OWED), &c);
+	if (n < 0)
 		return 0;
-	}
-	n = iova_tree__collect(&e->pool, c.mid, &e->scratch, &e->scratch_cap, 0);
 	for (int k = 0; k < n; k++) {
 		struct iova_node *x = iova_node(&e->pool, e->scratch[k]);
 
@@ -1548,12 +1328,6 @@ static uint32_t exact_node(struct engine *e, const struct domain *d, uint64_t a,
 	return n->start == a && n->end == b ? i : IOVA_NIL;
 }
 
-/* collect the nodes of a carved middle part into e->scratch */
-static int mid_nodes(struct engine *e, uint32_t mid)
-{
-	return iova_tree__collect(&e->pool, mid, &e->scratch, &e->scratch_cap, 0);
-}
-
 /*
  * The ranges over [A, B) into e->scratch: the EXACT node alone when there is
  * one (the tree stays as it is), else the middle of a carve (C; the caller
@@ -1568,11 +1342,7 @@ static int ranges_over(struct engine *e, struct domain *d, uint64_t a, uint64_t 
 		e->scratch[0] = exact;
 		return 1;
 	}
-	if (iova_tree__carve(&e->pool, d->root, a, b, IOVA_MASK_ALL, on_split, e, c)) {
-		d->root = iova_tree__join(&e->pool, c->before, c->mid, c->after);
-		return -1;
-	}
-	return mid_nodes(e, c->mid);
+	return carve_collect(e, &d->root, a, b, IOVA_MASK_ALL, c);
 }
 
 static void on_map(struct engine *e, const struct smt_event *ev)
@@ -1705,7 +1475,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 	short_ret = ev->ret < 0 || (uint64_t)ev->ret < ev->size;
 	done = ev->ret > 0 ? ((uint64_t)ev->ret < b - a ? (uint64_t)ev->ret : b - a) : 0;
 
-	if (e->gated_tbus) {
+	if (e->g.gated_tbus) {
 		struct finding f;
 		struct evidence x;
 		char why[200] = "";
@@ -1852,7 +1622,7 @@ static void tlbi_gate_rules(struct engine *e, const struct smt_event *ev, struct
 	struct evidence x;
 	char why[200] = "";
 
-	if (!e->gated_tbus)
+	if (!e->g.gated_tbus)
 		return;
 	finding_init(&f, RULE_TLBI_WHILE_GATED, SEV_WARNING, ev->ts);
 	if (d) {
@@ -1872,10 +1642,10 @@ static void tlbi_gate_rules(struct engine *e, const struct smt_event *ev, struct
 		 scope_all ? "TLBI of all contexts" : "TLBI", why);
 	emit(e, &f);
 
-	for (int t = 0; t < e->ntbus; t++) {
+	for (int t = 0; t < e->g.ntbus; t++) {
 		if (!tbu_gated(e, t))
 			continue;
-		if (tbu_serves(e, d, t))
+		if (tbu_serves(d, t))
 			tbu_add_exposure(e, t, ev, d->ptr,
 					 ev->type == SMT_EV_TLBI && ev->scope == SMT_TLBI_VA ? ev->iova : 0,
 					 ev->type == SMT_EV_TLBI && ev->scope == SMT_TLBI_VA ? ev->size : 0);
@@ -1962,10 +1732,10 @@ static void on_sync(struct engine *e, const struct smt_event *ev)
 		emit(e, &f);
 	}
 
-	if (e->gated_tbus) {
+	if (e->g.gated_tbus) {
 		int first = -1, count = 0;
 
-		for (int t = 0; t < e->ntbus; t++)
+		for (int t = 0; t < e->g.ntbus; t++)
 			if (tbu_gated(e, t) && smmu_match(e->topo->tbus[t].smmu, smmu)) {
 				if (first < 0)
 					first = t;
@@ -1981,12 +1751,12 @@ static void on_sync(struct engine *e, const struct smt_event *ev)
 				f.has_domain = true;
 				f.domain = d->ptr;
 			}
-			for (int t = 0; t < e->ntbus; t++)
+			for (int t = 0; t < e->g.ntbus; t++)
 				if (tbu_gated(e, t) && smmu_match(e->topo->tbus[t].smmu, smmu))
 					finding_add_tbu(e, &f, t);
 			evidence_from_event(&x, ev, "sync");
 			finding_add_evidence(&f, &x);
-			finding_add_evidence(&f, &e->tbus[first].gated_by);
+			finding_add_evidence(&f, &e->g.tbus[first].gated_by);
 			describe_gated(e, first, why, sizeof(why));
 			snprintf(f.message, sizeof(f.message),
 				 "TLB sync while TBU %s%s of this SMMU is gated: it cannot "
@@ -2020,12 +1790,10 @@ static void on_smmu_reset(struct engine *e, const struct smt_event *ev)
 
 	for_each_domain_on(e, x, smmu)
 		complete_domain(e, x, true, ev->ts);
-	for (int t = 0; t < e->ntbus; t++) {
+	for (int t = 0; t < e->g.ntbus; t++) {
 		if (tbu_gated(e, t) || !smmu_match(e->topo->tbus[t].smmu, smmu))
 			continue;
-		e->tbus[t].exposed = false;
-		e->tbus[t].nranges = 0;
-		e->tbus[t].ranges_total = 0;
+		gates__clear_exposure(&e->g, t);
 	}
 }
 
@@ -2106,6 +1874,56 @@ static void on_lost(struct engine *e, const struct smt_event *ev)
 	emit(e, &f);
 }
 
+static void on_meta(struct engine *e, const struct smt_event *ev)
+{
+	if (ev->present & SMT_HAS_SINCE_BOOT)
+		e->since_boot = ev->since_boot;
+	if (ev->present & SMT_HAS_STRICT) {
+		e->strict_known = true;
+		e->strict = ev->strict;
+	}
+}
+
+static void on_domain_free(struct engine *e, const struct smt_event *ev)
+{
+	domain_free(e, ev->domain);
+}
+
+static void on_rpm(struct engine *e, const struct smt_event *ev)
+{
+	gate_event(e, GATE_RPM, ev->name, ev->state != SMT_RPM_SUSPENDED, ev);
+}
+
+static void on_clk(struct engine *e, const struct smt_event *ev)
+{
+	gate_event(e, GATE_CLK, ev->name, ev->on, ev);
+}
+
+static void on_pd(struct engine *e, const struct smt_event *ev)
+{
+	gate_event(e, GATE_PD, ev->name, ev->on, ev);
+}
+
+typedef void (*event_handler)(struct engine *e, const struct smt_event *ev);
+
+static const event_handler handlers[SMT_EV_MAX] = {
+	[SMT_EV_META] = on_meta,
+	[SMT_EV_ATTACH] = on_attach,
+	[SMT_EV_DETACH] = on_detach,
+	[SMT_EV_DOMAIN_FREE] = on_domain_free,
+	[SMT_EV_MAP] = on_map,
+	[SMT_EV_UNMAP] = on_unmap,
+	[SMT_EV_TLBI] = on_tlbi,
+	[SMT_EV_SYNC] = on_sync,
+	[SMT_EV_FLUSH_ALL] = on_flush_all,
+	[SMT_EV_SMMU_RESET] = on_smmu_reset,
+	[SMT_EV_RPM] = on_rpm,
+	[SMT_EV_CLK] = on_clk,
+	[SMT_EV_PD] = on_pd,
+	[SMT_EV_FAULT] = on_fault,
+	[SMT_EV_LOST] = on_lost,
+};
+
 /* ---- public API ------------------------------------------------------------------ */
 
 struct engine *engine__new(const struct engine_opts *opts)
@@ -2123,7 +1941,7 @@ struct engine *engine__new(const struct engine_opts *opts)
 		e->opts.sync_slow_ns = ENGINE_DEFAULT_SYNC_SLOW_NS;
 	e->topo = opts->topo;
 	e->since_boot = true;
-	if (iova_pool__init(&e->pool) || setup_gates(e)) {
+	if (iova_pool__init(&e->pool) || gates__init(&e->g, e->topo)) {
 		engine__free(e);
 		return NULL;
 	}
@@ -2144,57 +1962,88 @@ void engine__feed(struct engine *e, const struct smt_event *ev)
 		e->sum.last_ts = ev->ts;
 	check_timer(e, e->sum.last_ts);
 
-	switch (ev->type) {
-	case SMT_EV_META:
-		if (ev->present & SMT_HAS_SINCE_BOOT)
-			e->since_boot = ev->since_boot;
-		if (ev->present & SMT_HAS_STRICT) {
-			e->strict_known = true;
-			e->strict = ev->strict;
-		}
-		break;
-	case SMT_EV_ATTACH:
-		on_attach(e, ev);
-		break;
-	case SMT_EV_DETACH:
-		on_detach(e, ev);
-		break;
-	case SMT_EV_DOMAIN_FREE:
-		domain_free(e, ev->domain);
-		break;
-	case SMT_EV_MAP:
-		on_map(e, ev);
-		break;
-	case SMT_EV_UNMAP:
-		on_unmap(e, ev);
-		break;
-	case SMT_EV_TLBI:
-		on_tlbi(e, ev);
-		break;
-	case SMT_EV_SYNC:
-		on_sync(e, ev);
-		break;
-	case SMT_EV_FLUSH_ALL:
-		on_flush_all(e, ev);
-		break;
-	case SMT_EV_SMMU_RESET:
-		on_smmu_reset(e, ev);
-		break;
-	case SMT_EV_RPM:
-		gate_event(e, GATE_RPM, ev->name, ev->state != SMT_RPM_SUSPENDED, ev);
-		break;
-	case SMT_EV_CLK:
-		gate_event(e, GATE_CLK, ev->name, ev->on, ev);
-		break;
-	case SMT_EV_PD:
-		gate_event(e, GATE_PD, ev->name, ev->on, ev);
-		break;
-	case SMT_EV_FAULT:
-		on_fault(e, ev);
-		break;
-	case SMT_EV_LOST:
-		on_lost(e, ev);
-		break;
+	if (handlers[ev->type])
+		handlers[ev->type](e, ev);
+}
+
+/*
+ * Prefetch, in two steps some events apart: first the index slot where a
+ * map's or unmap's range start is found, then (its slot cached by then) the
+ * range node the slot names, both of its cache lines (56-byte nodes straddle
+ * them). On a large working set both are cache misses that would otherwise
+ * stall one after the other in exact_node().
+ */
+#define PREFETCH_NODE_AHEAD 16
+#define FEED_CHUNK 64
+
+/* the index hash of EV's range start, false for events that look none up */
+static bool prefetch_hash(const struct engine *e, const struct smt_event *ev, uint32_t *dom_cache,
+			  uint64_t *hash)
+{
+	uint32_t v = *dom_cache;
+
+	if (ev->type != SMT_EV_MAP && ev->type != SMT_EV_UNMAP)
+		return false;
+	/* no side effect on last_dom: a domain created later in the batch is just not prefetched */
+	if (!v || e->doms[v - 1].ptr != ev->domain) {
+		v = 0;
+		hashmap__for_each_candidate(&e->dmap, hashmap__mix64(ev->domain), slot, id)
+			if (e->doms[id - 1].ptr == ev->domain) {
+				v = id;
+				break;
+			}
+		if (!v)
+			return false;
+		*dom_cache = v;
+	}
+	*hash = hidx_hash(v - 1, ev->iova);
+	return true;
+}
+
+static void prefetch_node(const struct engine *e, uint64_t hash)
+{
+	uint32_t i = *hashmap__home_slot(&e->hidx, hash);
+
+	if (i) {
+		const char *n = (const char *)iova_node(&e->pool, i);
+
+		__builtin_prefetch(n, 1);
+		__builtin_prefetch(n + sizeof(struct iova_node) - 1, 1);
+	}
+}
+
+static void feed_chunk(struct engine *e, const struct smt_event *const *evs, unsigned int n)
+{
+	uint64_t hash[FEED_CHUNK];
+	bool has[FEED_CHUNK];
+	uint32_t dom_cache = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		has[k] = e->hidx.cap && prefetch_hash(e, evs[k], &dom_cache, &hash[k]);
+		if (has[k])
+			__builtin_prefetch(hashmap__home_slot(&e->hidx, hash[k]));
+	}
+	for (unsigned int k = 0; k < n && k < PREFETCH_NODE_AHEAD; k++)
+		if (has[k])
+			prefetch_node(e, hash[k]);
+	for (unsigned int k = 0; k < n; k++) {
+		unsigned int ahead = k + PREFETCH_NODE_AHEAD;
+
+		/* the index may have grown since: then the hash points elsewhere, no harm */
+		if (ahead < n && has[ahead])
+			prefetch_node(e, hash[ahead]);
+		engine__feed(e, evs[k]);
+	}
+}
+
+void engine__feed_batch(struct engine *e, const struct smt_event *const *evs, unsigned int n)
+{
+	while (n) {
+		unsigned int m = n < FEED_CHUNK ? n : FEED_CHUNK;
+
+		feed_chunk(e, evs, m);
+		evs += m;
+		n -= m;
 	}
 }
 
@@ -2229,17 +2078,17 @@ void engine__summary(const struct engine *e, struct engine_summary *s)
 		s->domains_live += e->doms[i].used;
 	s->range_nodes = e->pool.live;
 	s->range_nodes_peak = e->pool.peak;
-	s->index_slots = e->hidx_cap;
+	s->index_slots = e->hidx.cap;
 	s->strict_known = e->strict_known;
 	s->strict = e->strict;
 	s->since_boot = e->since_boot;
 	s->unknown_gates = 0;
-	for (int g = 0; g < e->ngates; g++) {
-		if (e->gates[g].state >= 0)
+	for (int g = 0; g < e->g.ngates; g++) {
+		if (e->g.gates[g].state >= 0)
 			continue;
 		if (s->unknown_gates < (int)(sizeof(s->unknown_gate_names) /
 					     sizeof(s->unknown_gate_names[0])))
-			s->unknown_gate_names[s->unknown_gates] = e->gates[g].label;
+			s->unknown_gate_names[s->unknown_gates] = e->g.gates[g].label;
 		s->unknown_gates++;
 	}
 }
@@ -2273,21 +2122,7 @@ int engine__for_each_domain(const struct engine *e,
 
 int engine__tbu_gated(const struct engine *e, int tbu_idx)
 {
-	const struct topo_tbu *t;
-	bool unknown = false;
-
-	if (tbu_idx < 0 || tbu_idx >= e->ntbus)
-		return -1;
-	if (tbu_gated(e, tbu_idx))
-		return 1;
-	t = &e->topo->tbus[tbu_idx];
-	for (int g = 0; g < t->ngates; g++) {
-		int k = gate_find(e, t->gates[g].kind, t->gates[g].name);
-
-		if (k >= 0 && e->gates[k].state < 0)
-			unknown = true;
-	}
-	return unknown ? -1 : 0;
+	return gates__tbu_state(&e->g, tbu_idx);
 }
 
 void engine__free(struct engine *e)
@@ -2301,16 +2136,14 @@ void engine__free(struct engine *e)
 			free(e->doms[i].devs);
 			free(e->doms[i].serve);
 		}
-	for (int g = 0; g < e->ngates; g++)
-		free(e->gates[g].tbus);
-	free(e->gates);
-	free(e->tbus);
+	gates__fini(&e->g);
 	free(e->doms);
-	free(e->dmap);
+	hashmap__free(&e->dmap);
+	hashmap__free(&e->comm_ids);
 	free(e->comms);
 	free(e->scratch);
 	free(e->scratch2);
-	free(e->hidx);
+	hashmap__free(&e->hidx);
 	free(e->debts);
 	iova_pool__fini(&e->pool);
 	free(e);

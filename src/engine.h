@@ -84,6 +84,13 @@ struct engine_summary {
 struct engine *engine__new(const struct engine_opts *opts);
 /* Feed one event; findings are reported through opts->on_finding. */
 void engine__feed(struct engine *e, const struct smt_event *ev);
+/*
+ * Feed EVS[0..N) in order: the same as N engine__feed() calls (same findings,
+ * callbacks between the same events), but it looks ahead in the batch to
+ * prefetch the ranges the maps and unmaps will touch, hiding cache misses
+ * (recording_reader__next_batch() gives such batches).
+ */
+void engine__feed_batch(struct engine *e, const struct smt_event *const *evs, unsigned int n);
 /* End of stream: decide windows that passed by the last event, and report the
  * lifetimes still open (live mappings, pending invalidations) to on_lifetime. */
 void engine__finish(struct engine *e);

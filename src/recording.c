@@ -677,6 +677,16 @@ struct str_field {
 };
 #define NO_REF	0
 
+/*
+ * An event the reader decodes into, and what decode_event must clear of it
+ * before the next one (it stays all-zero outside the fields its event set).
+ */
+struct ev_slot {
+	struct smt_event ev;
+	struct str_field comm, smmu, name_f;
+	uint32_t nsids_set;
+};
+
 struct recording_reader {
 	FILE *f;
 	char *name;
@@ -712,10 +722,8 @@ struct recording_reader {
 	char str_text[REC_MAX_STRS + 1][SMT_NAME_LEN];
 	uint32_t ndoms;
 	uint64_t dom_val[REC_MAX_DOMS];
-	/* the event decoded last, and what decode_event must clear of it */
-	struct smt_event ev;
-	struct str_field comm, smmu, name_f;
-	uint32_t nsids_set;
+	/* next_ref() decodes into slot[0], next_batch() into slot[0..n) */
+	struct ev_slot slot[RECORDING_BATCH_MAX];
 	int err;
 	char msg[512];
 };
@@ -988,7 +996,8 @@ static int load_block(struct recording_reader *r)
 	r->pos = 0;
 	r->nevents = count;
 	/* the string table is per block: the fields keep their text, not their references */
-	r->comm.ref = r->smmu.ref = r->name_f.ref = NO_REF;
+	for (int k = 0; k < RECORDING_BATCH_MAX; k++)
+		r->slot[k].comm.ref = r->slot[k].smmu.ref = r->slot[k].name_f.ref = NO_REF;
 	r->ev_no = 0;
 	r->prev_ts = 0;
 	r->nstrs = 0;
@@ -1000,8 +1009,8 @@ static int load_block(struct recording_reader *r)
 }
 
 /*
- * Event decoding. Events are decoded straight into the reader's own struct
- * (r->ev), which stays all-zero outside the fields the current event carries:
+ * Event decoding. Events are decoded straight into the reader's own structs
+ * (r->slot[]), each all-zero outside the fields its current event carries:
  * instead of zeroing 496 bytes per event, the decoder clears only what the
  * previous event left (its numeric fields, its strings, its SIDs), and a
  * string that repeats the previous event's reference to the block's string
@@ -1172,10 +1181,10 @@ static inline bool get_domain(struct recording_reader *r, size_t *pos, __u64 *ou
 	return true;
 }
 
-/* Decode one event at r->pos into r->ev. NULL, or the field that is wrong. */
-static const char *decode_event(struct recording_reader *r)
+/* Decode one event at r->pos into slot SL. NULL, or the field that is wrong. */
+static const char *decode_event(struct recording_reader *r, struct ev_slot *sl)
 {
-	struct smt_event *ev = &r->ev;
+	struct smt_event *ev = &sl->ev;
 	const uint8_t *b = r->buf;
 	size_t len = r->len, pos = r->pos;
 	uint64_t v;
@@ -1185,9 +1194,9 @@ static const char *decode_event(struct recording_reader *r)
 	/* the numeric fields around comm: a few stores, not a 496-byte memset */
 	memset(ev, 0, offsetof(struct smt_event, comm));
 	memset(&ev->domain, 0, offsetof(struct smt_event, smmu) - offsetof(struct smt_event, domain));
-	if (r->nsids_set) {
-		memset(ev->sids, 0, r->nsids_set * sizeof(ev->sids[0]));
-		r->nsids_set = 0;
+	if (sl->nsids_set) {
+		memset(ev->sids, 0, sl->nsids_set * sizeof(ev->sids[0]));
+		sl->nsids_set = 0;
 	}
 	if (pos >= len)
 		return "type: past the end of the block";
@@ -1205,10 +1214,10 @@ static const char *decode_event(struct recording_reader *r)
 	if ((f & REC_F_PID) && !get_s32(b, len, &pos, &ev->pid))
 		return "pid";
 	if (f & REC_F_COMM) {
-		if (!get_str(r, &pos, &r->comm, ev->comm, sizeof(ev->comm)))
+		if (!get_str(r, &pos, &sl->comm, ev->comm, sizeof(ev->comm)))
 			return "comm";
 	} else {
-		clear_str(&r->comm, ev->comm, sizeof(ev->comm));
+		clear_str(&sl->comm, ev->comm, sizeof(ev->comm));
 	}
 	if (f & REC_F_SCOPE) {
 		if (!rd_varint(b, len, &pos, &v) || v > UINT16_MAX)
@@ -1245,21 +1254,21 @@ static const char *decode_event(struct recording_reader *r)
 	if ((f & REC_F_SINCE_BOOT) && !get_u8(b, len, &pos, &ev->since_boot))
 		return "since_boot";
 	if (f & REC_F_SMMU) {
-		if (!get_str(r, &pos, &r->smmu, ev->smmu, sizeof(ev->smmu)))
+		if (!get_str(r, &pos, &sl->smmu, ev->smmu, sizeof(ev->smmu)))
 			return "smmu";
 	} else {
-		clear_str(&r->smmu, ev->smmu, sizeof(ev->smmu));
+		clear_str(&sl->smmu, ev->smmu, sizeof(ev->smmu));
 	}
 	if (f & REC_F_NAME) {
-		if (!get_str(r, &pos, &r->name_f, ev->name, sizeof(ev->name)))
+		if (!get_str(r, &pos, &sl->name_f, ev->name, sizeof(ev->name)))
 			return "name";
 	} else {
-		clear_str(&r->name_f, ev->name, sizeof(ev->name));
+		clear_str(&sl->name_f, ev->name, sizeof(ev->name));
 	}
 	if (f & REC_F_SIDS) {
 		if (!get_u32(b, len, &pos, &ev->nsids) || ev->nsids == 0 || ev->nsids > SMT_MAX_SIDS)
 			return "sids";
-		r->nsids_set = ev->nsids;
+		sl->nsids_set = ev->nsids;
 		for (uint32_t i = 0; i < ev->nsids; i++)
 			if (!get_u32(b, len, &pos, &ev->sids[i]))
 				return "sids";
@@ -1287,7 +1296,8 @@ static const char *decode_event(struct recording_reader *r)
 	return NULL;
 }
 
-int recording_reader__next_ref(struct recording_reader *r, const struct smt_event **ev)
+/* the next event into slot SL: 1, 0 at the end, or an error */
+static int next_into(struct recording_reader *r, struct ev_slot *sl)
 {
 	const char *bad;
 	char what[160];
@@ -1300,22 +1310,51 @@ int recording_reader__next_ref(struct recording_reader *r, const struct smt_even
 		if (rc <= 0)
 			return rc;
 	}
-	bad = decode_event(r);
-	if (!bad && r->ev_no == 0 && r->ev.ts != r->first_ts)
+	bad = decode_event(r, sl);
+	if (!bad && r->ev_no == 0 && sl->ev.ts != r->first_ts)
 		bad = "ts: not the block's first_ts";
 	r->ev_no++;
 	if (!bad && r->ev_no == r->nevents) {
 		if (r->pos != r->len)
 			bad = "bytes left after the last event";
-		else if (r->ev.ts != r->last_ts)
+		else if (sl->ev.ts != r->last_ts)
 			bad = "ts: not the block's last_ts";
 	}
 	if (bad) {
 		snprintf(what, sizeof(what), "event %u: %s", r->ev_no, bad);
 		return corrupt(r, what);
 	}
-	*ev = &r->ev;
 	return 1;
+}
+
+int recording_reader__next_ref(struct recording_reader *r, const struct smt_event **ev)
+{
+	int rc = next_into(r, &r->slot[0]);
+
+	if (rc == 1)
+		*ev = &r->slot[0].ev;
+	return rc;
+}
+
+int recording_reader__next_batch(struct recording_reader *r, const struct smt_event **evs,
+				 unsigned int max)
+{
+	unsigned int n = 0;
+	int rc = 1;
+
+	if (max > RECORDING_BATCH_MAX)
+		max = RECORDING_BATCH_MAX;
+	while (n < max) {
+		rc = next_into(r, &r->slot[n]);
+		if (rc != 1)
+			break;
+		evs[n] = &r->slot[n].ev;
+		/* meta_extra() is of the last meta event: end the batch there */
+		if (evs[n++]->type == SMT_EV_META)
+			break;
+	}
+	/* an end or error after some events is returned by the next call (r->err, r->ended stay) */
+	return n ? (int)n : rc;
 }
 
 int recording_reader__next(struct recording_reader *r, struct smt_event *ev)

@@ -63,6 +63,18 @@ int recording_reader__next(struct recording_reader *r, struct smt_event *ev);
  * next call on R. The fast path for replay.
  */
 int recording_reader__next_ref(struct recording_reader *r, const struct smt_event **ev);
+/* the most events one recording_reader__next_batch() call returns */
+#define RECORDING_BATCH_MAX 32
+/*
+ * Up to MAX (at most RECORDING_BATCH_MAX) events in order into EVS, each
+ * pointing at one of the reader's own events as next_ref() does, all valid
+ * until the next call on R: so that a consumer sees several events ahead
+ * (engine__feed_batch() prefetches with them). A batch ends after a meta
+ * event, so meta_extra() is that event's. The count, 0 at the end, or an
+ * error; an end or error met after some events is returned by the next call.
+ */
+int recording_reader__next_batch(struct recording_reader *r, const struct smt_event **evs,
+				 unsigned int max);
 /* After the end: "FILE: warning: ..." when the file was not closed or was cut, else NULL. */
 const char *recording_reader__warning(const struct recording_reader *r);
 /* After the end: 1 closed by its writer, 0 not closed or cut, -1 format 1 (cannot say). */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "event.h"
+#include "hashmap.h"
 #include "report.h"
 
 struct report {
@@ -24,10 +25,7 @@ struct report {
 	struct report_opts opts;
 	int *tbu_state;		/* per topology TBU: 1 gated, 0 not, -1 unknown */
 	bool started;
-	/* domain pointer -> index + 1 (newest domain of that pointer) */
-	uint64_t *dkeys;
-	uint32_t *dvals;
-	uint32_t dcap;
+	struct hashmap doms;	/* domain pointer -> index + 1 (newest domain of that pointer) */
 	uint64_t cap_marks, cap_lifetimes, cap_findings, cap_flinks;
 	uint64_t nerrors;
 	uint64_t seen;		/* findings in the whole capture, for their numbers */
@@ -88,16 +86,6 @@ static int grow32(void **p, uint32_t *cap, size_t elsz, uint32_t need)
 	return err;
 }
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static int log2_bucket(uint64_t v)
 {
 	int b = 0;
@@ -153,29 +141,32 @@ static int smmu_lane(struct report *r, const char *name, uint32_t *idx)
 
 /* ---- domains ------------------------------------------------------------- */
 
-static uint32_t dom_lookup(const struct report *r, uint64_t ptr)
+static uint64_t dom_hash_of(uint32_t v, const void *ctx)
 {
-	uint32_t mask = r->dcap - 1;
+	const struct report *r = ctx;
 
-	for (uint32_t i = (uint32_t)mix64(ptr) & mask;; i = (i + 1) & mask) {
-		if (!r->dvals[i])
-			return 0;
-		if (r->dkeys[i] == ptr)
-			return r->dvals[i];
-	}
+	return hashmap__mix64(r->m.domains[v - 1].ptr);
 }
 
-static void dom_put(struct report *r, uint64_t ptr, uint32_t val)
+static uint32_t dom_lookup(const struct report *r, uint64_t ptr)
 {
-	uint32_t mask = r->dcap - 1;
+	hashmap__for_each_candidate(&r->doms, hashmap__mix64(ptr), slot, v)
+		if (r->m.domains[v - 1].ptr == ptr)
+			return v;
+	return 0;
+}
 
-	for (uint32_t i = (uint32_t)mix64(ptr) & mask;; i = (i + 1) & mask) {
-		if (!r->dvals[i] || r->dkeys[i] == ptr) {
-			r->dkeys[i] = ptr;
-			r->dvals[i] = val;
-			return;
+/* domain VAL (index + 1) is now the one of its pointer */
+static int dom_put(struct report *r, uint32_t val)
+{
+	uint64_t ptr = r->m.domains[val - 1].ptr;
+
+	hashmap__for_each_candidate(&r->doms, hashmap__mix64(ptr), slot, v)
+		if (r->m.domains[v - 1].ptr == ptr) {
+			r->doms.slots[slot] = val;
+			return 0;
 		}
-	}
+	return hashmap__insert(&r->doms, hashmap__mix64(ptr), val, dom_hash_of, r);
 }
 
 static const char *default_smmu(const struct report *r)
@@ -210,7 +201,9 @@ static struct report_domain *domain_get(struct report *r, const struct smt_event
 	d->lane = lane;
 	snprintf(d->smmu, sizeof(d->smmu), "%s", default_smmu(r));
 	r->m.lanes[lane].domain = (int)r->m.ndomains;
-	dom_put(r, ev->domain, ++r->m.ndomains);
+	if (dom_put(r, r->m.ndomains + 1))
+		return NULL;
+	r->m.ndomains++;
 	return d;
 }
 
@@ -406,11 +399,8 @@ struct report *report__new(const struct report_opts *opts)
 	snprintf(r->m.meta.source, sizeof(r->m.meta.source), "%s",
 		 opts->source_name ? opts->source_name : "");
 	r->m.first_ts = r->m.win_first_ts = REPORT_NEVER;
-	r->dcap = 2 * REPORT_MAX_DOMAINS;
-	r->dkeys = calloc(r->dcap, sizeof(*r->dkeys));
-	r->dvals = calloc(r->dcap, sizeof(*r->dvals));
 	r->tbu_state = calloc(t && t->ntbus ? t->ntbus : 1, sizeof(int));
-	if (!r->dkeys || !r->dvals || !r->tbu_state)
+	if (hashmap__init(&r->doms, REPORT_MAX_DOMAINS) || !r->tbu_state)
 		goto fail;
 	if (t) {
 		snprintf(r->m.meta.compatible, sizeof(r->m.meta.compatible), "%s", t->compatible);
@@ -979,8 +969,7 @@ void report__free(struct report *r)
 	free(r->m.flinks);
 	free(r->m.meta.meta_json);
 	free(r->m.meta.meta_extra);
-	free(r->dkeys);
-	free(r->dvals);
+	hashmap__free(&r->doms);
 	free(r->tbu_state);
 	free(r);
 }

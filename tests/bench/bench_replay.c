@@ -4,15 +4,17 @@
  * only reading and inflating the recording's blocks, and how much memory does
  * the engine need per live mapping.
  *
- * Usage: bench_replay [-r RUNS] FILE
+ * Usage: bench_replay [-r RUNS] [-P] FILE
  * Each measurement runs RUNS times (default 3), interleaved: inflate only
  * (libdeflate, as the reader does), inflate only with zlib (the reader
  * before it used libdeflate), inflate + decode (the reader without the
  * engine), full replay (reader + engine); medians of CPU time are reported.
  * The topology comes from the board text the recording carries (gen_stream
- * puts it there).
+ * puts it there). -P runs only the full replays, for a profiler
+ * (perf record bench_replay -P -r 3 FILE).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,7 +188,12 @@ static void count_finding(const struct finding *fd, void *ctx)
 	((unsigned long long *)ctx)[fd->rule]++;
 }
 
-static double run_replay(const char *path, const struct topology *topo,
+/*
+ * Full replay (reader + engine). BATCH: with recording_reader__next_batch()
+ * and engine__feed_batch() (prefetching ahead), else one event at a time with
+ * next_ref() and engine__feed(), as `smmutrace replay` feeds today.
+ */
+static double run_replay(const char *path, const struct topology *topo, bool batch,
 			 struct engine_summary *sum, unsigned long long *findings)
 {
 	struct engine_opts opts = { .topo = topo, .on_finding = count_finding, .ctx = findings };
@@ -205,8 +212,15 @@ static double run_replay(const char *path, const struct topology *topo,
 		fprintf(stderr, "bench_replay: engine__new failed\n");
 		exit(1);
 	}
-	while ((rc = recording_reader__next_ref(r, &ev)) == 1)
-		engine__feed(e, ev);
+	if (batch) {
+		const struct smt_event *evs[RECORDING_BATCH_MAX];
+
+		while ((rc = recording_reader__next_batch(r, evs, RECORDING_BATCH_MAX)) > 0)
+			engine__feed_batch(e, evs, (unsigned int)rc);
+	} else {
+		while ((rc = recording_reader__next_ref(r, &ev)) == 1)
+			engine__feed(e, ev);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "bench_replay: %s\n", recording_reader__error(r));
 		exit(1);
@@ -247,15 +261,23 @@ static char *meta_board(const char *path)
 int main(int argc, char **argv)
 {
 	unsigned long long nev = 0, ubytes = 0, findings[RULE_MAX], rss_before, hwm = 0;
-	double t_inflate[16], t_zlib[16], t_decode[16], t_replay[16], inflate, zinflate, decode, replay;
+	double t_inflate[16], t_zlib[16], t_decode[16], t_replay[16], t_batch[16];
+	double inflate, zinflate, decode, replay, batched;
+	unsigned long long bfindings[RULE_MAX];
+	struct engine_summary bsum;
 	struct engine_summary sum;
 	struct topology topo;
 	struct rusage ru;
 	const char *path;
 	char err[512], *board;
 	int runs = 3, c;
+	bool profile = false;
 
-	while ((c = getopt(argc, argv, "r:")) != -1) {
+	while ((c = getopt(argc, argv, "r:P")) != -1) {
+		if (c == 'P') {
+			profile = true;
+			continue;
+		}
 		if (c != 'r')
 			goto usage;
 		runs = atoi(optarg);
@@ -273,6 +295,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(board);
+	if (profile) {
+		for (int i = 0; i < runs; i++)
+			printf("full replay:          %.3f s, batched %.3f s\n",
+			       run_replay(path, &topo, false, &sum, findings),
+			       run_replay(path, &topo, true, &bsum, bfindings));
+		topology__free(&topo);
+		return 0;
+	}
 
 	/* the inflate buffers are allocated by the first inflate run: count them as baseline */
 	rss_before = 0;
@@ -282,15 +312,17 @@ int main(int argc, char **argv)
 		t_decode[i] = run_decode(path);
 		if (i == 0)
 			rss_before = proc_status_kb("VmRSS");
-		t_replay[i] = run_replay(path, &topo, &sum, findings);
+		t_replay[i] = run_replay(path, &topo, false, &sum, findings);
 		/* memory of one replay: later runs reuse a heap the first one shaped */
 		if (i == 0)
 			hwm = proc_status_kb("VmHWM");
+		t_batch[i] = run_replay(path, &topo, true, &bsum, bfindings);
 	}
 	inflate = median(t_inflate, runs);
 	zinflate = median(t_zlib, runs);
 	decode = median(t_decode, runs);
 	replay = median(t_replay, runs);
+	batched = median(t_batch, runs);
 	getrusage(RUSAGE_SELF, &ru);
 
 	printf("recording:            %s\n", path);
@@ -303,8 +335,14 @@ int main(int argc, char **argv)
 	printf("zlib inflate only:    %.3f s (%.1f M events/s; zlib inflate(), the reader before)\n",
 	       zinflate, (double)nev / zinflate / 1e6);
 	printf("inflate + decode:     %.3f s (%.1f M events/s)\n", decode, (double)nev / decode / 1e6);
-	printf("full replay:          %.3f s (%.1f M events/s)\n", replay, (double)nev / replay / 1e6);
-	printf("replay / inflate:     %.2f (goal <= 2.00)\n", replay / inflate);
+	printf("full replay:          %.3f s (%.1f M events/s; next_ref + engine__feed, as smmutrace replay)\n",
+	       replay, (double)nev / replay / 1e6);
+	printf("batched replay:       %.3f s (%.1f M events/s; next_batch + engine__feed_batch)\n",
+	       batched, (double)nev / batched / 1e6);
+	printf("replay / inflate:     %.2f (full replay over libdeflate inflate only; goal <= 2.00)\n",
+	       replay / inflate);
+	printf("batched / inflate:    %.2f (batched replay over libdeflate inflate only)\n",
+	       batched / inflate);
 	printf("replay / zlib inflate: %.2f (against the zlib reference of the first measurement)\n",
 	       replay / zinflate);
 	printf("decode / inflate:     %.2f (inflate + decode over inflate only)\n", decode / inflate);
@@ -324,6 +362,8 @@ int main(int argc, char **argv)
 		if (findings[r])
 			printf(" %s=%llu", rule__name(r), findings[r]);
 	printf("\n");
+	if (memcmp(findings, bfindings, sizeof(findings)) || sum.events != bsum.events)
+		printf("WARNING: the batched replay found otherwise than the full replay\n");
 	if (sum.events != nev)
 		printf("WARNING: the engine saw %llu events, the blocks hold %llu\n",
 		       (unsigned long long)sum.events, nev);
@@ -331,6 +371,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "Usage: bench_replay [-r RUNS(1-16)] RECORDING\n");
+	fprintf(stderr, "Usage: bench_replay [-r RUNS(1-16)] [-P] RECORDING\n");
 	return 2;
 }

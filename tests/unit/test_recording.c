@@ -268,6 +268,26 @@ static void test_each_event_is_exact_whatever_preceded_it(void **state)
 	assert_int_equal(recording_reader__next(r, &dirty), 0);
 	assert_true(recording_reader__closed(r) == 1);
 	recording_reader__free(r);
+
+	/* in batches (of every size up to the most), each slot exact as well; a meta event ends one */
+	rewind(f);
+	assert_int_equal(recording_reader__open(&r, f, "exact.smt", err, sizeof(err)), 0);
+	for (unsigned int i = 0, max = 1; i < n; max = max % RECORDING_BATCH_MAX + 1) {
+		const struct smt_event *batch[RECORDING_BATCH_MAX];
+		int got_n = recording_reader__next_batch(r, batch, max);
+
+		assert_in_range(got_n, 1, max);
+		for (int k = 0; k < got_n; k++, i++) {
+			if (memcmp(batch[k], &evs[i], sizeof(*batch[k])))
+				fail_msg("next_batch: event %u differs from what was written", i);
+			if (evs[i].type == SMT_EV_META)
+				assert_int_equal(k, got_n - 1);
+		}
+		if (got_n < (int)max && i < n)
+			assert_int_equal(batch[got_n - 1]->type, SMT_EV_META);
+	}
+	assert_int_equal(recording_reader__next_batch(r, (const struct smt_event *[1]){ 0 }, 1), 0);
+	recording_reader__free(r);
 	fclose(f);
 	free(evs);
 }
