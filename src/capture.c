@@ -15,7 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
-#include "env.h"
+#include "log.h"
 #include "smmutrace_capture.h"
 #include "smmutrace.skel.h"
 
@@ -61,7 +61,7 @@ struct capture {
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (!env_verbose || (level == LIBBPF_DEBUG && env_verbose < 2))
+	if (log__level() < LOG_DEBUG || (level == LIBBPF_DEBUG && log__level() < LOG_LIBBPF_DEBUG))
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -551,9 +551,8 @@ static struct bpf_link *attach_kprobe(struct capture *c, struct bpf_program *p,
 		l = attach_kprobe_tracefs(c, p, r, ret);
 		if (l)
 			return l;
-		if (env_verbose)
-			fprintf(stderr, "smmutrace: tracefs kprobe on %s: %s; libbpf's used, its misses "
-				"cannot be counted\n", r->symbol, strerror(errno));
+		pr_debug("tracefs kprobe on %s: %s; libbpf's used, its misses cannot be counted\n",
+			 r->symbol, strerror(errno));
 	}
 	c->kp_uncounted++;
 	if (r->by_addr) {

@@ -269,7 +269,7 @@ int cmd_live(int argc, char **argv)
 	rc = capture__run(c, &loop);
 	if (rc)
 		pr_err("live: ring buffer: %s\n", strerror(-rc));
-	if (env_verbose) {
+	if (log__level() >= LOG_DEBUG) {
 		struct capture_stats st;
 
 		capture__stats(c, &st);

@@ -320,7 +320,7 @@ static void reload(struct mon *m, uint64_t ts)
 		return;
 	}
 	if (text && m->board_text && !strcmp(text, m->board_text)) {
-		fprintf(stderr, "smmutrace: monitor: SIGHUP: board %s unchanged; analysis continues\n",
+		pr_info("monitor: SIGHUP: board %s unchanged; analysis continues\n",
 			m->env.board_path);
 		topology__free(&t);
 		free(text);
@@ -350,7 +350,7 @@ static void reload(struct mon *m, uint64_t ts)
 		engine__feed(m->engine, &meta);
 	}
 	metrics__add(m->metrics, MET_RELOADS, 1);
-	fprintf(stderr, "smmutrace: monitor: SIGHUP: board %s reloaded; the analysis restarted "
+	pr_info("monitor: SIGHUP: board %s reloaded; the analysis restarted "
 		"at ts %" PRIu64 " (gate states and mappings before it are unknown to it)\n",
 		m->env.board_path, ts);
 	printf("# board reloaded at ts %" PRIu64 ": analysis restarted\n", ts);
@@ -636,7 +636,7 @@ static int run_input(struct mon *m, struct mon_input *in)
 		return EXIT_INPUT;
 	}
 	if (mon_input__partial(in))
-		fprintf(stderr, "smmutrace: monitor: %s: the last %zu bytes were not a whole line "
+		pr_info("monitor: %s: the last %zu bytes were not a whole line "
 			"yet when monitor stopped; not analysed\n", mon_input__name(in),
 			mon_input__partial(in));
 	return 0;
@@ -1072,7 +1072,7 @@ int cmd_monitor(int argc, char **argv)
 	}
 	fflush(stdout);
 	if (stop_flag && stop_flag != SIGALRM)
-		fprintf(stderr, "smmutrace: monitor: stopped by signal %d\n", (int)stop_flag);
+		pr_info("monitor: stopped by signal %d\n", (int)stop_flag);
 	if (!status)
 		status = m->periods_failed ? EXIT_FINDINGS : EXIT_OK;
 	if (!status && m->rec_failed)

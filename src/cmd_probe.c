@@ -257,7 +257,7 @@ int cmd_probe(int argc, char **argv)
 		case 'D': dt = optarg; break;
 		case 'L': opts.no_attach = true; break;
 		case 'S': sysfs = optarg; break;
-		case 'v': env_verbose++; break;
+		case 'v': log__more_verbose(); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return env__bad_option("probe");
 		}

@@ -264,14 +264,14 @@ static void say_gates(const char *path, const struct topology *t, bool all_gates
 	for (int i = 0; i < t->ntbus; i++)
 		ngates += t->tbus[i].ngates;
 	if (all_gates)
-		fprintf(stderr, "smmutrace: recording to %s; every clk/rpm/pd event is kept "
+		pr_info("recording to %s; every clk/rpm/pd event is kept "
 			"(--all-gates)\n", path);
 	else if (!t->ntbus)
-		fprintf(stderr, "smmutrace: recording to %s; no TBU known (no --board, none in the "
+		pr_info("recording to %s; no TBU known (no --board, none in the "
 			"device tree): clk/rpm/pd events are dropped in the kernel; give --board FILE, "
 			"or --all-gates to keep them all\n", path);
 	else
-		fprintf(stderr, "smmutrace: recording to %s; clk/rpm/pd events kept for the %d "
+		pr_info("recording to %s; clk/rpm/pd events kept for the %d "
 			"gates of %d TBUs\n", path, ngates, t->ntbus);
 }
 
@@ -311,7 +311,7 @@ int cmd_record(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': r.path = optarg; break;
-		case 'v': env_verbose++; break;
+		case 'v': log__more_verbose(); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case OPT_BOARD: board = optarg; break;
 		case OPT_DT: dt = optarg; break;
@@ -429,22 +429,22 @@ int cmd_record(int argc, char **argv)
 	rc = capture__run(c, &loop);
 	if (rc)
 		pr_err("record: ring buffer: %s\n", strerror(-rc));
-	if (env_verbose) {
+	if (log__level() >= LOG_DEBUG) {
 		struct capture_stats st;
 
 		capture__stats(c, &st);
-		fprintf(stderr, "smmutrace: %" PRIu64 " events recorded, %" PRIu64 " lost, %" PRIu64
+		pr_info("%" PRIu64 " events recorded, %" PRIu64 " lost, %" PRIu64
 			" filtered, %d hooks\n", r.events, st.lost, st.filtered, st.attached);
-		fprintf(stderr, "smmutrace: SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64
+		pr_info("SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64
 			" other commands, %" PRIu64 " non-fault event records\n", st.tlbi_no_domain,
 			st.cmdq_other, st.evtq_other);
 	}
-	if (!env_verbose && !opts.all_gates && !topo.ntbus) {
+	if (log__level() < LOG_DEBUG && !opts.all_gates && !topo.ntbus) {
 		struct capture_stats st;
 
 		capture__stats(c, &st);
 		if (st.filtered)
-			fprintf(stderr, "smmutrace: %" PRIu64 " clk/rpm/pd events were dropped in the "
+			pr_info("%" PRIu64 " clk/rpm/pd events were dropped in the "
 				"kernel: no TBU known (--board, or --all-gates to keep them)\n",
 				st.filtered);
 	}

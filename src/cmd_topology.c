@@ -175,8 +175,7 @@ int cmd_topology(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'v':
-			env.verbose++;
-			env_verbose = env.verbose;
+			log__more_verbose();
 			continue;
 		case OPT_CMD_BASE:
 			state = true;

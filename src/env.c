@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "engine.h"
 #include "env.h"
-
-int env_verbose;
 
 void env__init(struct env *env)
 {
@@ -140,8 +137,7 @@ int env__parse_common(struct env *env, int c, const char *arg)
 	case OPT_SYNC_SLOW:
 		return parse_window("sync-slow", arg, &env->sync_slow_ns);
 	case 'v':
-		env->verbose++;
-		env_verbose = env->verbose;
+		log__more_verbose();	/* the one level (log.c), read by every module */
 		return 1;
 	}
 	return 0;
@@ -158,26 +154,4 @@ int env__exit_status(const struct env *env, enum severity worst)
 	if (env->fail_never || worst == SEV_NONE)
 		return EXIT_OK;
 	return worst >= env->fail_on ? EXIT_FINDINGS : EXIT_OK;
-}
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("smmutrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
-
-void pr_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!env_verbose)
-		return;
-	fputs("smmutrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "finding.h"
+#include "log.h"
 
 /* exit status (SPEC §2) */
 #define EXIT_OK		0	/* no finding at or above --fail-on */
@@ -23,7 +24,6 @@ struct env {
 	bool json;			/* --json */
 	enum severity fail_on;		/* --fail-on: SEV_ERROR (default), SEV_WARNING */
 	bool fail_never;		/* --fail-on never */
-	int verbose;			/* -v */
 	uint64_t inval_window_ns;	/* --inval-window */
 	uint64_t fault_window_ns;	/* --fault-window */
 	uint64_t sync_slow_ns;		/* --sync-slow */
@@ -106,11 +106,5 @@ int env__duration_opt(const char *opt, const char *arg, uint64_t *ns, bool zero_
 void env__fmt_duration(uint64_t ns, char *buf, size_t len);
 /* exit status for the highest severity seen (SEV_NONE if none) */
 int env__exit_status(const struct env *env, enum severity worst);
-
-/* "smmutrace: " + message on stderr */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* only with -v */
-void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern int env_verbose;
 
 #endif
