@@ -4,13 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "engine.h"
 #include "env.h"
+#include "topology.h"
+
+#define LIVE_DT_DIR "/proc/device-tree"
 
 void env__init(struct env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->fail_on = SEV_ERROR;
+	/* the defaults --help states; the only place a command's windows are set */
 	env->inval_window_ns = ENGINE_DEFAULT_INVAL_WINDOW_NS;
 	env->fault_window_ns = ENGINE_DEFAULT_FAULT_WINDOW_NS;
 	env->sync_slow_ns = ENGINE_DEFAULT_SYNC_SLOW_NS;
@@ -154,4 +159,46 @@ int env__exit_status(const struct env *env, enum severity worst)
 	if (env->fail_never || worst == SEV_NONE)
 		return EXIT_OK;
 	return worst >= env->fail_on ? EXIT_FINDINGS : EXIT_OK;
+}
+
+void env__engine_opts(const struct env *env, const struct topology *topo,
+		      const unsigned int *not_judged, struct engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->topo = topo;
+	o->inval_window_ns = env->inval_window_ns;
+	o->fault_window_ns = env->fault_window_ns;
+	o->sync_slow_ns = env->sync_slow_ns;
+	o->not_judged = not_judged;
+}
+
+int env__topology(const struct env *env, const char *embedded_board, struct topology *t)
+{
+	char err[1024];
+
+	topology__init(t);
+	if (env->dt_dir) {
+		pr_debug("reading device tree %s\n", env->dt_dir);
+		if (dt__discover(t, env->dt_dir, err, sizeof(err)))
+			goto bad;
+	}
+	if (env->board_path) {
+		pr_debug("reading board file %s\n", env->board_path);
+		if (board__load(t, env->board_path, err, sizeof(err)))
+			goto bad;
+	} else if (embedded_board && *embedded_board) {
+		if (board__load_text(t, embedded_board, "<board in recording>", err, sizeof(err)))
+			goto bad;
+	}
+	return 0;
+bad:
+	pr_err("%s\n", err);
+	topology__free(t);
+	return EXIT_INPUT;
+}
+
+void env__live_dt(struct env *env)
+{
+	if (!env->dt_dir && !access(LIVE_DT_DIR, R_OK))
+		env->dt_dir = LIVE_DT_DIR;
 }

@@ -107,4 +107,25 @@ void env__fmt_duration(uint64_t ns, char *buf, size_t len);
 /* exit status for the highest severity seen (SEV_NONE if none) */
 int env__exit_status(const struct env *env, enum severity worst);
 
+struct engine_opts;
+struct topology;
+/*
+ * The one place engine options come from env (--inval-window, --fault-window,
+ * --sync-slow): every engine a command builds (analysis, report, whatif's
+ * second engine, the monitor and its incident reports) judges with the same
+ * windows. TOPO and NOT_JUDGED may be NULL; callbacks are the caller's.
+ */
+void env__engine_opts(const struct env *env, const struct topology *topo,
+		      const unsigned int *not_judged, struct engine_opts *o);
+/*
+ * The one place the topology is built: --dt first (SPEC §4), then --board,
+ * which adds TBUs or replaces those of the same name; without --board, the
+ * board text a recording carries (EMBEDDED_BOARD, may be NULL). T is
+ * initialized here. 0, or EXIT_INPUT after printing the error (T is then
+ * freed).
+ */
+int env__topology(const struct env *env, const char *embedded_board, struct topology *t);
+/* On a live board with no --dt, its own device tree (SPEC §4): live, record, monitor. */
+void env__live_dt(struct env *env);
+
 #endif
