@@ -139,6 +139,31 @@ struct capture_start_opts {
 int capture__start(struct capture **out, const struct capture_opts *opts,
 		   const struct capture_start_opts *so, struct coverage **cov);
 
+/* The options of every command that starts a capture (live, record, monitor). */
+enum {
+	OPT_CAP_BTF = 0x1080,	/* between env's common options and OPT_CMD_BASE */
+	OPT_CAP_ALL_GATES,
+	OPT_CAP_RINGBUF,
+	OPT_CAP_FORCE,
+	OPT_CAP_SYSFS,
+	OPT_CAP_KALLSYMS,
+};
+
+#define CAPTURE_LONGOPTS \
+	{ "btf", required_argument, NULL, OPT_CAP_BTF }, \
+	{ "all-gates", no_argument, NULL, OPT_CAP_ALL_GATES }, \
+	{ "ringbuf", required_argument, NULL, OPT_CAP_RINGBUF }, \
+	{ "force", no_argument, NULL, OPT_CAP_FORCE }, \
+	{ "sysfs", required_argument, NULL, OPT_CAP_SYSFS }, \
+	{ "kallsyms", required_argument, NULL, OPT_CAP_KALLSYMS }
+
+/*
+ * One of CAPTURE_LONGOPTS from getopt_long into O and SO: 1 handled, 0 not
+ * one of them, -1 a bad value (said, naming CMD).
+ */
+int capture__parse_opt(struct capture_opts *o, struct capture_start_opts *so, const char *cmd,
+		       int c, const char *arg);
+
 /*
  * The capture loop: SIGINT/SIGTERM end it cleanly; DURATION_NS 0 = until a
  * signal; ON_TICK runs every INTERVAL_NS (0 = never) with the elapsed time;

@@ -115,6 +115,44 @@ int capture__start(struct capture **out, const struct capture_opts *opts,
 	return 0;
 }
 
+int capture__parse_opt(struct capture_opts *o, struct capture_start_opts *so, const char *cmd,
+		       int c, const char *arg)
+{
+	uint64_t rb;
+
+	switch (c) {
+	case OPT_CAP_BTF:
+		o->btf_path = arg;
+		return 1;
+	case OPT_CAP_ALL_GATES:
+		o->all_gates = true;
+		return 1;
+	case OPT_CAP_FORCE:
+		so->force = true;
+		return 1;
+	case OPT_CAP_SYSFS:
+		so->sysfs = arg;
+		return 1;
+	case OPT_CAP_KALLSYMS:
+		o->kallsyms_path = arg;
+		return 1;
+	case OPT_CAP_RINGBUF:
+		if (capture__parse_size(arg, &rb) || rb < 4096 || (rb & (rb - 1))) {
+			pr_err("%s: --ringbuf: '%s' is not a power of two >= 4096\n", cmd, arg);
+			return -1;
+		}
+		/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+		if (rb > (1ull << 31)) {
+			pr_err("%s: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+			       "takes\n", cmd, arg);
+			return -1;
+		}
+		o->ringbuf_bytes = rb;
+		return 1;
+	}
+	return 0;
+}
+
 void capture__log_stats(struct capture *c)
 {
 	struct capture_stats st;

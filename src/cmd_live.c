@@ -19,13 +19,7 @@
 enum {
 	OPT_DURATION = OPT_CMD_BASE,
 	OPT_INTERVAL,
-	OPT_BTF,
-	OPT_ALL_GATES,
-	OPT_RINGBUF,
 	OPT_EVENTS,
-	OPT_FORCE,
-	OPT_SYSFS,
-	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -132,13 +126,8 @@ int cmd_live(int argc, char **argv)
 		ENV_COMMON_LONGOPTS,
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+		CAPTURE_LONGOPTS,
 		{ "events", required_argument, NULL, OPT_EVENTS },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "sysfs", required_argument, NULL, OPT_SYSFS },
-		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ 0 },
 	};
 	struct capture_loop loop = { .interval_ns = 10000000000ull };
@@ -150,7 +139,6 @@ int cmd_live(int argc, char **argv)
 	const char *events_path = NULL;
 	struct output events_out = { 0 };
 	struct coverage *cov;
-	uint64_t rb = 0;
 	int ch, rc, status;
 
 	env__init(&env);
@@ -169,38 +157,15 @@ int cmd_live(int argc, char **argv)
 			if (env__duration_opt("interval", optarg, &loop.interval_ns, true))
 				return EXIT_INPUT;
 			continue;
-		case OPT_BTF:
-			opts.btf_path = optarg;
-			continue;
-		case OPT_ALL_GATES:
-			opts.all_gates = true;
-			continue;
 		case OPT_EVENTS:
 			events_path = optarg;
 			continue;
-		case OPT_FORCE:
-			so.force = true;
-			continue;
-		case OPT_SYSFS:
-			so.sysfs = optarg;
-			continue;
-		case OPT_KALLSYMS:
-			opts.kallsyms_path = optarg;
-			continue;
-		case OPT_RINGBUF:
-			if (capture__parse_size(optarg, &rb) || rb < 4096 || (rb & (rb - 1))) {
-				pr_err("live: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
-				return EXIT_INPUT;
-			}
-			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
-			if (rb > (1ull << 31)) {
-				pr_err("live: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
-				       "takes\n", optarg);
-				return EXIT_INPUT;
-			}
-			opts.ringbuf_bytes = rb;
-			continue;
 		}
+		rc = capture__parse_opt(&opts, &so, "live", ch, optarg);
+		if (rc < 0)
+			return EXIT_INPUT;
+		if (rc)
+			continue;
 		rc = env__parse_common(&env, ch, optarg);
 		if (rc < 0)
 			return EXIT_INPUT;

@@ -19,6 +19,7 @@
 #include "coverage.h"
 #include "env.h"
 #include "monitor.h"
+#include "monitor_bpf_stats.h"
 #include "monitor_input.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:9464"
@@ -46,12 +47,6 @@ enum {
 	OPT_MAX_INCIDENTS,
 	OPT_DURATION,
 	OPT_LAVA,
-	OPT_BTF,
-	OPT_ALL_GATES,
-	OPT_RINGBUF,
-	OPT_FORCE,
-	OPT_SYSFS,
-	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -235,11 +230,21 @@ static bool live_idle(void *ctx, uint64_t now)
 	return true;
 }
 
+/* the metrics' BPF run time, read from the capture's programs (monitor_bpf_stats.c) */
+static size_t live_bpf_stats(void *ctx, struct metrics_bpf_prog *out, size_t max)
+{
+	struct capture_prog progs[METRICS_MAX_BPF_PROGS];
+
+	return bpf_stats__collect(progs, capture__progs(ctx, progs, METRICS_MAX_BPF_PROGS), out,
+				  max);
+}
+
 static int run_live(struct mon_run *r)
 {
 	struct capture_loop loop = { .fn = live_event, .on_idle = live_idle, .ctx = r };
 	struct coverage *cov;
 	struct capture *c;
+	bool bpf;
 	int rc;
 
 	r->copts.topo = monitor__topology(r->m);
@@ -248,9 +253,13 @@ static int run_live(struct mon_run *r)
 		return rc;
 	r->meta_extra = cov->nblind ? coverage__meta_extra(cov) : NULL;
 	free(cov);
-	monitor__set_capture(r->m, c);
+	bpf = bpf_stats__enabled();
+	printf("# BPF run time: %s\n", bpf ? "exported (kernel.bpf_stats_enabled=1)" :
+	       "not counted by the kernel (sysctl kernel.bpf_stats_enabled=1 to export it)");
+	fflush(stdout);
+	monitor__set_bpf_stats(r->m, bpf ? live_bpf_stats : NULL, c);
 	rc = capture__run(c, &loop);
-	monitor__set_capture(r->m, NULL);
+	monitor__set_bpf_stats(r->m, NULL, NULL);
 	capture__free(c);
 	if (rc) {
 		pr_err("monitor: ring buffer: %s\n", strerror(-rc));
@@ -311,12 +320,7 @@ static int parse_args(struct mon_run *r, int argc, char **argv)
 		{ "max-incidents", required_argument, NULL, OPT_MAX_INCIDENTS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "lava", no_argument, NULL, OPT_LAVA },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "sysfs", required_argument, NULL, OPT_SYSFS },
-		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+		CAPTURE_LONGOPTS,
 		{ 0 },
 	};
 	bool no_listen = false;
@@ -379,25 +383,12 @@ static int parse_args(struct mon_run *r, int argc, char **argv)
 				return -1;
 			continue;
 		case OPT_LAVA: r->mo.lava = true; continue;
-		case OPT_BTF: r->copts.btf_path = optarg; continue;
-		case OPT_ALL_GATES: r->copts.all_gates = true; continue;
-		case OPT_FORCE: r->so.force = true; continue;
-		case OPT_SYSFS: r->so.sysfs = optarg; continue;
-		case OPT_KALLSYMS: r->copts.kallsyms_path = optarg; continue;
-		case OPT_RINGBUF:
-			if (capture__parse_size(optarg, &v) || v < 4096 || (v & (v - 1))) {
-				pr_err("monitor: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
-				return -1;
-			}
-			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
-			if (v > (1ull << 31)) {
-				pr_err("monitor: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
-				       "takes\n", optarg);
-				return -1;
-			}
-			r->copts.ringbuf_bytes = v;
-			continue;
 		}
+		rc = capture__parse_opt(&r->copts, &r->so, "monitor", c, optarg);
+		if (rc < 0)
+			return -1;
+		if (rc)
+			continue;
 		rc = env__parse_common(&r->mo.env, c, optarg);
 		if (rc < 0)
 			return -1;
@@ -500,7 +491,7 @@ int cmd_monitor(int argc, char **argv)
 		monitor__tick(r.m, capture__now());	/* the first period starts now */
 		status = run_live(&r);
 	}
-	status = monitor__finish(r.m, status);
+	status = monitor__finish(r.m, status, r.mo.live ? capture__now() : 0);
 	if (capture__stop_signal())
 		pr_info("monitor: stopped by signal %d\n", capture__stop_signal());
 out:

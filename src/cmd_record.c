@@ -21,12 +21,6 @@ enum {
 	OPT_DURATION = OPT_CMD_BASE,
 	OPT_MAX_SIZE,
 	OPT_ROTATE,
-	OPT_BTF,
-	OPT_ALL_GATES,
-	OPT_RINGBUF,
-	OPT_FORCE,
-	OPT_SYSFS,
-	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -247,12 +241,7 @@ int cmd_record(int argc, char **argv)
 		{ "rotate", required_argument, NULL, OPT_ROTATE },
 		{ "board", required_argument, NULL, OPT_BOARD },
 		{ "dt", required_argument, NULL, OPT_DT },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "sysfs", required_argument, NULL, OPT_SYSFS },
-		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
+		CAPTURE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -265,7 +254,6 @@ int cmd_record(int argc, char **argv)
 	struct env env;
 	struct coverage *cov;
 	struct capture *c;
-	uint64_t rb;
 	char *end;
 	int ch, rc, status = EXIT_OK;
 
@@ -279,11 +267,6 @@ int cmd_record(int argc, char **argv)
 		case OPT_BOARD: case OPT_DT: case 'v':
 			env__parse_common(&env, ch, optarg);
 			break;
-		case OPT_BTF: opts.btf_path = optarg; break;
-		case OPT_ALL_GATES: opts.all_gates = true; break;
-		case OPT_FORCE: so.force = true; break;
-		case OPT_SYSFS: so.sysfs = optarg; break;
-		case OPT_KALLSYMS: opts.kallsyms_path = optarg; break;
 		case OPT_DURATION:
 			if (env__duration_opt("duration", optarg, &loop.duration_ns, false))
 				return EXIT_INPUT;
@@ -302,21 +285,12 @@ int cmd_record(int argc, char **argv)
 				return EXIT_INPUT;
 			}
 			break;
-		case OPT_RINGBUF:
-			if (capture__parse_size(optarg, &rb) || rb < 4096 || (rb & (rb - 1))) {
-				pr_err("record: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
-				return EXIT_INPUT;
-			}
-			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
-			if (rb > (1ull << 31)) {
-				pr_err("record: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
-				       "takes\n", optarg);
-				return EXIT_INPUT;
-			}
-			opts.ringbuf_bytes = rb;
-			break;
 		default:
-			return env__bad_option("record");
+			rc = capture__parse_opt(&opts, &so, "record", ch, optarg);
+			if (rc < 0)
+				return EXIT_INPUT;
+			if (!rc)
+				return env__bad_option("record");
 		}
 	}
 	if (!r.path || optind < argc) {

@@ -6,12 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "capture.h"
 #include "coverage.h"
 #include "engine.h"
 #include "event.h"
 #include "monitor.h"
-#include "monitor_bpf_stats.h"
 #include "monitor_http.h"
 #include "monitor_metrics.h"
 #include "monitor_verdict.h"
@@ -46,8 +44,8 @@ struct monitor {
 	bool rec_failed;
 	int out_failed;			/* an output failed: the exit status (3) */
 	struct incidents *inc;
-	struct capture *cap;		/* live: for the BPF run time */
-	bool bpf_stats;
+	monitor_bpf_fn bpf_stats;	/* live: the BPF run time */
+	void *bpf_ctx;
 	struct metrics_domain *doms;
 	size_t ndoms, doms_cap;
 	/* verdicts */
@@ -102,11 +100,11 @@ static int render(void *ctx, FILE *f)
 		metrics__set(m->metrics, MET_INCIDENTS, incidents__count(m->inc));
 	metrics__set(m->metrics, MET_PERIODS, m->periods);
 	metrics__set(m->metrics, MET_PERIODS_FAILED, m->periods_failed);
-	if (m->cap && m->bpf_stats) {
+	if (m->bpf_stats) {
 		static struct metrics_bpf_prog progs[METRICS_MAX_BPF_PROGS];
 
 		metrics__set_bpf(m->metrics, progs,
-				 bpf_stats__collect(m->cap, progs, METRICS_MAX_BPF_PROGS));
+				 m->bpf_stats(m->bpf_ctx, progs, METRICS_MAX_BPF_PROGS));
 	}
 	return metrics__write(m->metrics, f, m->doms, m->ndoms);
 }
@@ -387,15 +385,10 @@ int monitor__wait(struct monitor *m, int fd, int timeout_ms)
 	return ready;
 }
 
-void monitor__set_capture(struct monitor *m, struct capture *c)
+void monitor__set_bpf_stats(struct monitor *m, monitor_bpf_fn fn, void *ctx)
 {
-	m->cap = c;
-	if (!c)
-		return;
-	m->bpf_stats = bpf_stats__enabled();
-	printf("# BPF run time: %s\n", m->bpf_stats ? "exported (kernel.bpf_stats_enabled=1)" :
-	       "not counted by the kernel (sysctl kernel.bpf_stats_enabled=1 to export it)");
-	fflush(stdout);
+	m->bpf_stats = fn;
+	m->bpf_ctx = ctx;
 }
 
 /* ---- setup and end ----------------------------------------------------------- */
@@ -505,7 +498,7 @@ static int close_log(struct monitor *m)
 	return output__close(&m->log_out);
 }
 
-int monitor__finish(struct monitor *m, int status)
+int monitor__finish(struct monitor *m, int status, uint64_t end_ts)
 {
 	struct engine_summary s;
 	struct rotator_stats rs = { 0 };
@@ -515,7 +508,7 @@ int monitor__finish(struct monitor *m, int status)
 		incidents__finish(m->inc);
 	if (m->rot && rotator__close(m->rot))
 		pr_err("monitor: --record-dir: closing the last recording failed (disk full?)\n");
-	close_period(m, m->o.live ? capture__now() : metrics__get(m->metrics, MET_LAST_EVENT_TS));
+	close_period(m, end_ts ? end_ts : metrics__get(m->metrics, MET_LAST_EVENT_TS));
 	printf("1..%" PRIu64 "\n", m->periods);
 	engine__summary(m->engine, &s);
 	if (m->rot)

@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include "env.h"
 #include "monitor_incident.h"
+#include "monitor_metrics.h"
 #include "monitor_rotate.h"
 #include "smmutrace_events.h"
 
-struct capture;
 struct monitor;
 
 struct monitor_opts {
@@ -50,8 +50,12 @@ const char *monitor__listen_addr(const struct monitor *m);
  */
 int monitor__open(struct monitor *m, const char *src_meta);
 const struct topology *monitor__topology(const struct monitor *m);
-/* live: export C's BPF run time while it lives (NULL: it is gone) */
-void monitor__set_capture(struct monitor *m, struct capture *c);
+/*
+ * Live: where the BPF run time of the capture's programs comes from while it
+ * runs (FN NULL: nowhere, the capture is gone or the kernel does not count).
+ */
+typedef size_t (*monitor_bpf_fn)(void *ctx, struct metrics_bpf_prog *out, size_t max);
+void monitor__set_bpf_stats(struct monitor *m, monitor_bpf_fn fn, void *ctx);
 /* one event; META_EXTRA: the free-form fields of a meta event ("blind"), or NULL */
 void monitor__feed(struct monitor *m, const struct smt_event *ev, const char *meta_extra);
 /* wall time NOW, live: closes and opens periods */
@@ -62,10 +66,11 @@ void monitor__reload(struct monitor *m);
 int monitor__wait(struct monitor *m, int fd, int timeout_ms);
 /*
  * The end, after a run that ended with STATUS (0, or EXIT_INPUT at a bad
- * input): the last verdict, the plan and the summary; returns the exit status
- * (a failed period 1, a lost output 3).
+ * input), at END_TS on the period clock (live: wall time now; 0: the last
+ * event's time): the last verdict, the plan and the summary; returns the exit
+ * status (a failed period 1, a lost output 3).
  */
-int monitor__finish(struct monitor *m, int status);
+int monitor__finish(struct monitor *m, int status, uint64_t end_ts);
 void monitor__free(struct monitor *m);
 
 #endif

@@ -19,13 +19,12 @@ bool bpf_stats__enabled(void)
 	return v == 1;
 }
 
-size_t bpf_stats__collect(struct capture *c, struct metrics_bpf_prog *out, size_t max)
+size_t bpf_stats__collect(const struct capture_prog *progs, int nprogs,
+			  struct metrics_bpf_prog *out, size_t max)
 {
-	struct capture_prog progs[METRICS_MAX_BPF_PROGS];
-	int np = capture__progs(c, progs, METRICS_MAX_BPF_PROGS);
 	size_t n = 0;
 
-	for (int i = 0; i < np && n < max; i++) {
+	for (int i = 0; i < nprogs && n < max; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 

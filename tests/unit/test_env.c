@@ -140,21 +140,29 @@ static void test_a_bad_window_is_refused_and_the_old_value_kept(void **state)
 	assert_int_equal(env.fault_window_ns, 1000000000ull);
 }
 
-static void test_topology_from_the_board_file(void **state)
+/* env__topology with --board FILE holding BOARD_TEXT, and the recording's EMBEDDED */
+static void topology_with_board_file(const char *board_text, const char *embedded,
+				     struct topology *t)
 {
-	struct topology t;
 	struct env env;
 	char path[64];
 
-	write_file(path, sizeof(path), BOARD_A);
+	write_file(path, sizeof(path), board_text);
 	env__init(&env);
 	env.board_path = path;
-	assert_int_equal(env__topology(&env, NULL, &t), 0);
+	assert_int_equal(env__topology(&env, embedded, t), 0);
+	unlink(path);
+}
+
+static void test_topology_from_the_board_file(void **state)
+{
+	struct topology t;
+
+	topology_with_board_file(BOARD_A, NULL, &t);
 	assert_int_equal(t.ntbus, 1);
 	assert_string_equal(t.tbus[0].name, "tbu_a");
 	assert_string_equal(t.board_text, BOARD_A);	/* for the recording header */
 	topology__free(&t);
-	unlink(path);
 }
 
 static void test_topology_from_the_board_a_recording_carries(void **state)
@@ -179,17 +187,11 @@ static void test_topology_from_the_board_a_recording_carries(void **state)
 static void test_board_option_wins_over_the_recordings_board(void **state)
 {
 	struct topology t;
-	struct env env;
-	char path[64];
 
-	write_file(path, sizeof(path), BOARD_A);
-	env__init(&env);
-	env.board_path = path;
-	assert_int_equal(env__topology(&env, BOARD_B, &t), 0);
+	topology_with_board_file(BOARD_A, BOARD_B, &t);
 	assert_int_equal(t.ntbus, 1);
 	assert_string_equal(t.tbus[0].name, "tbu_a");
 	topology__free(&t);
-	unlink(path);
 }
 
 static void test_bad_board_is_bad_input_and_leaves_nothing(void **state)
