@@ -16,8 +16,8 @@ struct analysis {
 int analysis__new(struct analysis **out, const struct env *env, const char *embedded_board)
 {
 	struct analysis *a = calloc(1, sizeof(*a));
-	struct engine_opts opts = { 0 };
-	char err[1024];
+	struct engine_opts opts;
+	int status;
 
 	*out = NULL;
 	if (!a) {
@@ -25,33 +25,17 @@ int analysis__new(struct analysis **out, const struct env *env, const char *embe
 		return EXIT_ENV;
 	}
 	a->env = env;
-	topology__init(&a->topo);
-	/* device tree first, the board file adds or overrides */
-	if (env->dt_dir && dt__discover(&a->topo, env->dt_dir, err, sizeof(err))) {
-		pr_err("%s\n", err);
-		goto bad_input;
-	}
-	if (env->board_path) {
-		if (board__load(&a->topo, env->board_path, err, sizeof(err))) {
-			pr_err("%s\n", err);
-			goto bad_input;
-		}
-	} else if (embedded_board && *embedded_board) {
-		if (board__load_text(&a->topo, embedded_board, "<board in recording>", err, sizeof(err))) {
-			pr_err("%s\n", err);
-			goto bad_input;
-		}
+	status = env__topology(env, embedded_board, &a->topo);
+	if (status) {
+		free(a);
+		return status;
 	}
 	a->sink = sink__new(stdout, env->json);
 	if (a->sink)
 		sink__set_tbus(a->sink, a->topo.ntbus);
-	opts.topo = &a->topo;
-	opts.inval_window_ns = env->inval_window_ns;
-	opts.fault_window_ns = env->fault_window_ns;
-	opts.sync_slow_ns = env->sync_slow_ns;
+	env__engine_opts(env, &a->topo, &a->not_judged, &opts);
 	opts.on_finding = sink__finding;
 	opts.ctx = a->sink;
-	opts.not_judged = &a->not_judged;
 	a->engine = a->sink ? engine__new(&opts) : NULL;
 	if (!a->engine) {
 		pr_err("out of memory\n");
@@ -60,10 +44,6 @@ int analysis__new(struct analysis **out, const struct env *env, const char *embe
 	}
 	*out = a;
 	return 0;
-
-bad_input:
-	analysis__free(a);
-	return EXIT_INPUT;
 }
 
 void analysis__feed(struct analysis *a, const struct smt_event *ev)

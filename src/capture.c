@@ -15,7 +15,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
-#include "env.h"
+#include "json_writer.h"
+#include "log.h"
 #include "smmutrace_capture.h"
 #include "smmutrace.skel.h"
 
@@ -61,7 +62,7 @@ struct capture {
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (!env_verbose || (level == LIBBPF_DEBUG && env_verbose < 2))
+	if (log__level() < LOG_DEBUG || (level == LIBBPF_DEBUG && log__level() < LOG_LIBBPF_DEBUG))
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -551,9 +552,8 @@ static struct bpf_link *attach_kprobe(struct capture *c, struct bpf_program *p,
 		l = attach_kprobe_tracefs(c, p, r, ret);
 		if (l)
 			return l;
-		if (env_verbose)
-			fprintf(stderr, "smmutrace: tracefs kprobe on %s: %s; libbpf's used, its misses "
-				"cannot be counted\n", r->symbol, strerror(errno));
+		pr_debug("tracefs kprobe on %s: %s; libbpf's used, its misses cannot be counted\n",
+			 r->symbol, strerror(errno));
 	}
 	c->kp_uncounted++;
 	if (r->by_addr) {
@@ -884,51 +884,50 @@ struct smmutrace_bpf *capture__skel(struct capture *c)
 	return c->skel;
 }
 
-static void json_str(FILE *f, const char *s)
+int capture__progs(const struct capture *c, struct capture_prog *out, int max)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (!c->skel || !c->skel->obj)
+		return 0;
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		int fd = bpf_program__fd(prog);
+
+		if (n == max)
+			break;
+		/* programs not loaded (hooks this kernel lacks) have no fd */
+		if (fd < 0)
+			continue;
+		out[n++] = (struct capture_prog){ bpf_program__name(prog), fd };
 	}
-	fputc('"', f);
+	return n;
 }
 
 char *capture__hooks_json(const struct capture *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct jsonw *w = jsonw__new_mem();
 
-	if (!f)
+	if (!w)
 		return NULL;
-	fputc('[', f);
+	jsonw__arr_begin(w);
 	for (int i = 0; i < hook_table_len; i++) {
 		const struct hook_res *r = &c->res[i];
 
-		fprintf(f, "%s{\"hook\":", i ? "," : "");
-		json_str(f, r->def->hook);
-		fprintf(f, ",\"event\":");
-		json_str(f, r->def->event);
-		fprintf(f, ",\"target\":");
-		json_str(f, r->symbol[0] ? r->symbol : r->def->cands[0].target);
-		fprintf(f, ",\"method\":");
-		json_str(f, r->method[0] ? r->method : "-");
+		jsonw__obj_begin(w);
+		jsonw__kv_str(w, "hook", r->def->hook);
+		jsonw__kv_str(w, "event", r->def->event);
+		jsonw__kv_str(w, "target", r->symbol[0] ? r->symbol : r->def->cands[0].target);
+		jsonw__kv_str(w, "method", r->method[0] ? r->method : "-");
 		if (r->addr)
-			fprintf(f, ",\"addr\":\"0x%llx\"", r->addr);
-		fprintf(f, ",\"status\":");
-		json_str(f, hooks__status_name(r->status));
-		fprintf(f, ",\"fallback\":%s,\"reason\":", r->def->fallback ? "true" : "false");
-		json_str(f, r->reason);
-		fputc('}', f);
+			jsonw__kv_hex(w, "addr", r->addr);
+		jsonw__kv_str(w, "status", hooks__status_name(r->status));
+		jsonw__kv_bool(w, "fallback", r->def->fallback);
+		jsonw__kv_str(w, "reason", r->reason);
+		jsonw__obj_end(w);
 	}
-	fputc(']', f);
-	fclose(f);
-	return buf;
+	jsonw__arr_end(w);
+	return jsonw__mem_take(w);
 }
 
 void capture__free(struct capture *c)

@@ -81,6 +81,13 @@ const char *capture__fentry_note(const struct capture *c);
 const char *capture__layout_note(const struct capture *c);
 /* The hook table as a JSON array (for probe --json and recording metadata); malloc'd. */
 char *capture__hooks_json(const struct capture *c);
+/* One BPF program of the capture, for its run statistics (monitor's metrics). */
+struct capture_prog {
+	const char *name;
+	int fd;
+};
+/* The loaded programs (those of hooks this kernel lacks are not), at most MAX; how many. */
+int capture__progs(const struct capture *c, struct capture_prog *out, int max);
 /* The loaded skeleton (tests drive the raw_tp twins with BPF_PROG_TEST_RUN). */
 struct smmutrace_bpf *capture__skel(struct capture *c);
 void capture__free(struct capture *c);
@@ -109,9 +116,59 @@ int capture_state__kprobe_misses(const char *path, const char *prefix, uint64_t 
 #ifndef SMMUTRACE_CAPTURE_RUN
 #define SMMUTRACE_CAPTURE_RUN
 /*
- * The capture loop shared by live and record (capture_loop.c): SIGINT/SIGTERM
- * end it cleanly; DURATION_NS 0 = until a signal; ON_TICK runs every
- * INTERVAL_NS (0 = never) with the elapsed time. Everything buffered is
+ * Starting and running a live capture, the same for live, record and monitor
+ * (capture_loop.c).
+ */
+struct coverage;
+
+struct capture_start_opts {
+	const char *cmd;	/* "live", "record", "monitor": names the command in messages */
+	const char *sysfs;	/* root to find translating SMMUs under; NULL = /sys */
+	bool force;		/* --force: trace with blind spots (their rules not judged) */
+};
+
+/*
+ * Catch SIGINT/SIGTERM (first: a signal during the slow load is not lost),
+ * note the time, open the capture (load, attach), judge its coverage (SPEC
+ * §9: a blind spot is refused unless FORCE) and inject the initial gate
+ * states, stamped before any traced event; a failed read of them is warned
+ * about (the gates then start unknown), never silent. On success *COV holds
+ * the coverage (its blind spots; the caller frees it). 0, or EXIT_ENV after
+ * printing why.
+ */
+int capture__start(struct capture **out, const struct capture_opts *opts,
+		   const struct capture_start_opts *so, struct coverage **cov);
+
+/* The options of every command that starts a capture (live, record, monitor). */
+enum {
+	OPT_CAP_BTF = 0x1080,	/* between env's common options and OPT_CMD_BASE */
+	OPT_CAP_ALL_GATES,
+	OPT_CAP_RINGBUF,
+	OPT_CAP_FORCE,
+	OPT_CAP_SYSFS,
+	OPT_CAP_KALLSYMS,
+};
+
+#define CAPTURE_LONGOPTS \
+	{ "btf", required_argument, NULL, OPT_CAP_BTF }, \
+	{ "all-gates", no_argument, NULL, OPT_CAP_ALL_GATES }, \
+	{ "ringbuf", required_argument, NULL, OPT_CAP_RINGBUF }, \
+	{ "force", no_argument, NULL, OPT_CAP_FORCE }, \
+	{ "sysfs", required_argument, NULL, OPT_CAP_SYSFS }, \
+	{ "kallsyms", required_argument, NULL, OPT_CAP_KALLSYMS }
+
+/*
+ * One of CAPTURE_LONGOPTS from getopt_long into O and SO: 1 handled, 0 not
+ * one of them, -1 a bad value (said, naming CMD).
+ */
+int capture__parse_opt(struct capture_opts *o, struct capture_start_opts *so, const char *cmd,
+		       int c, const char *arg);
+
+/*
+ * The capture loop: SIGINT/SIGTERM end it cleanly; DURATION_NS 0 = until a
+ * signal; ON_TICK runs every INTERVAL_NS (0 = never) with the elapsed time;
+ * ON_IDLE (may be NULL) after every poll, at most 100 ms apart, with the
+ * monotonic time: returning false ends the loop. Everything buffered is
  * handed to FN before it returns. Returns 0 or -errno.
  */
 struct capture_loop {
@@ -119,14 +176,20 @@ struct capture_loop {
 	uint64_t interval_ns;
 	capture_event_fn fn;
 	void (*on_tick)(void *ctx, uint64_t elapsed_ns);
+	bool (*on_idle)(void *ctx, uint64_t now);
 	void *ctx;
 };
 int capture__run(struct capture *c, const struct capture_loop *l);
 /*
- * Catch SIGINT/SIGTERM from now on (call before the slow capture__open, so a
- * signal during setup is not lost: capture__run then returns at once).
+ * Catch SIGINT/SIGTERM from now on (capture__start does it; the monitor calls
+ * it first, so a signal while it sets up is not lost, and for --input, which
+ * has no capture).
  */
 void capture__catch_signals(void);
+/* the signal that asked to stop (SIGINT, SIGTERM), 0 if none yet */
+int capture__stop_signal(void);
+/* -v: the capture's statistics on stderr (what was delivered, lost, filtered, decoded) */
+void capture__log_stats(struct capture *c);
 /* monotonic now, the clock of every event timestamp */
 uint64_t capture__now(void);
 /* "16M", "4096", "1G" -> bytes; -EINVAL */

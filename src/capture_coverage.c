@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "coverage.h"
-#include "env.h"
+#include "log.h"
 #include "topology.h"
 
 #define B(e) (1u << (e))

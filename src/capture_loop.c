@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The capture loop shared by live and record (see capture.h). */
+/* Starting and running a live capture, shared by live, record and monitor (see capture.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "capture.h"
+#include "coverage.h"
+#include "env.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -60,12 +63,116 @@ void capture__catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+int capture__stop_signal(void)
+{
+	return stop_signal;
+}
+
+/* Gate states now, stamped at T0 (before attaching: every traced event comes after). */
+static int inject_initial_state(struct capture *c, const struct topology *t, uint64_t t0)
+{
+	struct smt_event evs[256];
+	int n = capture_state__read(t, "", t0, evs, 256);
+
+	for (int i = 0; i < n; i++)
+		if (capture__inject(c, &evs[i]))
+			return -ENOMEM;
+	return n < 0 ? n : 0;
+}
+
+int capture__start(struct capture **out, const struct capture_opts *opts,
+		   const struct capture_start_opts *so, struct coverage **covp)
+{
+	struct coverage *cov;
+	struct capture *c;
+	char err[1024];
+	uint64_t t0;
+
+	*out = NULL;
+	*covp = NULL;
+	capture__catch_signals();
+	t0 = capture__now();
+	if (capture__open(&c, opts, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_ENV;
+	}
+	/* SPEC §9: no findings from a blind spot; with --force its rules are not judged */
+	err[0] = 0;
+	cov = malloc(sizeof(*cov));
+	if (!cov || coverage__judge(cov, capture__hooks(c), so->sysfs ? so->sysfs : "/sys",
+				    opts->topo, false, err, sizeof(err)) ||
+	    coverage__refuse(cov, so->cmd, so->force)) {
+		if (!cov || err[0])
+			pr_err("%s\n", cov ? err : "out of memory");
+		free(cov);
+		capture__free(c);
+		return EXIT_ENV;
+	}
+	if (inject_initial_state(c, opts->topo, t0))
+		pr_warn("%s: reading the initial gate states failed; they start unknown\n", so->cmd);
+	*out = c;
+	*covp = cov;
+	return 0;
+}
+
+int capture__parse_opt(struct capture_opts *o, struct capture_start_opts *so, const char *cmd,
+		       int c, const char *arg)
+{
+	uint64_t rb;
+
+	switch (c) {
+	case OPT_CAP_BTF:
+		o->btf_path = arg;
+		return 1;
+	case OPT_CAP_ALL_GATES:
+		o->all_gates = true;
+		return 1;
+	case OPT_CAP_FORCE:
+		so->force = true;
+		return 1;
+	case OPT_CAP_SYSFS:
+		so->sysfs = arg;
+		return 1;
+	case OPT_CAP_KALLSYMS:
+		o->kallsyms_path = arg;
+		return 1;
+	case OPT_CAP_RINGBUF:
+		if (capture__parse_size(arg, &rb) || rb < 4096 || (rb & (rb - 1))) {
+			pr_err("%s: --ringbuf: '%s' is not a power of two >= 4096\n", cmd, arg);
+			return -1;
+		}
+		/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
+		if (rb > (1ull << 31)) {
+			pr_err("%s: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
+			       "takes\n", cmd, arg);
+			return -1;
+		}
+		o->ringbuf_bytes = rb;
+		return 1;
+	}
+	return 0;
+}
+
+void capture__log_stats(struct capture *c)
+{
+	struct capture_stats st;
+
+	if (log__level() < LOG_DEBUG)
+		return;
+	capture__stats(c, &st);
+	pr_debug("%" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " filtered, %" PRIu64
+		 " reordered, %" PRIu64 " wakeups, %d hooks\n", st.events, st.lost, st.filtered,
+		 st.reordered, st.wakeups, st.attached);
+	pr_debug("SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64 " other commands, %"
+		 PRIu64 " non-fault event records\n", st.tlbi_no_domain, st.cmdq_other,
+		 st.evtq_other);
+}
+
 int capture__run(struct capture *c, const struct capture_loop *l)
 {
 	uint64_t start = capture__now(), next_tick;
 	int err = 0;
 
-	capture__catch_signals();	/* no-op if the caller did it already */
 	next_tick = l->interval_ns ? start + l->interval_ns : UINT64_MAX;
 	while (!stop_signal) {
 		uint64_t now = capture__now();
@@ -81,6 +188,8 @@ int capture__run(struct capture *c, const struct capture_loop *l)
 				l->on_tick(l->ctx, now - start);
 			next_tick += l->interval_ns;
 		}
+		if (l->on_idle && !stop_signal && !l->on_idle(l->ctx, now))
+			break;
 	}
 	capture__drain(c, l->fn, l->ctx);
 	return err;

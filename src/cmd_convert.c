@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* smmutrace convert: JSONL events -> recording, or recording -> JSONL events. */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "output.h"
 #include "jsonl.h"
 #include "recording.h"
+#include "recording_header.h"
 #include "source.h"
 #include "topology.h"
 
@@ -64,43 +64,6 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/*
- * The header metadata: {"source":"convert","input":IN,"board":TEXT,KEY:VALUE...}.
- * Returns malloc'ed text or NULL (message printed).
- */
-static char *build_meta(const char *input, const char *board_text, char **kv, int nkv)
-{
-	struct json_object *root = json_object_new_object();
-	char *text = NULL;
-
-	if (!root)
-		goto oom;
-	if (json_object_object_add(root, "source", json_object_new_string("convert")) ||
-	    json_object_object_add(root, "input", json_object_new_string(input)))
-		goto oom;
-	if (board_text && json_object_object_add(root, "board", json_object_new_string(board_text)))
-		goto oom;
-	for (int i = 0; i < nkv; i++) {
-		char *eq = strchr(kv[i], '=');
-		char key[256];
-
-		/* checked when parsing options */
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv[i]), kv[i]);
-		if (json_object_object_add(root, key, json_object_new_string(eq + 1)))
-			goto oom;
-	}
-	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
-	if (!text)
-		pr_err("out of memory\n");
-	return text;
-oom:
-	json_object_put(root);
-	pr_err("out of memory\n");
-	return NULL;
-}
-
 static int to_recording(struct ev_source *src, const char *out, const char *board_path,
 			char **kv, int nkv)
 {
@@ -124,10 +87,22 @@ static int to_recording(struct ev_source *src, const char *out, const char *boar
 		topology__free(&topo);
 		return EXIT_INPUT;
 	}
-	meta = build_meta(ev_source__name(src), topo.board_text, kv, nkv);
+	{
+		struct recording_header h = {
+			.source = "convert",
+			.input = ev_source__name(src),
+			.board = topo.board_text,
+			.kv = kv,
+			.nkv = nkv,
+		};
+
+		meta = recording_header__json(&h);
+	}
 	topology__free(&topo);
-	if (!meta)
+	if (!meta) {
+		pr_err("out of memory\n");
 		return EXIT_ENV;
+	}
 	rc = output__open(&o, out, "-o", OUTPUT_REPLACE);
 	if (rc) {
 		free(meta);

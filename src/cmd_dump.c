@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* smmutrace dump: print a recording (or a JSONL stream, normalized) as JSONL events. */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "commands.h"
 #include "env.h"
+#include "json_writer.h"
 #include "output.h"
 #include "jsonl.h"
 #include "source.h"
@@ -55,27 +56,46 @@ static int stdout_failed(void)
  * "format_version", and "closed" (true: closed by its capture; false: killed
  * or cut; null: format 1, which had no close block).
  */
+/* the keys added here replace the header's own of the same name */
+static bool header_skip(const char *key, void *ctx)
+{
+	return !strcmp(key, "format_version") || !strcmp(key, "closed");
+}
+
 static int print_header(struct ev_source *src, const char *meta)
 {
-	struct json_object *root = json_tokener_parse(meta);
+	struct jsonw *w = jsonw__new_mem();
 	struct smt_event ev;
+	char *text;
 	int rc, closed;
 
+	if (!w) {
+		pr_err("out of memory\n");
+		return EXIT_ENV;
+	}
 	while ((rc = ev_source__next(src, &ev)) > 0)
 		;
-	if (!root || !json_object_is_type(root, json_type_object)) {
+	closed = ev_source__closed(src);
+	jsonw__obj_begin(w);
+	if (jsonw__copy_members(w, meta, header_skip, NULL)) {
 		/* the reader checked it is JSON text; keep it as it is if not an object */
-		json_object_put(root);
+		free(jsonw__mem_take(w));
 		printf("%s\n", meta);
 	} else {
-		closed = ev_source__closed(src);
-		json_object_object_add(root, "format_version",
-				       json_object_new_int(ev_source__format_version(src)));
-		json_object_object_add(root, "closed", closed < 0 ? NULL :
-				       json_object_new_boolean(rc == 0 && closed == 1));
-		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
+		jsonw__kv_u64(w, "format_version", (uint64_t)ev_source__format_version(src));
+		jsonw__key(w, "closed");
+		if (closed < 0)
+			jsonw__null(w);
+		else
+			jsonw__bool(w, rc == 0 && closed == 1);
+		jsonw__obj_end(w);
+		text = jsonw__mem_take(w);
+		if (!text) {
+			pr_err("out of memory\n");
+			return EXIT_ENV;
+		}
+		printf("%s\n", text);
+		free(text);
 	}
 	if (rc < 0) {
 		pr_err("%s\n", ev_source__error(src));

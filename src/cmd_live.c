@@ -13,18 +13,13 @@
 #include "coverage.h"
 #include "env.h"
 #include "output.h"
+#include "json_writer.h"
 #include "jsonl.h"
 
 enum {
 	OPT_DURATION = OPT_CMD_BASE,
 	OPT_INTERVAL,
-	OPT_BTF,
-	OPT_ALL_GATES,
-	OPT_RINGBUF,
 	OPT_EVENTS,
-	OPT_FORCE,
-	OPT_SYSFS,
-	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -76,57 +71,53 @@ static void feed(const struct smt_event *ev, void *ctx)
 	fflush(stdout);
 }
 
-struct tick_ctx {
-	bool json;
-	bool first;
-};
-
 static void print_domain(const struct engine_domain_info *d, void *ctx)
 {
-	struct tick_ctx *t = ctx;
+	printf("  domain 0x%" PRIx64 "%s%s: %" PRIu64 " live (%" PRIu64 " bytes), %" PRIu64
+	       " pending invalidation, %" PRIu64 " maps, %" PRIu64 " unmaps",
+	       d->domain, d->smmu[0] ? " on " : "", d->smmu, d->live_mappings,
+	       d->live_bytes, d->pending, d->maps, d->unmaps);
+	for (int i = 0; i < d->ndevs && i < 8; i++)
+		printf("%s%s", i ? ", " : "; devices: ", d->devs[i]);
+	printf("\n");
+}
 
-	if (t->json) {
-		printf("%s{\"domain\":\"0x%" PRIx64 "\",\"smmu\":\"%s\",\"live_mappings\":%" PRIu64
-		       ",\"live_bytes\":%" PRIu64 ",\"pending\":%" PRIu64 ",\"maps\":%" PRIu64
-		       ",\"unmaps\":%" PRIu64 "}", t->first ? "" : ",", d->domain, d->smmu,
-		       d->live_mappings, d->live_bytes, d->pending, d->maps, d->unmaps);
-	} else {
-		printf("  domain 0x%" PRIx64 "%s%s: %" PRIu64 " live (%" PRIu64 " bytes), %" PRIu64
-		       " pending invalidation, %" PRIu64 " maps, %" PRIu64 " unmaps",
-		       d->domain, d->smmu[0] ? " on " : "", d->smmu, d->live_mappings,
-		       d->live_bytes, d->pending, d->maps, d->unmaps);
-		for (int i = 0; i < d->ndevs && i < 8; i++)
-			printf("%s%s", i ? ", " : "; devices: ", d->devs[i]);
-		printf("\n");
-	}
-	t->first = false;
+static void json_domain(const struct engine_domain_info *d, void *ctx)
+{
+	struct jsonw *w = ctx;
+
+	jsonw__obj_begin(w);
+	jsonw__kv_hex(w, "domain", d->domain);
+	jsonw__kv_str(w, "smmu", d->smmu);
+	jsonw__kv_u64(w, "live_mappings", d->live_mappings);
+	jsonw__kv_u64(w, "live_bytes", d->live_bytes);
+	jsonw__kv_u64(w, "pending", d->pending);
+	jsonw__kv_u64(w, "maps", d->maps);
+	jsonw__kv_u64(w, "unmaps", d->unmaps);
+	jsonw__obj_end(w);
 }
 
 static void tick(void *ctx, uint64_t elapsed)
 {
 	struct live *l = ctx;
-	struct tick_ctx t = { .json = l->json, .first = true };
+	struct jsonw *w;
 
-	if (l->json)
-		printf("{\"type\":\"interval\",\"elapsed_ns\":%" PRIu64 ",\"domains\":[", elapsed);
-	else
+	if (!l->json) {
 		printf("-- %.1fs --\n", elapsed / 1e9);
-	engine__for_each_domain(analysis__engine(l->a), print_domain, &t);
-	if (l->json)
-		printf("]}\n");
+		engine__for_each_domain(analysis__engine(l->a), print_domain, NULL);
+	} else if ((w = jsonw__new(stdout))) {
+		jsonw__obj_begin(w);
+		jsonw__kv_str(w, "type", "interval");
+		jsonw__kv_u64(w, "elapsed_ns", elapsed);
+		jsonw__key(w, "domains");
+		jsonw__arr_begin(w);
+		engine__for_each_domain(analysis__engine(l->a), json_domain, w);
+		jsonw__arr_end(w);
+		jsonw__obj_end(w);
+		jsonw__newline(w);
+		jsonw__free(w);
+	}
 	fflush(stdout);
-}
-
-/* Gate states now, stamped at T0 (before attaching: every traced event comes after). */
-static int feed_initial_state(struct capture *c, const struct topology *t, uint64_t t0)
-{
-	struct smt_event evs[256];
-	int n = capture_state__read(t, "", t0, evs, 256);
-
-	for (int i = 0; i < n; i++)
-		if (capture__inject(c, &evs[i]))
-			return -1;
-	return n < 0 ? n : 0;
 }
 
 int cmd_live(int argc, char **argv)
@@ -135,26 +126,19 @@ int cmd_live(int argc, char **argv)
 		ENV_COMMON_LONGOPTS,
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+		CAPTURE_LONGOPTS,
 		{ "events", required_argument, NULL, OPT_EVENTS },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "sysfs", required_argument, NULL, OPT_SYSFS },
-		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ 0 },
 	};
 	struct capture_loop loop = { .interval_ns = 10000000000ull };
 	struct capture_opts opts = { 0 };
 	struct live l = { 0 };
+	struct capture_start_opts so = { .cmd = "live" };
 	struct capture *c;
 	struct env env;
-	const char *events_path = NULL, *sysfs = "/sys";
+	const char *events_path = NULL;
 	struct output events_out = { 0 };
-	struct coverage *cov = NULL;
-	bool force = false;
-	uint64_t rb = 0, t0;
-	char err[1024];
+	struct coverage *cov;
 	int ch, rc, status;
 
 	env__init(&env);
@@ -173,38 +157,15 @@ int cmd_live(int argc, char **argv)
 			if (env__duration_opt("interval", optarg, &loop.interval_ns, true))
 				return EXIT_INPUT;
 			continue;
-		case OPT_BTF:
-			opts.btf_path = optarg;
-			continue;
-		case OPT_ALL_GATES:
-			opts.all_gates = true;
-			continue;
 		case OPT_EVENTS:
 			events_path = optarg;
 			continue;
-		case OPT_FORCE:
-			force = true;
-			continue;
-		case OPT_SYSFS:
-			sysfs = optarg;
-			continue;
-		case OPT_KALLSYMS:
-			opts.kallsyms_path = optarg;
-			continue;
-		case OPT_RINGBUF:
-			if (capture__parse_size(optarg, &rb) || rb < 4096 || (rb & (rb - 1))) {
-				pr_err("live: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
-				return EXIT_INPUT;
-			}
-			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
-			if (rb > (1ull << 31)) {
-				pr_err("live: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
-				       "takes\n", optarg);
-				return EXIT_INPUT;
-			}
-			opts.ringbuf_bytes = rb;
-			continue;
 		}
+		rc = capture__parse_opt(&opts, &so, "live", ch, optarg);
+		if (rc < 0)
+			return EXIT_INPUT;
+		if (rc)
+			continue;
 		rc = env__parse_common(&env, ch, optarg);
 		if (rc < 0)
 			return EXIT_INPUT;
@@ -216,9 +177,7 @@ int cmd_live(int argc, char **argv)
 		pr_err("live: unexpected argument '%s'; see 'smmutrace live --help'\n", argv[optind]);
 		return EXIT_INPUT;
 	}
-	/* SPEC §4: live boards also discover TBUs from their device tree */
-	if (!env.dt_dir && !access("/proc/device-tree", R_OK))
-		env.dt_dir = "/proc/device-tree";
+	env__live_dt(&env);
 	if (events_path) {
 		if (strcmp(events_path, "-")) {
 			/* in place: it is read while live runs */
@@ -237,49 +196,22 @@ int cmd_live(int argc, char **argv)
 	}
 	l.json = env.json;
 	opts.topo = analysis__topology(l.a);
-	capture__catch_signals();
-	t0 = capture__now();
-	if (capture__open(&c, &opts, err, sizeof(err))) {
-		pr_err("%s\n", err);
+	status = capture__start(&c, &opts, &so, &cov);
+	if (status) {
 		analysis__free(l.a);
 		output__abort(&events_out);
-		return EXIT_ENV;
-	}
-	/* SPEC §9: no findings from a blind spot; with --force its rules are not judged */
-	err[0] = 0;
-	cov = malloc(sizeof(*cov));
-	if (!cov || coverage__judge(cov, capture__hooks(c), sysfs, opts.topo, false, err, sizeof(err)) ||
-	    coverage__refuse(cov, "live", force)) {
-		if (!cov || err[0])
-			pr_err("%s\n", cov ? err : "out of memory");
-		free(cov);
-		capture__free(c);
-		analysis__free(l.a);
-		output__abort(&events_out);
-		return EXIT_ENV;
+		return status;
 	}
 	analysis__blind(l.a, cov->blind, cov->nblind);
 	l.meta_extra = cov->nblind ? coverage__meta_extra(cov) : NULL;
 	free(cov);
-	if (feed_initial_state(c, opts.topo, t0))
-		pr_err("live: reading the initial gate states failed; they start unknown\n");
 	loop.fn = feed;
 	loop.on_tick = tick;
 	loop.ctx = &l;
 	rc = capture__run(c, &loop);
 	if (rc)
 		pr_err("live: ring buffer: %s\n", strerror(-rc));
-	if (env_verbose) {
-		struct capture_stats st;
-
-		capture__stats(c, &st);
-		fprintf(stderr, "smmutrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
-			" filtered, %" PRIu64 " reordered, %" PRIu64 " wakeups, %d hooks\n",
-			st.events, st.lost, st.filtered, st.reordered, st.wakeups, st.attached);
-		fprintf(stderr, "smmutrace: SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64
-			" other commands, %" PRIu64 " non-fault event records\n", st.tlbi_no_domain,
-			st.cmdq_other, st.evtq_other);
-	}
+	capture__log_stats(c);
 	capture__free(c);
 	status = analysis__finish(l.a);
 	analysis__free(l.a);

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 #include "capture.h"
 #include "commands.h"
 #include "coverage.h"
 #include "env.h"
+#include "json_writer.h"
 #include "topology.h"
 
 static const char *const spec_events[] = {
@@ -107,20 +107,6 @@ static void print_table(struct capture *c, bool load_only)
 	printf("\n");
 }
 
-static void json_print_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void print_coverage(const struct coverage *cov, const char *sysfs)
 {
 	char line[1024];
@@ -156,31 +142,39 @@ static void print_coverage(const struct coverage *cov, const char *sysfs)
 	       cov->nblind, cov->nblind == 1 ? "" : "s");
 }
 
-static void json_coverage(const struct coverage *cov, const char *sysfs)
+static void json_coverage(struct jsonw *w, const struct coverage *cov, const char *sysfs)
 {
 	char *blind = coverage__blind_json(cov->blind, cov->nblind);
 	char rules[256];
 
-	printf(",\"coverage\":{\"sysfs\":");
-	json_print_str(sysfs);
-	printf(",\"smmus\":[");
+	jsonw__key(w, "coverage");
+	jsonw__obj_begin(w);
+	jsonw__kv_str(w, "sysfs", sysfs);
+	jsonw__key(w, "smmus");
+	jsonw__arr_begin(w);
 	for (int s = 0; s < cov->nsmmus; s++) {
-		printf("%s{\"smmu\":", s ? "," : "");
-		json_print_str(cov->smmus[s].name);
-		printf(",\"driver\":");
-		json_print_str(cov->smmus[s].driver);
-		printf(",\"events\":{");
+		jsonw__obj_begin(w);
+		jsonw__kv_str(w, "smmu", cov->smmus[s].name);
+		jsonw__kv_str(w, "driver", cov->smmus[s].driver);
+		jsonw__key(w, "events");
+		jsonw__obj_begin(w);
 		for (int e = 0; e < COV_EVENT_MAX; e++) {
-			printf("%s\"%s\":{\"captured\":%s,\"needed\":%s,\"how\":", e ? "," : "",
-			       coverage__event_name(e), cov->cell[s][e].yes ? "true" : "false",
-			       cov->needed[s][e] ? "true" : "false");
-			json_print_str(cov->cell[s][e].how);
-			printf("}");
+			jsonw__key(w, coverage__event_name(e));
+			jsonw__obj_begin(w);
+			jsonw__kv_bool(w, "captured", cov->cell[s][e].yes);
+			jsonw__kv_bool(w, "needed", cov->needed[s][e]);
+			jsonw__kv_str(w, "how", cov->cell[s][e].how);
+			jsonw__obj_end(w);
 		}
-		printf("}}");
+		jsonw__obj_end(w);
+		jsonw__obj_end(w);
 	}
-	printf("],\"blind\":%s,\"not_judged\":{", blind ? blind : "[]");
-	for (int r = 0, first = 1; r < RULE_MAX; r++) {
+	jsonw__arr_end(w);
+	jsonw__key(w, "blind");
+	jsonw__raw(w, blind ? blind : "[]");
+	jsonw__key(w, "not_judged");
+	jsonw__obj_begin(w);
+	for (int r = 0; r < RULE_MAX; r++) {
 		for (int i = 0; i < cov->nblind; i++) {
 			int ev = coverage__event_from_name(cov->blind[i].event);
 			unsigned int gm = COV_ALL_GATES;
@@ -192,36 +186,50 @@ static void json_coverage(const struct coverage *cov, const char *sysfs)
 				continue;
 			snprintf(rules, sizeof(rules), "%s not captured on %s", cov->blind[i].event,
 				 cov->blind[i].smmu);
-			printf("%s\"%s\":", first ? "" : ",", rule__name(r));
-			json_print_str(rules);
-			first = 0;
+			jsonw__kv_str(w, rule__name(r), rules);
 			break;
 		}
 	}
-	printf("}}");
+	jsonw__obj_end(w);
+	jsonw__obj_end(w);
 	free(blind);
 }
 
-static void print_json(struct capture *c, const struct coverage *cov, const char *sysfs,
-		       bool load_only)
+/* 0, or -ENOMEM */
+static int print_json(struct capture *c, const struct coverage *cov, const char *sysfs,
+		      bool load_only)
 {
 	const struct hook_res *res = capture__hooks(c);
 	char *hooks = capture__hooks_json(c);
+	struct jsonw *w = jsonw__new(stdout);
 	struct utsname u;
 
+	if (!w || !hooks) {
+		jsonw__free(w);
+		free(hooks);
+		return -ENOMEM;
+	}
 	memset(&u, 0, sizeof(u));
 	uname(&u);
-	printf("{\"kernel\":\"%s\",\"arch\":\"%s\",\"btf\":\"%s\",\"fentry\":\"%s\","
-	       "\"layout\":\"%s\",\"hooks\":%s,\"events\":{", u.release, u.machine,
-	       capture__btf_source(c), capture__fentry_note(c), capture__layout_note(c),
-	       hooks ? hooks : "[]");
+	jsonw__obj_begin(w);
+	jsonw__kv_str(w, "kernel", u.release);
+	jsonw__kv_str(w, "arch", u.machine);
+	jsonw__kv_str(w, "btf", capture__btf_source(c));
+	jsonw__kv_str(w, "fentry", capture__fentry_note(c));
+	jsonw__kv_str(w, "layout", capture__layout_note(c));
+	jsonw__key(w, "hooks");
+	jsonw__raw(w, hooks);
+	jsonw__key(w, "events");
+	jsonw__obj_begin(w);
 	for (int i = 0; spec_events[i]; i++)
-		printf("%s\"%s\":%s", i ? "," : "", spec_events[i],
-		       event_covered(res, spec_events[i], load_only) ? "true" : "false");
-	printf("}");
-	json_coverage(cov, sysfs);
-	printf("}\n");
+		jsonw__kv_bool(w, spec_events[i], event_covered(res, spec_events[i], load_only));
+	jsonw__obj_end(w);
+	json_coverage(w, cov, sysfs);
+	jsonw__obj_end(w);
+	jsonw__newline(w);
+	jsonw__free(w);
 	free(hooks);
+	return 0;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -239,7 +247,8 @@ int cmd_probe(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct capture_opts opts = { .ringbuf_bytes = 1 << 20, .all_gates = true };
-	const char *board = NULL, *dt = NULL, *sysfs = "/sys";
+	const char *sysfs = "/sys";
+	struct env env;
 	struct coverage *cov;
 	struct topology topo;
 	struct capture *c;
@@ -247,17 +256,18 @@ int cmd_probe(int argc, char **argv)
 	char err[1024];
 	int ch, status;
 
+	env__init(&env);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'b': opts.btf_path = optarg; break;
 		case 'k': opts.kallsyms_path = optarg; break;
-		case 'B': board = optarg; break;
-		case 'D': dt = optarg; break;
+		case 'B': env.board_path = optarg; break;
+		case 'D': env.dt_dir = optarg; break;
 		case 'L': opts.no_attach = true; break;
 		case 'S': sysfs = optarg; break;
-		case 'v': env_verbose++; break;
+		case 'v': log__more_verbose(); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: return env__bad_option("probe");
 		}
@@ -276,15 +286,10 @@ int cmd_probe(int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	/* the gate rules need the events of the gates the TBUs use (SPEC §4, §9) */
-	if (!dt && !access("/proc/device-tree", R_OK))
-		dt = "/proc/device-tree";
-	topology__init(&topo);
-	if ((dt && dt__discover(&topo, dt, err, sizeof(err))) ||
-	    (board && board__load(&topo, board, err, sizeof(err)))) {
-		pr_err("%s\n", err);
-		topology__free(&topo);
-		return EXIT_INPUT;
-	}
+	env__live_dt(&env);
+	status = env__topology(&env, NULL, &topo);
+	if (status)
+		return status;
 	if (capture__open(&c, &opts, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		topology__free(&topo);
@@ -299,13 +304,14 @@ int cmd_probe(int argc, char **argv)
 		topology__free(&topo);
 		return EXIT_ENV;
 	}
-	if (json)
-		print_json(c, cov, sysfs, opts.no_attach);
-	else {
+	status = cov->nblind ? EXIT_FINDINGS : EXIT_OK;
+	if (json && print_json(c, cov, sysfs, opts.no_attach)) {
+		pr_err("out of memory\n");
+		status = EXIT_ENV;
+	} else if (!json) {
 		print_table(c, opts.no_attach);
 		print_coverage(cov, sysfs);
 	}
-	status = cov->nblind ? EXIT_FINDINGS : EXIT_OK;
 	free(cov);
 	capture__free(c);
 	topology__free(&topo);

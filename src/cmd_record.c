@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include "board.h"
 #include "capture.h"
@@ -15,18 +14,13 @@
 #include "coverage.h"
 #include "env.h"
 #include "recording.h"
+#include "recording_header.h"
 #include "topology.h"
 
 enum {
 	OPT_DURATION = OPT_CMD_BASE,
 	OPT_MAX_SIZE,
 	OPT_ROTATE,
-	OPT_BTF,
-	OPT_ALL_GATES,
-	OPT_RINGBUF,
-	OPT_FORCE,
-	OPT_SYSFS,
-	OPT_KALLSYMS,
 };
 
 static void usage(FILE *f)
@@ -87,66 +81,29 @@ struct rec {
 	uint64_t last_ts;			/* of the last event written */
 };
 
-static void json_escape(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static char *make_meta(struct capture *c, const struct topology *t, const struct coverage *cov)
 {
-	char *buf = NULL, *hooks = capture__hooks_json(c);
-	size_t len = 0;
-	struct utsname u;
-	FILE *f = open_memstream(&buf, &len);
+	struct recording_header h = {
+		.source = "record",
+		.captured = true,
+		.strict = capture_state__strict("") != 0,
+		.btf = capture__btf_source(c),
+		.hooks_json = capture__hooks_json(c),
+		.blind_json = coverage__blind_json(cov->blind, cov->nblind),
+	};
+	char *board = NULL, *meta;
 
-	if (!f) {
-		free(hooks);
-		return NULL;
-	}
-	memset(&u, 0, sizeof(u));
-	uname(&u);
-	fprintf(f, "{\"tool\":\"smmutrace %s\",\"kernel\":", SMMUTRACE_VERSION);
-	json_escape(f, u.release);
-	fprintf(f, ",\"arch\":");
-	json_escape(f, u.machine);
-	fprintf(f, ",\"strict\":%s,\"since_boot\":false,\"btf\":",
-		capture_state__strict("") ? "true" : "false");
-	json_escape(f, capture__btf_source(c));
 	/*
 	 * The merged model (device tree + board file), written as a board file:
 	 * replay elsewhere must see the TBUs the device tree gave, too.
 	 */
-	if (t && (t->ntbus || t->nsmmus)) {
-		char *board = NULL;
-
-		if (board__format(t, &board) == 0 && board) {
-			fprintf(f, ",\"board\":");
-			json_escape(f, board);
-		}
-		free(board);
-	}
-	fprintf(f, ",\"hooks\":%s", hooks ? hooks : "[]");
-	/* SPEC §9: what this capture could not see (coverage.h); [] = nothing */
-	{
-		char *blind = coverage__blind_json(cov->blind, cov->nblind);
-
-		fprintf(f, ",\"blind\":%s}", blind ? blind : "[]");
-		free(blind);
-	}
-	fclose(f);
-	free(hooks);
-	return buf;
+	if (t && (t->ntbus || t->nsmmus) && board__format(t, &board) == 0)
+		h.board = board;
+	meta = recording_header__json(&h);
+	free(board);
+	free((char *)h.hooks_json);
+	free((char *)h.blind_json);
+	return meta;
 }
 
 static int open_writer(struct rec *r)
@@ -264,14 +221,14 @@ static void say_gates(const char *path, const struct topology *t, bool all_gates
 	for (int i = 0; i < t->ntbus; i++)
 		ngates += t->tbus[i].ngates;
 	if (all_gates)
-		fprintf(stderr, "smmutrace: recording to %s; every clk/rpm/pd event is kept "
+		pr_info("recording to %s; every clk/rpm/pd event is kept "
 			"(--all-gates)\n", path);
 	else if (!t->ntbus)
-		fprintf(stderr, "smmutrace: recording to %s; no TBU known (no --board, none in the "
+		pr_info("recording to %s; no TBU known (no --board, none in the "
 			"device tree): clk/rpm/pd events are dropped in the kernel; give --board FILE, "
 			"or --all-gates to keep them all\n", path);
 	else
-		fprintf(stderr, "smmutrace: recording to %s; clk/rpm/pd events kept for the %d "
+		pr_info("recording to %s; clk/rpm/pd events kept for the %d "
 			"gates of %d TBUs\n", path, ngates, t->ntbus);
 }
 
@@ -284,12 +241,7 @@ int cmd_record(int argc, char **argv)
 		{ "rotate", required_argument, NULL, OPT_ROTATE },
 		{ "board", required_argument, NULL, OPT_BOARD },
 		{ "dt", required_argument, NULL, OPT_DT },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "all-gates", no_argument, NULL, OPT_ALL_GATES },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "sysfs", required_argument, NULL, OPT_SYSFS },
-		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
+		CAPTURE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -298,28 +250,23 @@ int cmd_record(int argc, char **argv)
 	struct capture_opts opts = { 0 };
 	struct rec r = { .rotate = 4 };
 	struct topology topo;
-	const char *board = NULL, *dt = NULL, *sysfs = "/sys";
-	struct coverage *cov = NULL;
-	bool force = false;
-	struct smt_event evs[256];
+	struct capture_start_opts so = { .cmd = "record" };
+	struct env env;
+	struct coverage *cov;
 	struct capture *c;
-	uint64_t rb, t0;
-	char err[1024], *end;
-	int ch, n, rc, status = EXIT_OK;
+	char *end;
+	int ch, rc, status = EXIT_OK;
 
+	env__init(&env);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': r.path = optarg; break;
-		case 'v': env_verbose++; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		case OPT_BOARD: board = optarg; break;
-		case OPT_DT: dt = optarg; break;
-		case OPT_BTF: opts.btf_path = optarg; break;
-		case OPT_ALL_GATES: opts.all_gates = true; break;
-		case OPT_FORCE: force = true; break;
-		case OPT_SYSFS: sysfs = optarg; break;
-		case OPT_KALLSYMS: opts.kallsyms_path = optarg; break;
+		/* --board, --dt, -v: the options record shares (its longopts refuse the rest) */
+		case OPT_BOARD: case OPT_DT: case 'v':
+			env__parse_common(&env, ch, optarg);
+			break;
 		case OPT_DURATION:
 			if (env__duration_opt("duration", optarg, &loop.duration_ns, false))
 				return EXIT_INPUT;
@@ -338,21 +285,12 @@ int cmd_record(int argc, char **argv)
 				return EXIT_INPUT;
 			}
 			break;
-		case OPT_RINGBUF:
-			if (capture__parse_size(optarg, &rb) || rb < 4096 || (rb & (rb - 1))) {
-				pr_err("record: --ringbuf: '%s' is not a power of two >= 4096\n", optarg);
-				return EXIT_INPUT;
-			}
-			/* BPF_MAP_TYPE_RINGBUF max_entries is a u32: a usage error, not a load failure */
-			if (rb > (1ull << 31)) {
-				pr_err("record: --ringbuf: '%s' is over 2G, the largest ring buffer the kernel "
-				       "takes\n", optarg);
-				return EXIT_INPUT;
-			}
-			opts.ringbuf_bytes = rb;
-			break;
 		default:
-			return env__bad_option("record");
+			rc = capture__parse_opt(&opts, &so, "record", ch, optarg);
+			if (rc < 0)
+				return EXIT_INPUT;
+			if (!rc)
+				return env__bad_option("record");
 		}
 	}
 	if (!r.path || optind < argc) {
@@ -378,35 +316,17 @@ int cmd_record(int argc, char **argv)
 			return EXIT_INPUT;
 		}
 	}
-	if (!dt && !access("/proc/device-tree", R_OK))
-		dt = "/proc/device-tree";	/* SPEC §4: the board's own device tree */
-	topology__init(&topo);
-	if ((dt && dt__discover(&topo, dt, err, sizeof(err))) ||
-	    (board && board__load(&topo, board, err, sizeof(err)))) {
-		pr_err("%s\n", err);
-		topology__free(&topo);
-		return EXIT_INPUT;
-	}
+	env__live_dt(&env);
+	status = env__topology(&env, NULL, &topo);
+	if (status)
+		return status;
 	r.topo = &topo;
 	opts.topo = &topo;
-	capture__catch_signals();
-	t0 = capture__now();
-	if (capture__open(&c, &opts, err, sizeof(err))) {
-		pr_err("%s\n", err);
-		topology__free(&topo);
-		return EXIT_ENV;
-	}
 	/* SPEC §9: no recording whose findings would come from a blind spot, unless --force */
-	err[0] = 0;
-	cov = malloc(sizeof(*cov));
-	if (!cov || coverage__judge(cov, capture__hooks(c), sysfs, &topo, false, err, sizeof(err)) ||
-	    coverage__refuse(cov, "record", force)) {
-		if (!cov || err[0])
-			pr_err("%s\n", cov ? err : "out of memory");
-		free(cov);
-		capture__free(c);
+	status = capture__start(&c, &opts, &so, &cov);
+	if (status) {
 		topology__free(&topo);
-		return EXIT_ENV;
+		return status;
 	}
 	r.meta_extra = cov->nblind ? coverage__meta_extra(cov) : NULL;
 	r.meta = make_meta(c, &topo, cov);
@@ -420,31 +340,20 @@ int cmd_record(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	say_gates(r.path, &topo, opts.all_gates);
-	n = capture_state__read(&topo, "", t0, evs, 256);
-	for (int i = 0; i < n; i++)
-		capture__inject(c, &evs[i]);
 	loop.fn = write_ev;
 	loop.on_tick = tick;
 	loop.ctx = &r;
 	rc = capture__run(c, &loop);
 	if (rc)
 		pr_err("record: ring buffer: %s\n", strerror(-rc));
-	if (env_verbose) {
-		struct capture_stats st;
-
-		capture__stats(c, &st);
-		fprintf(stderr, "smmutrace: %" PRIu64 " events recorded, %" PRIu64 " lost, %" PRIu64
-			" filtered, %d hooks\n", r.events, st.lost, st.filtered, st.attached);
-		fprintf(stderr, "smmutrace: SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64
-			" other commands, %" PRIu64 " non-fault event records\n", st.tlbi_no_domain,
-			st.cmdq_other, st.evtq_other);
-	}
-	if (!env_verbose && !opts.all_gates && !topo.ntbus) {
+	pr_debug("%" PRIu64 " events recorded\n", r.events);
+	capture__log_stats(c);
+	if (log__level() < LOG_DEBUG && !opts.all_gates && !topo.ntbus) {
 		struct capture_stats st;
 
 		capture__stats(c, &st);
 		if (st.filtered)
-			fprintf(stderr, "smmutrace: %" PRIu64 " clk/rpm/pd events were dropped in the "
+			pr_info("%" PRIu64 " clk/rpm/pd events were dropped in the "
 				"kernel: no TBU known (--board, or --all-gates to keep them)\n",
 				st.filtered);
 	}

@@ -18,6 +18,7 @@
 #include "coverage.h"
 #include "engine.h"
 #include "env.h"
+#include "json_writer.h"
 #include "output.h"
 #include "recording.h"
 #include "report.h"
@@ -250,6 +251,49 @@ static int write_html_whatif(const struct report_model *m, FILE *f)
 	return report__write_html_whatif(m, html_policy_model, html_policy, f);
 }
 
+/* one report's JSON as a member value of W (the serializer ends it with a newline) */
+static int json_member(struct jsonw *w, const char *key, const struct report_model *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = report__write_json(m, f);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	if (!ret) {
+		while (len && text[len - 1] == '\n')
+			text[--len] = 0;
+		jsonw__key(w, key);
+		jsonw__raw(w, text);
+	}
+	free(text);
+	return ret;
+}
+
+/* the recorded report and the policy's, in one object */
+static int write_json_whatif(const struct report_model *m, const struct report_model *pm,
+			     const char *policy)
+{
+	struct jsonw *w = jsonw__new(stdout);
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	jsonw__obj_begin(w);
+	jsonw__kv_str(w, "policy", policy);
+	ret = json_member(w, "actual", m);
+	if (!ret)
+		ret = json_member(w, "under_policy", pm);
+	jsonw__obj_end(w);
+	jsonw__newline(w);
+	jsonw__free(w);
+	return ret;
+}
+
 /* text, markdown or json on stdout, with the policy's report after the recorded one */
 static int write_stdout(const char *format, const struct report_model *m,
 			const struct report_model *pm, const char *policy)
@@ -258,15 +302,7 @@ static int write_stdout(const char *format, const struct report_model *m,
 	int wret;
 
 	if (format && !strcmp(format, "json")) {
-		if (!pm)
-			return report__write_json(m, stdout);
-		printf("{\"policy\":\"%s\",\"actual\":", policy);
-		wret = report__write_json(m, stdout);
-		printf(",\"under_policy\":");
-		if (!wret)
-			wret = report__write_json(pm, stdout);
-		printf("}\n");
-		return wret;
+		return pm ? write_json_whatif(m, pm, policy) : report__write_json(m, stdout);
 	}
 	wret = report__write_text(m, stdout, md);
 	if (!wret && pm) {
@@ -291,42 +327,16 @@ static int open_source(const struct run *run, struct ev_source **src)
 
 static int load_topology(struct run *run, struct ev_source *src)
 {
-	char err[1024];
 	char *board;
+	int ret;
 
 	if (run->topo_ready)
 		return 0;
-	topology__init(&run->topo);
-	run->topo_ready = true;
-	if (run->env->dt_dir && dt__discover(&run->topo, run->env->dt_dir, err, sizeof(err))) {
-		pr_err("%s\n", err);
-		return EXIT_INPUT;
-	}
-	if (run->env->board_path) {
-		if (board__load(&run->topo, run->env->board_path, err, sizeof(err))) {
-			pr_err("%s\n", err);
-			return EXIT_INPUT;
-		}
-		return 0;
-	}
 	board = recording__meta_board(ev_source__meta_json(src));
-	if (board && *board && board__load_text(&run->topo, board, "<board in recording>", err, sizeof(err))) {
-		pr_err("%s\n", err);
-		free(board);
-		return EXIT_INPUT;
-	}
+	ret = env__topology(run->env, board, &run->topo);
 	free(board);
-	return 0;
-}
-
-static void engine_opts_init(struct engine_opts *o, const struct run *run)
-{
-	memset(o, 0, sizeof(*o));
-	o->topo = &run->topo;
-	o->inval_window_ns = run->env->inval_window_ns;
-	o->fault_window_ns = run->env->fault_window_ns;
-	o->sync_slow_ns = run->env->sync_slow_ns;
-	o->not_judged = &run->not_judged;
+	run->topo_ready = !ret;
+	return ret;
 }
 
 /* --around-finding: a first pass finds the finding's time */
@@ -345,7 +355,7 @@ static int find_finding_ts(struct run *run, uint64_t n, uint64_t *ts)
 	ret = load_topology(run, src);
 	if (ret)
 		goto out;
-	engine_opts_init(&o, run);
+	env__engine_opts(run->env, &run->topo, &run->not_judged, &o);
 	o.on_finding = count_finding;
 	o.ctx = &p;
 	e = engine__new(&o);
@@ -534,7 +544,7 @@ int cmd_report(int argc, char **argv)
 		ro.window_why = why;
 	}
 	rep = report__new(&ro);
-	engine_opts_init(&o, &run);
+	env__engine_opts(&env, &run.topo, &run.not_judged, &o);
 	o.on_finding = report__add_finding;
 	o.on_lifetime = report__add_lifetime;
 	o.ctx = rep;
@@ -550,7 +560,7 @@ int cmd_report(int argc, char **argv)
 		struct whatif_opts wo = { 0 };
 
 		ps.rep = report__new(&ro);
-		engine_opts_init(&o, &run);
+		env__engine_opts(&env, &run.topo, &run.not_judged, &o);
 		o.on_finding = report__add_finding;
 		o.on_lifetime = report__add_lifetime;
 		o.ctx = ps.rep;

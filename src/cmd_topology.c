@@ -161,7 +161,6 @@ int cmd_topology(int argc, char **argv)
 	};
 	struct topology topo;
 	struct env env;
-	char err[1024];
 	struct stat st;
 	bool state = false;
 	int c, ret;
@@ -175,8 +174,7 @@ int cmd_topology(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'v':
-			env.verbose++;
-			env_verbose = env.verbose;
+			log__more_verbose();
 			continue;
 		case OPT_CMD_BASE:
 			state = true;
@@ -211,26 +209,9 @@ int cmd_topology(int argc, char **argv)
 		state = true;	/* this system's own model: its gates have a state now */
 	}
 
-	topology__init(&topo);
-	/* device tree first: the board file adds TBUs or replaces those of the same name */
-	if (env.dt_dir) {
-		pr_debug("topology: reading device tree %s\n", env.dt_dir);
-		ret = dt__discover(&topo, env.dt_dir, err, sizeof(err));
-		if (ret) {
-			pr_err("%s\n", err);
-			topology__free(&topo);
-			return EXIT_INPUT;
-		}
-	}
-	if (env.board_path) {
-		pr_debug("topology: reading board file %s\n", env.board_path);
-		ret = board__load(&topo, env.board_path, err, sizeof(err));
-		if (ret) {
-			pr_err("%s\n", err);
-			topology__free(&topo);
-			return EXIT_INPUT;
-		}
-	}
+	ret = env__topology(&env, NULL, &topo);
+	if (ret)
+		return ret;
 
 	ret = topology__print(&topo, stdout, env.json);
 

@@ -199,7 +199,7 @@ int cmd_whatif(int argc, char **argv)
 		{ 0 },
 	};
 	struct run r = { 0 };
-	struct engine_opts eo = { 0 };
+	struct engine_opts eo;
 	struct whatif_opts wo = { 0 };
 	struct engine_summary act, pol;
 	struct whatif_changes ch;
@@ -257,15 +257,12 @@ int cmd_whatif(int argc, char **argv)
 		ev_source__close(src);
 		return status;
 	}
-	/* the recorded stream, judged as replay would: the "actual" column */
-	eo.topo = analysis__topology(r.policy);
-	eo.inval_window_ns = env.inval_window_ns;
-	eo.fault_window_ns = env.fault_window_ns;
-	eo.sync_slow_ns = env.sync_slow_ns;
-	eo.on_finding = no_finding;
 	/* one set of unjudged rules for both engines: the capture was blind for both */
 	analysis__meta(r.policy, ev_source__meta_json(src));
-	eo.not_judged = analysis__not_judged(r.policy, NULL);
+	/* the recorded stream, judged as replay would: the "actual" column */
+	env__engine_opts(&env, analysis__topology(r.policy), analysis__not_judged(r.policy, NULL),
+			 &eo);
+	eo.on_finding = no_finding;
 	r.actual = engine__new(&eo);
 	wo.policy = (enum whatif_policy)p;
 	wo.topo = analysis__topology(r.policy);

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "engine.h"
 #include "env.h"
+#include "topology.h"
 
-int env_verbose;
+#define LIVE_DT_DIR "/proc/device-tree"
 
 void env__init(struct env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->fail_on = SEV_ERROR;
+	/* the defaults --help states; the only place a command's windows are set */
 	env->inval_window_ns = ENGINE_DEFAULT_INVAL_WINDOW_NS;
 	env->fault_window_ns = ENGINE_DEFAULT_FAULT_WINDOW_NS;
 	env->sync_slow_ns = ENGINE_DEFAULT_SYNC_SLOW_NS;
@@ -140,8 +142,7 @@ int env__parse_common(struct env *env, int c, const char *arg)
 	case OPT_SYNC_SLOW:
 		return parse_window("sync-slow", arg, &env->sync_slow_ns);
 	case 'v':
-		env->verbose++;
-		env_verbose = env->verbose;
+		log__more_verbose();	/* the one level (log.c), read by every module */
 		return 1;
 	}
 	return 0;
@@ -160,24 +161,44 @@ int env__exit_status(const struct env *env, enum severity worst)
 	return worst >= env->fail_on ? EXIT_FINDINGS : EXIT_OK;
 }
 
-void pr_err(const char *fmt, ...)
+void env__engine_opts(const struct env *env, const struct topology *topo,
+		      const unsigned int *not_judged, struct engine_opts *o)
 {
-	va_list ap;
-
-	fputs("smmutrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	memset(o, 0, sizeof(*o));
+	o->topo = topo;
+	o->inval_window_ns = env->inval_window_ns;
+	o->fault_window_ns = env->fault_window_ns;
+	o->sync_slow_ns = env->sync_slow_ns;
+	o->not_judged = not_judged;
 }
 
-void pr_debug(const char *fmt, ...)
+int env__topology(const struct env *env, const char *embedded_board, struct topology *t)
 {
-	va_list ap;
+	char err[1024];
 
-	if (!env_verbose)
-		return;
-	fputs("smmutrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	topology__init(t);
+	if (env->dt_dir) {
+		pr_debug("reading device tree %s\n", env->dt_dir);
+		if (dt__discover(t, env->dt_dir, err, sizeof(err)))
+			goto bad;
+	}
+	if (env->board_path) {
+		pr_debug("reading board file %s\n", env->board_path);
+		if (board__load(t, env->board_path, err, sizeof(err)))
+			goto bad;
+	} else if (embedded_board && *embedded_board) {
+		if (board__load_text(t, embedded_board, "<board in recording>", err, sizeof(err)))
+			goto bad;
+	}
+	return 0;
+bad:
+	pr_err("%s\n", err);
+	topology__free(t);
+	return EXIT_INPUT;
+}
+
+void env__live_dt(struct env *env)
+{
+	if (!env->dt_dir && !access(LIVE_DT_DIR, R_OK))
+		env->dt_dir = LIVE_DT_DIR;
 }

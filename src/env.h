@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "finding.h"
+#include "log.h"
 
 /* exit status (SPEC §2) */
 #define EXIT_OK		0	/* no finding at or above --fail-on */
@@ -23,7 +24,6 @@ struct env {
 	bool json;			/* --json */
 	enum severity fail_on;		/* --fail-on: SEV_ERROR (default), SEV_WARNING */
 	bool fail_never;		/* --fail-on never */
-	int verbose;			/* -v */
 	uint64_t inval_window_ns;	/* --inval-window */
 	uint64_t fault_window_ns;	/* --fault-window */
 	uint64_t sync_slow_ns;		/* --sync-slow */
@@ -107,10 +107,25 @@ void env__fmt_duration(uint64_t ns, char *buf, size_t len);
 /* exit status for the highest severity seen (SEV_NONE if none) */
 int env__exit_status(const struct env *env, enum severity worst);
 
-/* "smmutrace: " + message on stderr */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* only with -v */
-void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-extern int env_verbose;
+struct engine_opts;
+struct topology;
+/*
+ * The one place engine options come from env (--inval-window, --fault-window,
+ * --sync-slow): every engine a command builds (analysis, report, whatif's
+ * second engine, the monitor and its incident reports) judges with the same
+ * windows. TOPO and NOT_JUDGED may be NULL; callbacks are the caller's.
+ */
+void env__engine_opts(const struct env *env, const struct topology *topo,
+		      const unsigned int *not_judged, struct engine_opts *o);
+/*
+ * The one place the topology is built: --dt first (SPEC §4), then --board,
+ * which adds TBUs or replaces those of the same name; without --board, the
+ * board text a recording carries (EMBEDDED_BOARD, may be NULL). T is
+ * initialized here. 0, or EXIT_INPUT after printing the error (T is then
+ * freed).
+ */
+int env__topology(const struct env *env, const char *embedded_board, struct topology *t);
+/* On a live board with no --dt, its own device tree (SPEC §4): live, record, monitor. */
+void env__live_dt(struct env *env);
 
 #endif

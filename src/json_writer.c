@@ -5,7 +5,9 @@
  * valid JSON/UTF-8 whatever bytes they hold (kernel names are not promised
  * to be UTF-8).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@ struct jsonw {
 	size_t depth, cap;
 	bool after_key;			/* the next value belongs to a key: no comma */
 	bool failed;			/* out of memory: stop writing */
+	char *mem;			/* jsonw__new_mem: the memstream's buffer */
+	size_t mem_len;
 };
 
 #define OPEN_HAS_MEMBERS	1
@@ -45,6 +49,39 @@ void jsonw__free(struct jsonw *w)
 		return;
 	free(w->open);
 	free(w);
+}
+
+struct jsonw *jsonw__new_mem(void)
+{
+	struct jsonw *w = jsonw__new(NULL);
+
+	if (!w)
+		return NULL;
+	/* the memstream keeps the addresses of these two: they live in W */
+	w->f = open_memstream(&w->mem, &w->mem_len);
+	if (!w->f) {
+		jsonw__free(w);
+		return NULL;
+	}
+	return w;
+}
+
+char *jsonw__mem_take(struct jsonw *w)
+{
+	char *text;
+	bool ok;
+
+	if (!w)
+		return NULL;
+	ok = !w->failed && !ferror(w->f);
+	fclose(w->f);
+	text = w->mem;
+	jsonw__free(w);
+	if (!ok) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 /* Comma before a value or key, unless it follows a key or opens a container. */
@@ -265,6 +302,29 @@ void jsonw__kv_bool(struct jsonw *w, const char *k, bool v)
 {
 	jsonw__key(w, k);
 	jsonw__bool(w, v);
+}
+
+int jsonw__copy_members(struct jsonw *w, const char *obj,
+			bool (*skip)(const char *key, void *ctx), void *ctx)
+{
+	struct json_object *o = obj ? json_tokener_parse(obj) : NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -EINVAL;
+	}
+	json_object_object_foreach(o, k, v) {
+		if (skip && skip(k, ctx))
+			continue;
+		jsonw__key(w, k);
+		if (v)
+			jsonw__raw(w, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			jsonw__null(w);
+	}
+	json_object_put(o);
+	return 0;
 }
 
 void jsonw__newline(struct jsonw *w)

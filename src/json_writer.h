@@ -16,6 +16,13 @@ struct jsonw;
 
 struct jsonw *jsonw__new(FILE *f);
 void jsonw__free(struct jsonw *w);
+/*
+ * A writer into memory, for JSON text kept as a string (recording headers,
+ * the hook table): jsonw__mem_take ends it, frees W and returns the text
+ * (malloc'd), or NULL when memory ran out on the way.
+ */
+struct jsonw *jsonw__new_mem(void);
+char *jsonw__mem_take(struct jsonw *w);
 
 void jsonw__obj_begin(struct jsonw *w);
 void jsonw__obj_end(struct jsonw *w);
@@ -37,6 +44,13 @@ void jsonw__kv_u64(struct jsonw *w, const char *k, uint64_t v);
 void jsonw__kv_s64(struct jsonw *w, const char *k, int64_t v);
 void jsonw__kv_hex(struct jsonw *w, const char *k, uint64_t v);
 void jsonw__kv_bool(struct jsonw *w, const char *k, bool v);
+/*
+ * Into the open object: the members of the JSON object text OBJ (parsed with
+ * json-c, values written as they were), except those SKIP (may be NULL) says
+ * true for. 0, or -EINVAL when OBJ is not a JSON object (nothing written).
+ */
+int jsonw__copy_members(struct jsonw *w, const char *obj,
+			bool (*skip)(const char *key, void *ctx), void *ctx);
 /* end the current top-level value with '\n' (JSONL) */
 void jsonw__newline(struct jsonw *w);
 

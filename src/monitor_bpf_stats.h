@@ -11,11 +11,12 @@
 #include <stddef.h>
 #include "monitor_metrics.h"
 
-struct capture;
+struct capture_prog;
 
 /* kernel.bpf_stats_enabled is 1 */
 bool bpf_stats__enabled(void);
-/* run counts and times of the loaded programs of C; returns how many (<= MAX) */
-size_t bpf_stats__collect(struct capture *c, struct metrics_bpf_prog *out, size_t max);
+/* run counts and times of the NPROGS programs (capture__progs); returns how many (<= MAX) */
+size_t bpf_stats__collect(const struct capture_prog *progs, int nprogs,
+			  struct metrics_bpf_prog *out, size_t max);
 
 #endif

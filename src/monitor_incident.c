@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "env.h"
+#include "log.h"
 #include "monitor_incident.h"
 #include "output.h"
 #include "recording.h"
@@ -231,7 +231,7 @@ static void finish_active(struct incidents *in)
 	if (l > 4)
 		snprintf(html + l - 4, sizeof(html) - (l - 4), ".html");
 	if (!write_report(in, in->path, html))
-		fprintf(stderr, "smmutrace: monitor: incident %u (%s): wrote %s and %s\n", in->count,
+		pr_info("monitor: incident %u (%s): wrote %s and %s\n", in->count,
 			in->why, in->path, html);
 }
 

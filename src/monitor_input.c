@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "jsonl.h"
+#include "log.h"
 #include "monitor_input.h"
 #include "recording.h"
 
@@ -77,7 +78,7 @@ static bool reopened(struct mon_input *in)
 	}
 	if (!what)
 		return false;
-	fprintf(stderr, "smmutrace: monitor: %s %s (log rotation?): following it from its start%s\n",
+	pr_info("monitor: %s %s (log rotation?): following it from its start%s\n",
 		in->name, what, in->len > in->ready ? "; a half line from before is dropped" : "");
 	in->len = in->ready;
 	in->pos = 0;
@@ -275,7 +276,7 @@ int mon_input__next(struct mon_input *in, struct smt_event *ev)
 		/* a followed file still being written has no close block yet: no warning then */
 		if (rc == 0 && !in->stopped && recording_reader__warning(in->rec) && !in->warned) {
 			in->warned = true;
-			fprintf(stderr, "smmutrace: %s\n", recording_reader__warning(in->rec));
+			pr_warn("%s\n", recording_reader__warning(in->rec));
 		}
 		return rc;
 	}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "event.h"
+#include "log.h"
 #include "monitor_rotate.h"
 #include "recording.h"
 
@@ -69,7 +70,7 @@ static void enforce(struct rotator *r, size_t reserve)
 
 		path_of(r, r->closed[drop].num, p, sizeof(p));
 		if (unlink(p) && errno != ENOENT)
-			fprintf(stderr, "smmutrace: monitor: %s: cannot delete: %s; the record "
+			pr_warn("monitor: %s: cannot delete: %s; the record "
 				"directory may grow past --keep-bytes\n", p, strerror(errno));
 		r->closed_bytes -= r->closed[drop].size;
 		r->deleted++;

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "env.h"
+#include "log.h"
 #include "event.h"
 #include "json_writer.h"
 #include "sink.h"
@@ -213,7 +213,7 @@ static void text_finding(FILE *out, const struct finding *f)
 	if (f->ranges_total > (unsigned long long)f->nranges)
 		fprintf(out, " (%llu TLBIs in all)", f->ranges_total);
 	fputc('\n', out);
-	if (!env_verbose)
+	if (log__level() < LOG_DEBUG)
 		return;
 	for (int i = 0; i < f->nevidence; i++) {
 		const struct evidence *x = &f->evidence[i];

@@ -1,12 +1,37 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The one duration parser every option uses (src/env.c, SPEC §2). */
+/*
+ * src/env.c: the one duration parser every option uses (SPEC §2), and the
+ * shared pieces every command builds from env: engine options, the topology
+ * (--dt, --board, the board a recording carries) and the verbosity.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include "engine.h"
 #include "env.h"
+#include "topology.h"
+
+#define BOARD_A "[tbu tbu_a]\nsids = 0x0-0xff\ngates = clk:a_clk\n"
+#define BOARD_B "[tbu tbu_b]\nsids = 0x100-0x1ff\ngates = rpm:b.dev, pd:b_pd\n"
+
+/* TEXT in a fresh file; its path in PATH (unlink it after) */
+static void write_file(char *path, size_t len, const char *text)
+{
+	int fd;
+
+	snprintf(path, len, "/tmp/smmutrace-test-env-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
 
 static void test_units_and_bare_seconds(void **state)
 {
@@ -69,9 +94,171 @@ static void test_format_is_exact_in_the_largest_unit(void **state)
 	assert_string_equal(b, "2us");
 }
 
+static void test_defaults_are_the_documented_windows(void **state)
+{
+	struct env env;
+
+	env__init(&env);
+	assert_int_equal(env.inval_window_ns, 100000000ull);	/* --help: 100ms */
+	assert_int_equal(env.fault_window_ns, 1000000000ull);	/* 1s */
+	assert_int_equal(env.sync_slow_ns, 1000000ull);		/* 1ms */
+	assert_int_equal(env.fail_on, SEV_ERROR);
+}
+
+static void test_engine_opts_carry_the_window_options(void **state)
+{
+	struct topology topo;
+	struct engine_opts o;
+	unsigned int nj = 0;
+	struct env env;
+
+	env__init(&env);
+	topology__init(&topo);
+	assert_int_equal(env__parse_common(&env, OPT_INVAL_WINDOW, "250us"), 1);
+	assert_int_equal(env__parse_common(&env, OPT_FAULT_WINDOW, "3s"), 1);
+	assert_int_equal(env__parse_common(&env, OPT_SYNC_SLOW, "2ms"), 1);
+	memset(&o, 0xa5, sizeof(o));	/* nothing of the caller's left in it */
+	env__engine_opts(&env, &topo, &nj, &o);
+	assert_int_equal(o.inval_window_ns, 250000);
+	assert_int_equal(o.fault_window_ns, 3000000000ull);
+	assert_int_equal(o.sync_slow_ns, 2000000);
+	assert_ptr_equal(o.topo, &topo);
+	assert_ptr_equal(o.not_judged, &nj);
+	assert_null(o.on_finding);
+	assert_null(o.on_lifetime);
+	assert_null(o.ctx);
+}
+
+static void test_a_bad_window_is_refused_and_the_old_value_kept(void **state)
+{
+	struct env env;
+
+	env__init(&env);
+	assert_int_equal(env__parse_common(&env, OPT_INVAL_WINDOW, "0"), -1);
+	assert_int_equal(env__parse_common(&env, OPT_FAULT_WINDOW, "soon"), -1);
+	assert_int_equal(env.inval_window_ns, 100000000ull);
+	assert_int_equal(env.fault_window_ns, 1000000000ull);
+}
+
+/* env__topology with --board FILE holding BOARD_TEXT, and the recording's EMBEDDED */
+static void topology_with_board_file(const char *board_text, const char *embedded,
+				     struct topology *t)
+{
+	struct env env;
+	char path[64];
+
+	write_file(path, sizeof(path), board_text);
+	env__init(&env);
+	env.board_path = path;
+	assert_int_equal(env__topology(&env, embedded, t), 0);
+	unlink(path);
+}
+
+static void test_topology_from_the_board_file(void **state)
+{
+	struct topology t;
+
+	topology_with_board_file(BOARD_A, NULL, &t);
+	assert_int_equal(t.ntbus, 1);
+	assert_string_equal(t.tbus[0].name, "tbu_a");
+	assert_string_equal(t.board_text, BOARD_A);	/* for the recording header */
+	topology__free(&t);
+}
+
+static void test_topology_from_the_board_a_recording_carries(void **state)
+{
+	struct topology t;
+	struct env env;
+
+	env__init(&env);
+	assert_int_equal(env__topology(&env, BOARD_B, &t), 0);
+	assert_int_equal(t.ntbus, 1);
+	assert_string_equal(t.tbus[0].name, "tbu_b");
+	topology__free(&t);
+	/* none at all: an empty model, not an error */
+	assert_int_equal(env__topology(&env, NULL, &t), 0);
+	assert_int_equal(t.ntbus, 0);
+	assert_int_equal(env__topology(&env, "", &t), 0);
+	assert_int_equal(t.ntbus, 0);
+	topology__free(&t);
+}
+
+/* --board replaces the recording's board rather than merging with it */
+static void test_board_option_wins_over_the_recordings_board(void **state)
+{
+	struct topology t;
+
+	topology_with_board_file(BOARD_A, BOARD_B, &t);
+	assert_int_equal(t.ntbus, 1);
+	assert_string_equal(t.tbus[0].name, "tbu_a");
+	topology__free(&t);
+}
+
+static void test_bad_board_is_bad_input_and_leaves_nothing(void **state)
+{
+	struct topology t;
+	struct env env;
+	char path[64];
+
+	write_file(path, sizeof(path), "[tbu x]\nsids = 0x10-0x1\n");
+	env__init(&env);
+	env.board_path = path;
+	assert_int_equal(env__topology(&env, NULL, &t), EXIT_INPUT);
+	assert_int_equal(t.ntbus, 0);
+	assert_null(t.tbus);
+	assert_null(t.board_text);
+	unlink(path);
+	/* a missing file too, and a broken board inside a recording */
+	assert_int_equal(env__topology(&env, NULL, &t), EXIT_INPUT);
+	env.board_path = NULL;
+	assert_int_equal(env__topology(&env, "[tbu y]\nsids = nope\n", &t), EXIT_INPUT);
+	assert_int_equal(env__topology(&env, NULL, &t), 0);
+	env.dt_dir = "/nonexistent/device-tree";
+	assert_int_equal(env__topology(&env, NULL, &t), EXIT_INPUT);
+}
+
+static void test_live_dt_keeps_an_explicit_dt(void **state)
+{
+	struct env env;
+
+	env__init(&env);
+	env.dt_dir = "/somewhere/else";
+	env__live_dt(&env);
+	assert_string_equal(env.dt_dir, "/somewhere/else");
+	env.dt_dir = NULL;
+	env__live_dt(&env);
+	if (access("/proc/device-tree", R_OK))
+		assert_null(env.dt_dir);
+	else
+		assert_string_equal(env.dt_dir, "/proc/device-tree");
+}
+
+/* -v, however given, raises the one level every module reads (log.c) */
+static void test_verbose_raises_the_log_level(void **state)
+{
+	struct env env;
+	int before = log__level();
+
+	env__init(&env);
+	assert_int_equal(env__parse_common(&env, 'v', NULL), 1);
+	assert_int_equal(log__level(), before + 1);
+	assert_int_equal(env__parse_common(&env, 'v', NULL), 1);
+	assert_int_equal(log__level(), before + 2);
+	log__set_level(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_are_the_documented_windows),
+		cmocka_unit_test(test_engine_opts_carry_the_window_options),
+		cmocka_unit_test(test_a_bad_window_is_refused_and_the_old_value_kept),
+		cmocka_unit_test(test_topology_from_the_board_file),
+		cmocka_unit_test(test_topology_from_the_board_a_recording_carries),
+		cmocka_unit_test(test_board_option_wins_over_the_recordings_board),
+		cmocka_unit_test(test_bad_board_is_bad_input_and_leaves_nothing),
+		cmocka_unit_test(test_live_dt_keeps_an_explicit_dt),
+		cmocka_unit_test(test_verbose_raises_the_log_level),
 		cmocka_unit_test(test_units_and_bare_seconds),
 		cmocka_unit_test(test_zero_is_parsed_as_zero_for_the_caller_to_refuse),
 		cmocka_unit_test(test_absurd_and_malformed_are_refused),

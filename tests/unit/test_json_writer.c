@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Streaming JSON writer: commas, nesting, escaping, numbers. */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,6 +225,52 @@ static void test_random_bytes_always_give_valid_json(void **state)
 	json_tokener_free(tok);
 }
 
+static void test_memory_writer_returns_the_text(void **state)
+{
+	struct jsonw *w = jsonw__new_mem();
+	char *text;
+
+	assert_non_null(w);
+	jsonw__obj_begin(w);
+	jsonw__kv_str(w, "a", "x\"y");
+	jsonw__key(w, "b");
+	jsonw__arr_begin(w);
+	jsonw__u64(w, 1);
+	jsonw__bool(w, false);
+	jsonw__arr_end(w);
+	jsonw__obj_end(w);
+	text = jsonw__mem_take(w);
+	assert_string_equal(text, "{\"a\":\"x\\\"y\",\"b\":[1,false]}");
+	free(text);
+	assert_null(jsonw__mem_take(NULL));
+}
+
+static bool skip_b(const char *key, void *ctx)
+{
+	return !strcmp(key, ctx);
+}
+
+static void test_copy_members_keeps_values_and_skips_what_it_is_told(void **state)
+{
+	struct out o;
+
+	out_open(&o);
+	jsonw__obj_begin(o.w);
+	jsonw__kv_u64(o.w, "first", 1);
+	assert_int_equal(jsonw__copy_members(o.w, "{\"a\":[1,{\"x\":null}],\"b\":2,\"c\":\"p/q\","
+					     "\"d\":null}", skip_b, "b"), 0);
+	jsonw__obj_end(o.w);
+	out_expect(&o, "{\"first\":1,\"a\":[1,{\"x\":null}],\"c\":\"p/q\",\"d\":null}");
+	/* not an object: nothing written, an error */
+	out_open(&o);
+	jsonw__obj_begin(o.w);
+	assert_int_equal(jsonw__copy_members(o.w, "[1,2]", NULL, NULL), -EINVAL);
+	assert_int_equal(jsonw__copy_members(o.w, "{broken", NULL, NULL), -EINVAL);
+	assert_int_equal(jsonw__copy_members(o.w, NULL, NULL, NULL), -EINVAL);
+	jsonw__obj_end(o.w);
+	out_expect(&o, "{}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +283,8 @@ int main(void)
 		cmocka_unit_test(test_strings_keep_utf8_and_replace_invalid_bytes),
 		cmocka_unit_test(test_keys_are_escaped_too),
 		cmocka_unit_test(test_random_bytes_always_give_valid_json),
+		cmocka_unit_test(test_memory_writer_returns_the_text),
+		cmocka_unit_test(test_copy_members_keeps_values_and_skips_what_it_is_told),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
