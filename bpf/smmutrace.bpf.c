@@ -32,6 +32,9 @@ const volatile __u32 cmdlist_nargs = 4;
 /* its return value (-ETIMEDOUT = CMD_SYNC timeout) is usable: not so in a gcc clone */
 const volatile bool cmdlist_ret_valid = true;
 const volatile bool emit_ties = true;		/* attach events learnt on the DMA path */
+/* every program only counts its run (SMMUTRACE_COUNT_ONLY): bench-board's floor,
+ * the cost of the same hooks with nothing done in them */
+const volatile bool count_only = false;
 /* v3 event queue, from BTF: arm_smmu_device.evtq.q, arm_smmu_queue.ent_dwords,
  * arm_smmu_device.iommu (the iommu_device a device's dev_iommu points to) */
 const volatile int v3_evtq_off = -1;
@@ -1195,18 +1198,31 @@ static __always_inline int on_tp_unmap(__u64 iova, __u64 size, __u64 unmapped)
 
 /* ---- program wrappers ---- */
 
+/* count_only: the run is counted and nothing else (verifier prunes the rest) */
+static __always_inline bool counted_only(void)
+{
+	if (!count_only)
+		return false;
+	stat_inc(SMT_STAT_COUNT_ONLY);
+	return true;
+}
+
 /* tracepoint: tp_btf for production + raw_tp twin (also the fallback attach) */
 #define TP_TWIN(tp, call, ...)							\
-SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##tp, ##__VA_ARGS__) { return call; }	\
-SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__) { return call; }
+SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##tp, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }					\
+SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }
 
 /* kernel function: kprobe (attached by name or address) + raw_tp twin for tests */
 #define KPROBE_TWIN(fn, call, ...)						\
-SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__) { return call; }	\
+SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }					\
 SEC("raw_tp") int BPF_PROG(twin_kprobe_##fn, ##__VA_ARGS__) { return call; }
 
 #define KRETPROBE_TWIN(fn, call, arg)						\
-SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg) { return call; }	\
+SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg)			\
+{ if (counted_only()) return 0; return call; }					\
 SEC("raw_tp") int BPF_PROG(twin_kretprobe_##fn, arg) { return call; }
 
 TP_TWIN(rpm_status, on_rpm_status(dev, status), struct device *dev, int status)
@@ -1319,11 +1335,12 @@ KRETPROBE_TWIN(_genpd_power, on_pd_return(ret), long ret)
 		bpf_get_func_arg(ctx, __i, &a[__i])
 
 #define FENTRY(fn, call)						\
-SEC("fentry") int fentry_##fn(void *ctx) { FARGS(ctx, a); return call; }
+SEC("fentry") int fentry_##fn(void *ctx)					\
+{ if (counted_only()) return 0; FARGS(ctx, a); return call; }
 
 #define FEXIT(fn, call)							\
 SEC("fexit") int fexit_##fn(void *ctx)					\
-{ __u64 ret = 0; bpf_get_func_ret(ctx, &ret); return call; }
+{ __u64 ret = 0; if (counted_only()) return 0; bpf_get_func_ret(ctx, &ret); return call; }
 
 /* v3 */
 FENTRY(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_entry(a[0], a[1], a[2], a[3], a[4]))

@@ -37,6 +37,7 @@ struct capture {
 	char btf_source[256];
 	char fentry_note[200];
 	bool fentry_ok;		/* a trampoline attached here (probe_fentry) */
+	bool count_only;	/* SMMUTRACE_COUNT_ONLY: programs count their runs, emit nothing */
 	char layout_note[200];
 	uint64_t reorder_ns;
 	/* reorder buffer */
@@ -935,6 +936,9 @@ void capture__free(struct capture *c)
 {
 	if (!c)
 		return;
+	if (c->count_only && c->skel && c->skel->obj && bpf_map__fd(c->skel->maps.stats) >= 0)
+		fprintf(stderr, "smmutrace: count-only: %llu BPF program runs counted, no event "
+			"captured\n", (unsigned long long)stat_sum(c, SMT_STAT_COUNT_ONLY));
 	ring_buffer__free(c->rb);
 	while (c->nlinks > 0)
 		bpf_link__destroy(c->links[--c->nlinks]);
@@ -1102,6 +1106,9 @@ retry:
 		c->skel->rodata->cmdlist_ret_valid = !t->cmdlist_ret_unknown;
 	}
 	c->skel->rodata->filter_names = !opts->all_gates;
+	/* make bench-board's floor: the same hooks, every program only counting */
+	c->count_only = getenv("SMMUTRACE_COUNT_ONLY") != NULL;
+	c->skel->rodata->count_only = c->count_only;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
 	if (opts->rpm_fold)
