@@ -321,6 +321,11 @@ static struct bpf_program *prog_by_name(struct capture *c, const char *name)
 	return bpf_object__find_program_by_name(c->skel->obj, name);
 }
 
+static bool obj_has_prog(void *obj, const char *name)
+{
+	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
 /* tp_btf_X -> raw_tp_X */
 static struct bpf_program *tp_prog(struct capture *c, const struct hook_res *r, bool btf)
 {
@@ -1025,6 +1030,9 @@ retry:
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
+	ret = hooks__check_progs(obj_has_prog, c->skel->obj, err, errlen);
+	if (ret)
+		goto fail;
 	/* 5.4: range_s1(iova, size, granule, leaf, cookie); 5.10+: (..., cookie, reg) */
 	if (func_params(c->btf, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)
 		c->skel->rodata->v2_range_cookie_arg = idx;
