@@ -1025,11 +1025,21 @@ static __always_inline int on_getdom_entry(__u64 dev)
 	return 0;
 }
 
+static __always_inline int emit_tie(__u64 domain, __u64 dev, __u64 ts)
+{
+	struct tie_key t = { .domain = domain, .dev = dev };
+
+	if (!emit_ties || !domain || !dev)
+		return 0;
+	if (bpf_map_lookup_elem(&ties, &t))
+		return 0;
+	return emit_attach(domain, (struct device *)dev, ts);
+}
+
 static __always_inline int on_getdom_return(__u64 domain)
 {
 	struct pend_key k = pkey(PEND_GETDOM);
 	struct pend *p = bpf_map_lookup_elem(&pending, &k);
-	struct tie_key t = {};
 	__u64 dev, ts;
 
 	if (!p)
@@ -1037,13 +1047,14 @@ static __always_inline int on_getdom_return(__u64 domain)
 	dev = p->ptr;
 	ts = p->ts;
 	bpf_map_delete_elem(&pending, &k);
-	if (!emit_ties || !domain || !dev)
-		return 0;
-	t.domain = domain;
-	t.dev = dev;
-	if (bpf_map_lookup_elem(&ties, &t))
-		return 0;
-	return emit_attach(domain, (struct device *)dev, ts);
+	return emit_tie(domain, dev, ts);
+}
+
+/* fexit: the device is still an argument; the call is a few loads, so its
+ * return time stands for its entry time */
+static __always_inline int on_getdom_fexit(__u64 dev, __u64 domain)
+{
+	return emit_tie(domain, dev, bpf_ktime_get_ns());
 }
 
 /* ---- faults ---- */
@@ -1367,6 +1378,14 @@ KRETPROBE(gdsc_disable, on_pd_return(ret), long ret)
 	for (int __i = 0; __i < 5; __i++)				\
 		bpf_get_func_arg(ctx, __i, &a[__i])
 
+static __always_inline __u64 farg(void *ctx, int n)
+{
+	__u64 v = 0;
+
+	bpf_get_func_arg(ctx, n, &v);
+	return v;
+}
+
 #define FENTRY(fn, call)						\
 SEC("fentry") int fentry_##fn(void *ctx)					\
 { if (counted_only()) return 0; FARGS(ctx, a); return call; }
@@ -1406,8 +1425,9 @@ FENTRY(arm_smmu_device_reset, on_smmu_reset(a[0]))
 /* iommu core, power domains */
 FENTRY(iommu_detach_device, on_detach(a[0], a[1]))
 FENTRY(iommu_domain_free, on_domain_free(a[0]))
-FENTRY(iommu_get_dma_domain, on_getdom_entry(a[0]))
-FEXIT(iommu_get_dma_domain, on_getdom_return(ret))
+/* fexit alone: it has the device argument too; called on every DMA map and
+ * unmap, so one program run instead of two and no entry state */
+FEXIT(iommu_get_dma_domain, on_getdom_fexit(farg(ctx, 0), ret))
 FENTRY(report_iommu_fault, on_report_fault(a[0], a[1], a[2], a[3]))
 FENTRY(_genpd_power_on, on_pd_entry((void *)a[0], 1))
 FEXIT(_genpd_power_on, on_pd_return((int)ret))

@@ -227,6 +227,14 @@ static void probe_fentry(struct capture *c)
 	close(fd);
 }
 
+static struct bpf_program *trace_prog(struct capture *c, const struct hook_res *r, bool ret)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s_%s", ret ? "fexit" : "fentry", r->symbol);
+	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
 /*
  * fentry/fexit (trampolines) for kprobe rows whose target is a unique,
  * unmangled name and that have fentry_<target> (+ fexit_<target>) programs:
@@ -240,7 +248,6 @@ static void choose_fentry(struct capture *c, const struct capture_opts *opts)
 	for (int i = 0; i < hook_table_len; i++) {
 		struct hook_res *r = &c->res[i];
 		const struct hook_cand *k;
-		char name[160];
 
 		if (r->def->kind != HOOK_KPROBE || r->status != HOOK_RESOLVED || r->by_addr ||
 		    strchr(r->symbol, '.'))
@@ -249,11 +256,11 @@ static void choose_fentry(struct capture *c, const struct capture_opts *opts)
 		/* a trampoline binds through the target's BTF FUNC (vmlinux only here) */
 		if (btf__find_by_name_kind(c->btf, r->symbol, BTF_KIND_FUNC) < 0)
 			continue;
-		snprintf(name, sizeof(name), "fentry_%s", r->symbol);
-		if (!bpf_object__find_program_by_name(c->skel->obj, name))
+		/* a row with a return program may have its fexit alone: it reads the
+		 * arguments itself (bpf_get_func_arg), one program run per call */
+		if (!trace_prog(c, r, false) && !(k->ret_prog && trace_prog(c, r, true)))
 			continue;
-		snprintf(name, sizeof(name), "fexit_%s", r->symbol);
-		if (k->ret_prog && !bpf_object__find_program_by_name(c->skel->obj, name))
+		if (k->ret_prog && !trace_prog(c, r, true))
 			continue;
 		r->fentry = true;
 		snprintf(r->method, sizeof(r->method), "fentry");
@@ -266,14 +273,6 @@ static bool any_fentry(const struct capture *c)
 		if (c->res[i].fentry)
 			return true;
 	return false;
-}
-
-static struct bpf_program *trace_prog(struct capture *c, const struct hook_res *r, bool ret)
-{
-	char name[160];
-
-	snprintf(name, sizeof(name), "%s_%s", ret ? "fexit" : "fentry", r->symbol);
-	return bpf_object__find_program_by_name(c->skel->obj, name);
 }
 
 /* ---- environment ---- */
@@ -421,6 +420,8 @@ static void set_autoload(struct capture *c, bool twins)
 				if (ret && !k->ret_prog)
 					break;
 				p = trace_prog(c, r, ret);
+				if (!p)		/* fexit alone (choose_fentry) */
+					continue;
 				bpf_program__set_autoload(p, true);
 				bpf_program__set_attach_target(p, 0, r->symbol);
 			}
@@ -591,7 +592,8 @@ static void attach_one(struct capture *c, struct hook_res *r)
 		return;
 	}
 	if (r->fentry) {
-		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, false)));
+		p = trace_prog(c, r, false);
+		err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
 		if (!err && k->ret_prog)
 			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
 		if (!err) {
