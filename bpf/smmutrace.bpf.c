@@ -1229,23 +1229,16 @@ SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__)			\
  * kernel function: kprobe (attached by name or address) + raw_tp twin for
  * tests. Every program is named after the function it sits on
  * (kprobe_<fn>, kretprobe_<fn>, fentry_<fn>): a handler serving several
- * functions gets one program per function (KPROBE/KRETPROBE, without a twin:
- * the handler's twin under its first function tests it).
+ * functions gets one program (and twin) per function.
  */
-#define KPROBE(fn, call, ...)							\
-SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__)			\
-{ if (counted_only()) return 0; return call; }
-
-#define KRETPROBE(fn, call, arg)						\
-SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg)			\
-{ if (counted_only()) return 0; return call; }
-
 #define KPROBE_TWIN(fn, call, ...)						\
-KPROBE(fn, call, ##__VA_ARGS__)							\
+SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }					\
 SEC("raw_tp") int BPF_PROG(twin_kprobe_##fn, ##__VA_ARGS__) { return call; }
 
 #define KRETPROBE_TWIN(fn, call, arg)						\
-KRETPROBE(fn, call, arg)							\
+SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg)			\
+{ if (counted_only()) return 0; return call; }					\
 SEC("raw_tp") int BPF_PROG(twin_kretprobe_##fn, arg) { return call; }
 
 TP_TWIN(rpm_status, on_rpm_status(dev, status), struct device *dev, int status)
@@ -1261,32 +1254,32 @@ TP_TWIN(unmap, on_tp_unmap(iova, size, unmapped), unsigned long iova, size_t siz
 /* arm_smmu_map_pages(domain, iova, paddr, pgsize, pgcount, prot, gfp, mapped) 5.15+ */
 KPROBE_TWIN(arm_smmu_map_pages, on_map_entry(domain, iova, paddr, pgsize * pgcount),
 	    __u64 domain, __u64 iova, __u64 paddr, __u64 pgsize, __u64 pgcount)
-KRETPROBE(arm_smmu_map_pages, on_map_return(ret), long ret)
+KRETPROBE_TWIN(arm_smmu_map_pages, on_map_return(ret), long ret)
 /* arm_smmu_map / iommu_map(domain, iova, paddr, size, prot[, gfp]) */
 KPROBE_TWIN(arm_smmu_map, on_map_entry(domain, iova, paddr, size),
 	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
 KRETPROBE_TWIN(arm_smmu_map, on_map_return(ret), long ret)
-KPROBE(iommu_map, on_map_entry(domain, iova, paddr, size),
-       __u64 domain, __u64 iova, __u64 paddr, __u64 size)
-KRETPROBE(iommu_map, on_map_return(ret), long ret)
+KPROBE_TWIN(iommu_map, on_map_entry(domain, iova, paddr, size),
+	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
+KRETPROBE_TWIN(iommu_map, on_map_return(ret), long ret)
 
 /* arm_smmu_unmap_pages(domain, iova, pgsize, pgcount, gather) 5.15+ */
 KPROBE_TWIN(arm_smmu_unmap_pages, on_unmap_entry(domain, iova, pgsize * pgcount, PEND_UNMAP),
 	    __u64 domain, __u64 iova, __u64 pgsize, __u64 pgcount)
-KRETPROBE(arm_smmu_unmap_pages, on_unmap_return(ret, PEND_UNMAP), long ret)
+KRETPROBE_TWIN(arm_smmu_unmap_pages, on_unmap_return(ret, PEND_UNMAP), long ret)
 /* arm_smmu_unmap / __iommu_unmap(domain, iova, size[, gather]) */
 KPROBE_TWIN(arm_smmu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
 	    __u64 domain, __u64 iova, __u64 size)
 KRETPROBE_TWIN(arm_smmu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
-KPROBE(__iommu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
-       __u64 domain, __u64 iova, __u64 size)
-KRETPROBE(__iommu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
+KPROBE_TWIN(__iommu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
+	    __u64 domain, __u64 iova, __u64 size)
+KRETPROBE_TWIN(__iommu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
 
 /* arm_lpae_unmap_pages(ops, iova, pgsize, pgcount, gather): drm/msm per-process tables */
 KPROBE_TWIN(arm_lpae_unmap_pages,
 	    on_unmap_entry(lpae_domain(ops), iova, pgsize * pgcount, PEND_LPAE),
 	    __u64 ops, __u64 iova, __u64 pgsize, __u64 pgcount)
-KRETPROBE(arm_lpae_unmap_pages, on_unmap_return(ret, PEND_LPAE), long ret)
+KRETPROBE_TWIN(arm_lpae_unmap_pages, on_unmap_return(ret, PEND_LPAE), long ret)
 /* arm_lpae_unmap(ops, iova, size[, gather]) <= 6.1 */
 KPROBE_TWIN(arm_lpae_unmap, on_unmap_entry(lpae_domain(ops), iova, size, PEND_LPAE),
 	    __u64 ops, __u64 iova, __u64 size)
@@ -1294,13 +1287,13 @@ KRETPROBE_TWIN(arm_lpae_unmap, on_unmap_return(ret, PEND_LPAE), long ret)
 
 /* v2 */
 KPROBE_TWIN(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(cookie), __u64 cookie)
-KPROBE(arm_smmu_tlb_inv_context_s2, on_v2_inv_context(cookie), __u64 cookie)
+KPROBE_TWIN(arm_smmu_tlb_inv_context_s2, on_v2_inv_context(cookie), __u64 cookie)
 KPROBE_TWIN(arm_smmu_tlb_inv_range_s1,
 	    on_v2_inv_range(iova, size, v2_range_cookie_arg == 4 ? a4 : a3),
 	    __u64 iova, __u64 size, __u64 granule, __u64 a3, __u64 a4)
-KPROBE(arm_smmu_tlb_inv_range_s2,
-       on_v2_inv_range(iova, size, v2_range_cookie_arg == 4 ? a4 : a3),
-       __u64 iova, __u64 size, __u64 granule, __u64 a3, __u64 a4)
+KPROBE_TWIN(arm_smmu_tlb_inv_range_s2,
+	    on_v2_inv_range(iova, size, v2_range_cookie_arg == 4 ? a4 : a3),
+	    __u64 iova, __u64 size, __u64 granule, __u64 a3, __u64 a4)
 /* arm_smmu_tlb_inv_walk_s1(iova, size, granule, cookie): fallback when range_s1 is inlined */
 KPROBE_TWIN(arm_smmu_tlb_inv_walk_s1, on_v2_inv_range(iova, size, cookie),
 	    __u64 iova, __u64 size, __u64 granule, __u64 cookie)
@@ -1325,7 +1318,7 @@ KRETPROBE_TWIN(__arm_smmu_tlb_inv_range, on_v3_ctx_return(), long ret)
  * the 5.10 BTF; positions from drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c v5.10 */
 KPROBE_TWIN(arm_smmu_tlb_inv_range, on_v3_ctx_entry(smmu_domain, granule),
 	    __u64 iova, __u64 size, __u64 granule, __u64 leaf, __u64 smmu_domain)
-KRETPROBE(arm_smmu_tlb_inv_range, on_v3_ctx_return(), long ret)
+KRETPROBE_TWIN(arm_smmu_tlb_inv_range, on_v3_ctx_return(), long ret)
 /* 7.2 arm_smmu_domain_inv_range(smmu_domain, iova, size, granule, leaf) */
 KPROBE_TWIN(arm_smmu_domain_inv_range, on_v3_ctx_entry(smmu_domain, granule),
 	    __u64 smmu_domain, __u64 iova, __u64 size, __u64 granule)
@@ -1358,10 +1351,10 @@ KPROBE_TWIN(_genpd_power_on, on_pd_entry((void *)genpd, 1), __u64 genpd)
 KRETPROBE_TWIN(_genpd_power_on, on_pd_return(ret), long ret)
 KPROBE_TWIN(_genpd_power_off, on_pd_entry((void *)genpd, 0), __u64 genpd)
 KRETPROBE_TWIN(_genpd_power_off, on_pd_return(ret), long ret)
-KPROBE(gdsc_enable, on_pd_entry((void *)genpd, 1), __u64 genpd)
-KRETPROBE(gdsc_enable, on_pd_return(ret), long ret)
-KPROBE(gdsc_disable, on_pd_entry((void *)genpd, 0), __u64 genpd)
-KRETPROBE(gdsc_disable, on_pd_return(ret), long ret)
+KPROBE_TWIN(gdsc_enable, on_pd_entry((void *)genpd, 1), __u64 genpd)
+KRETPROBE_TWIN(gdsc_enable, on_pd_return(ret), long ret)
+KPROBE_TWIN(gdsc_disable, on_pd_entry((void *)genpd, 0), __u64 genpd)
+KRETPROBE_TWIN(gdsc_disable, on_pd_return(ret), long ret)
 
 /*
  * fentry/fexit twins of the kprobes, for functions whose name is unique
@@ -1428,6 +1421,8 @@ FENTRY(iommu_domain_free, on_domain_free(a[0]))
 /* fexit alone: it has the device argument too; called on every DMA map and
  * unmap, so one program run instead of two and no entry state */
 FEXIT(iommu_get_dma_domain, on_getdom_fexit(farg(ctx, 0), ret))
+SEC("raw_tp") int BPF_PROG(twin_fexit_iommu_get_dma_domain, __u64 dev, __u64 ret)
+{ return on_getdom_fexit(dev, ret); }
 FENTRY(report_iommu_fault, on_report_fault(a[0], a[1], a[2], a[3]))
 FENTRY(_genpd_power_on, on_pd_entry((void *)a[0], 1))
 FEXIT(_genpd_power_on, on_pd_return((int)ret))

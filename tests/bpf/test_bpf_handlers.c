@@ -789,6 +789,22 @@ static void test_boot_time_domain_tie_is_reported_once_until_detach(void **state
 	assert_int_equal(got[0].domain, 0xbeef);
 }
 
+/* fentry kernels: the fexit alone, reading the device argument itself */
+static void test_boot_time_domain_tie_from_fexit_alone_is_reported_once(void **state)
+{
+	uint32_t sid = 0x9;
+	void *dev = fake_iommu_dev("0000:00:01.0", "9050000.smmuv3", 1, &sid);
+
+	sync_mem();
+	for (int i = 0; i < 3; i++)
+		RUN("twin_fexit_iommu_get_dma_domain", kaddr(dev), 0xcafe);
+	RUN("twin_fexit_iommu_get_dma_domain", kaddr(dev), 0);	/* no domain: nothing */
+	drain();
+	assert_int_equal(only(SMT_EV_ATTACH)->domain, 0xcafe);
+	assert_string_equal(got[0].name, "0000:00:01.0");
+	assert_int_equal(got[0].sids[0], 9);
+}
+
 static void test_faults_carry_iova_flags_and_domain(void **state)
 {
 	uint64_t smmu = fake_smmu("15000000.iommu");
@@ -1137,6 +1153,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v3_event_queue_translation_fault_names_domain_device_and_smmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_reports_device_sids_and_smmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_time_domain_tie_is_reported_once_until_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_time_domain_tie_from_fexit_alone_is_reported_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faults_carry_iova_flags_and_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pd_reported_only_on_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tlbi_and_sync_inside_flush_all_are_the_flush_all_event, setup, teardown),

@@ -9,8 +9,14 @@
 #   count    smmutrace record with SMMUTRACE_COUNT_ONLY: the same hooks, same
 #            attach methods, every program only counting its run (the floor)
 #   record   smmutrace record -o FILE
-# Only the read is timed. Prints "bench: ROUND SETUP SECONDS" lines and the
-# medians between "# SMT-BENCH-BEGIN" and "# SMT-BENCH-END".
+# Only the read is timed, two ways: wall time, and busy time = wall time minus
+# the CPU's idle and iowait time (NO_HZ accounting, exact to 10 ms): the CPU
+# time everything (dd, interrupts, smmutrace's consumer, the ftrace reader)
+# spent while the read ran. Under scripts/vmtest's -icount (BENCH_ICOUNT=1)
+# busy time counts guest instructions, so it does not depend on the host's
+# load; the overhead figures are computed from it. Prints "bench: ROUND SETUP
+# WALL BUSY" lines and the medians between "# SMT-BENCH-BEGIN" and
+# "# SMT-BENCH-END".
 # SMT_BENCH_READS (8192) 4 KiB reads per run, SMT_BENCH_ROUNDS (5).
 . ./lib.sh >/dev/null
 # failures are part of the figures' story: on the console between the markers
@@ -20,12 +26,17 @@ rounds=${SMT_BENCH_ROUNDS:-5}
 DD="dd if=/dev/vda of=/dev/null bs=4k count=$reads iflag=direct"
 setups="none ftrace count record"
 
-# timed_dd: seconds the read took (guest clock, centiseconds)
+# idle_s: seconds the CPU was idle or waiting for I/O since boot
+idle_s() { awk '$1 == "cpu" { printf "%.2f", ($5 + $6) / 100 }' /proc/stat; }
+
+# timed_dd: "WALL BUSY" seconds of the read (guest clock, centiseconds)
 timed_dd() {
-	local t0
+	local t0 i0
 	t0=$(now_s)
+	i0=$(idle_s)
 	$DD 2>/dev/null || return 1
-	secs_since "$t0"
+	awk -v t0="$t0" -v t1="$(now_s)" -v i0="$i0" -v i1="$(idle_s)" \
+		'BEGIN { printf "%.2f %.2f\n", t1 - t0, (t1 - t0) - (i1 - i0) }'
 }
 
 run_none() { timed_dd; }
@@ -85,9 +96,10 @@ while [ $r -lt $rounds ]; do
 			;;
 		*) t=$(run_smt $s) ;;
 		esac
-		[ -n "$t" ] || t=fail
-		echo "bench: round $r $s $t s"
-		echo "$s $t" >>/tmp/bench.times
+		[ -n "$t" ] || t="fail fail"
+		set -- $t
+		echo "bench: round $r $s wall $1 s, busy $2 s"
+		echo "$s $1 $2" >>/tmp/bench.times
 	done
 done
 echo "bench: last ftrace run: ${ft:-?}"
@@ -98,34 +110,36 @@ fi
 # medians; "added" = setup's median minus the untraced median
 awk '
 $2 == "fail" { failed[$1]++; next }
-{ v[$1, ++n[$1]] = $2 }
-function median(s,   i, j, t, k) {
+{ n[$1]++; w[$1, n[$1]] = $2; b[$1, n[$1]] = $3 }
+function median(arr, s,   i, j, t, k) {
 	k = n[s]
 	if (!k) return -1
-	for (i = 1; i <= k; i++) a[i] = v[s, i]
+	for (i = 1; i <= k; i++) a[i] = arr[s, i]
 	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
 END {
 	split("none ftrace count record", S, " ")
 	split("nothing traced|ftrace iommu:map/unmap|counting-only BPF (floor)|smmutrace record", L, "|")
-	for (i = 1; i <= 4; i++) m[S[i]] = median(S[i])
-	base = m["none"]
+	for (i = 1; i <= 4; i++) { mb[S[i]] = median(b, S[i]); mw[S[i]] = median(w, S[i]) }
+	base = mb["none"]
+	printf "  medians of %d rounds        busy (s)  added busy      wall (s)\n", n["none"]
 	for (i = 1; i <= 4; i++) {
 		s = S[i]
-		if (m[s] < 0) { printf "  %-28s no successful run\n", L[i]; continue }
-		if (i == 1) printf "  %-28s %7.2f s (median of %d)\n", L[i], m[s], n[s]
-		else printf "  %-28s %7.2f s  added %+6.2f s (%+.0f %%)%s\n", L[i], m[s], m[s] - base,
-			(m[s] - base) * 100 / base, failed[s] ? sprintf(", %d runs failed", failed[s]) : ""
+		if (mb[s] < 0) { printf "  %-28s no successful run\n", L[i]; continue }
+		if (i == 1) printf "  %-28s %7.2f  %-14s %8.2f\n", L[i], mb[s], "", mw[s]
+		else printf "  %-28s %7.2f  %+6.2f (%+4.0f %%) %8.2f%s\n", L[i], mb[s], mb[s] - base,
+			(base > 0 ? (mb[s] - base) * 100 / base : 0), mw[s],
+			failed[s] ? sprintf("  (%d runs failed)", failed[s]) : ""
 	}
-	ft = m["ftrace"] - base
-	if (base < 0 || m["ftrace"] < 0) exit
+	if (base < 0 || mb["ftrace"] < 0) exit
+	ft = mb["ftrace"] - base
 	if (ft <= 0) {
 		printf "capture overhead vs ftrace: n/a (ftrace added %.2f s: below the noise)\n", ft
 		exit
 	}
-	if (m["record"] >= 0) printf "capture overhead vs ftrace: %.1f\n", (m["record"] - base) / ft
-	if (m["count"] >= 0) printf "counting-only floor vs ftrace: %.1f\n", (m["count"] - base) / ft
+	if (mb["record"] >= 0) printf "capture overhead vs ftrace: %.1f\n", (mb["record"] - base) / ft
+	if (mb["count"] >= 0) printf "counting-only floor vs ftrace: %.1f\n", (mb["count"] - base) / ft
 }' /tmp/bench.times
 echo "# SMT-BENCH-END"
 _planned=0
