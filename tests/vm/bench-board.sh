@@ -5,7 +5,11 @@
 # over a boot hits them all alike:
 #   none     nothing traced
 #   ftrace   the kernel's iommu:map/iommu:unmap tracepoints into the trace
-#            buffer, its binary pages read out while the read runs
+#            buffer (8 MiB, no overrun), read out after the timed read: the
+#            tracepoints' own cost, the strict comparison
+#   ftrace-reader  the same with the binary per-CPU pages read out while
+#            the read runs, as trace-cmd record does (here by cat, which
+#            wakes for partly filled pages: an upper bound)
 #   count    smmutrace record with SMMUTRACE_COUNT_ONLY: the same hooks, same
 #            attach methods, every program only counting its run (the floor)
 #   record   smmutrace record -o FILE
@@ -24,7 +28,7 @@ exec 2>&1
 reads=${SMT_BENCH_READS:-8192}
 rounds=${SMT_BENCH_ROUNDS:-5}
 DD="dd if=/dev/vda of=/dev/null bs=4k count=$reads iflag=direct"
-setups="none ftrace count record"
+setups="none ftrace ftrace-reader count record"
 
 # idle_s: seconds the CPU was idle or waiting for I/O since boot
 idle_s() { awk '$1 == "cpu" { printf "%.2f", ($5 + $6) / 100 }' /proc/stat; }
@@ -41,21 +45,30 @@ timed_dd() {
 
 run_none() { timed_dd; }
 
-# ftrace as trace-cmd record runs it: the binary per-CPU pages read out by a
-# reader while the read runs (trace_pipe's text formatting would cost several
-# times the tracepoints themselves here and flatter the comparison)
+# run_ftrace [reader]: the tracepoints around one timed read; with "reader",
+# the binary pages are read out concurrently
 run_ftrace() {
 	local t d pids=""
 	truth_start
-	for d in $TRACEFS/per_cpu/cpu*; do
-		cat "$d/trace_pipe_raw" >"/tmp/ftrace.${d##*/}" &
-		pids="$pids $!"
-	done
+	if [ "$1" = reader ]; then
+		for d in $TRACEFS/per_cpu/cpu*; do
+			cat "$d/trace_pipe_raw" >"/tmp/ftrace.${d##*/}" &
+			pids="$pids $!"
+		done
+	fi
 	t=$(timed_dd)
 	echo 0 >$TRACEFS/tracing_on
-	sleep 1
-	kill $pids 2>/dev/null
-	wait $pids 2>/dev/null
+	if [ -n "$pids" ]; then
+		sleep 1
+		kill $pids 2>/dev/null
+		wait $pids 2>/dev/null
+	else
+		cat $TRACEFS/per_cpu/cpu*/trace_pipe_raw >/tmp/ftrace.after &
+		pids=$!
+		sleep 2
+		kill $pids 2>/dev/null
+		wait $pids 2>/dev/null
+	fi
 	echo 0 >$TRACEFS/events/iommu/enable
 	echo "$t"
 }
@@ -90,9 +103,9 @@ while [ $r -lt $rounds ]; do
 	for s in $order; do
 		case $s in
 		none) t=$(run_none) ;;
-		ftrace)
-			t=$(run_ftrace)
-			ft="$(cat /tmp/ftrace.cpu* | wc -c) bytes read out, $(awk '$1 == "overrun:" { s += $2 } END { print s + 0 }' $TRACEFS/per_cpu/cpu*/stats) overrun"
+		ftrace | ftrace-reader)
+			if [ $s = ftrace ]; then t=$(run_ftrace); else t=$(run_ftrace reader); fi
+			ft="$ft $s: $(awk '$1 == "overrun:" { s += $2 } END { print s + 0 }' $TRACEFS/per_cpu/cpu*/stats) overrun;"
 			;;
 		*) t=$(run_smt $s) ;;
 		esac
@@ -102,7 +115,7 @@ while [ $r -lt $rounds ]; do
 		echo "$s $1 $2" >>/tmp/bench.times
 	done
 done
-echo "bench: last ftrace run: ${ft:-?}"
+echo "bench: ftrace runs:${ft:-?}"
 grep -h 'count-only:' /tmp/count.err 2>/dev/null | sed 's/^/bench: last count run: /'
 if "$SMT_BIN" dump /tmp/record.smtrec >/tmp/record.jsonl 2>/dev/null; then
 	echo "bench: last record run captured: $(ev_counts /tmp/record.jsonl)"
@@ -119,12 +132,12 @@ function median(arr, s,   i, j, t, k) {
 	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
 END {
-	split("none ftrace count record", S, " ")
-	split("nothing traced|ftrace iommu:map/unmap|counting-only BPF (floor)|smmutrace record", L, "|")
-	for (i = 1; i <= 4; i++) { mb[S[i]] = median(b, S[i]); mw[S[i]] = median(w, S[i]) }
+	ns = split("none ftrace ftrace-reader count record", S, " ")
+	split("nothing traced|ftrace iommu:map/unmap|ftrace + concurrent reader|counting-only BPF (floor)|smmutrace record", L, "|")
+	for (i = 1; i <= ns; i++) { mb[S[i]] = median(b, S[i]); mw[S[i]] = median(w, S[i]) }
 	base = mb["none"]
 	printf "  medians of %d rounds        busy (s)  added busy      wall (s)\n", n["none"]
-	for (i = 1; i <= 4; i++) {
+	for (i = 1; i <= ns; i++) {
 		s = S[i]
 		if (mb[s] < 0) { printf "  %-28s no successful run\n", L[i]; continue }
 		if (i == 1) printf "  %-28s %7.2f  %-14s %8.2f\n", L[i], mb[s], "", mw[s]
@@ -140,6 +153,9 @@ END {
 	}
 	if (mb["record"] >= 0) printf "capture overhead vs ftrace: %.1f\n", (mb["record"] - base) / ft
 	if (mb["count"] >= 0) printf "counting-only floor vs ftrace: %.1f\n", (mb["count"] - base) / ft
+	if (mb["ftrace-reader"] > base && mb["record"] >= 0)
+		printf "capture overhead vs ftrace with a concurrent reader: %.1f\n",
+			(mb["record"] - base) / (mb["ftrace-reader"] - base)
 }' /tmp/bench.times
 echo "# SMT-BENCH-END"
 _planned=0
