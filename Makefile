@@ -204,6 +204,13 @@ demo:
 
 bench:
 	$(Q)scripts/bench.sh
+	$(Q)$(MAKE) --no-print-directory bench-board
+
+# capture cost on the emulated board (tests/vm/bench-board.sh): one boot per
+# kernel (default 6.12 and sid; BENCH_KERNELS="-k 6.1 ..."), medians of rounds
+.PHONY: bench-board
+bench-board:
+	$(Q)scripts/vmtest bench $(BENCH_KERNELS)
 
 PREFIX ?= /usr/local
 install: $(BIN)

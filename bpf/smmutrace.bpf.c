@@ -32,6 +32,9 @@ const volatile __u32 cmdlist_nargs = 4;
 /* its return value (-ETIMEDOUT = CMD_SYNC timeout) is usable: not so in a gcc clone */
 const volatile bool cmdlist_ret_valid = true;
 const volatile bool emit_ties = true;		/* attach events learnt on the DMA path */
+/* every program only counts its run (SMMUTRACE_COUNT_ONLY): bench-board's floor,
+ * the cost of the same hooks with nothing done in them */
+const volatile bool count_only = false;
 /* v3 event queue, from BTF: arm_smmu_device.evtq.q, arm_smmu_queue.ent_dwords,
  * arm_smmu_device.iommu (the iommu_device a device's dev_iommu points to) */
 const volatile int v3_evtq_off = -1;
@@ -1022,11 +1025,21 @@ static __always_inline int on_getdom_entry(__u64 dev)
 	return 0;
 }
 
+static __always_inline int emit_tie(__u64 domain, __u64 dev, __u64 ts)
+{
+	struct tie_key t = { .domain = domain, .dev = dev };
+
+	if (!emit_ties || !domain || !dev)
+		return 0;
+	if (bpf_map_lookup_elem(&ties, &t))
+		return 0;
+	return emit_attach(domain, (struct device *)dev, ts);
+}
+
 static __always_inline int on_getdom_return(__u64 domain)
 {
 	struct pend_key k = pkey(PEND_GETDOM);
 	struct pend *p = bpf_map_lookup_elem(&pending, &k);
-	struct tie_key t = {};
 	__u64 dev, ts;
 
 	if (!p)
@@ -1034,13 +1047,14 @@ static __always_inline int on_getdom_return(__u64 domain)
 	dev = p->ptr;
 	ts = p->ts;
 	bpf_map_delete_elem(&pending, &k);
-	if (!emit_ties || !domain || !dev)
-		return 0;
-	t.domain = domain;
-	t.dev = dev;
-	if (bpf_map_lookup_elem(&ties, &t))
-		return 0;
-	return emit_attach(domain, (struct device *)dev, ts);
+	return emit_tie(domain, dev, ts);
+}
+
+/* fexit: the device is still an argument; the call is a few loads, so its
+ * return time stands for its entry time */
+static __always_inline int on_getdom_fexit(__u64 dev, __u64 domain)
+{
+	return emit_tie(domain, dev, bpf_ktime_get_ns());
 }
 
 /* ---- faults ---- */
@@ -1195,18 +1209,36 @@ static __always_inline int on_tp_unmap(__u64 iova, __u64 size, __u64 unmapped)
 
 /* ---- program wrappers ---- */
 
+/* count_only: the run is counted and nothing else (verifier prunes the rest) */
+static __always_inline bool counted_only(void)
+{
+	if (!count_only)
+		return false;
+	stat_inc(SMT_STAT_COUNT_ONLY);
+	return true;
+}
+
 /* tracepoint: tp_btf for production + raw_tp twin (also the fallback attach) */
 #define TP_TWIN(tp, call, ...)							\
-SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##tp, ##__VA_ARGS__) { return call; }	\
-SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__) { return call; }
+SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##tp, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }					\
+SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }
 
-/* kernel function: kprobe (attached by name or address) + raw_tp twin for tests */
+/*
+ * kernel function: kprobe (attached by name or address) + raw_tp twin for
+ * tests. Every program is named after the function it sits on
+ * (kprobe_<fn>, kretprobe_<fn>, fentry_<fn>): a handler serving several
+ * functions gets one program (and twin) per function.
+ */
 #define KPROBE_TWIN(fn, call, ...)						\
-SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__) { return call; }	\
+SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__)			\
+{ if (counted_only()) return 0; return call; }					\
 SEC("raw_tp") int BPF_PROG(twin_kprobe_##fn, ##__VA_ARGS__) { return call; }
 
 #define KRETPROBE_TWIN(fn, call, arg)						\
-SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg) { return call; }	\
+SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg)			\
+{ if (counted_only()) return 0; return call; }					\
 SEC("raw_tp") int BPF_PROG(twin_kretprobe_##fn, arg) { return call; }
 
 TP_TWIN(rpm_status, on_rpm_status(dev, status), struct device *dev, int status)
@@ -1222,23 +1254,32 @@ TP_TWIN(unmap, on_tp_unmap(iova, size, unmapped), unsigned long iova, size_t siz
 /* arm_smmu_map_pages(domain, iova, paddr, pgsize, pgcount, prot, gfp, mapped) 5.15+ */
 KPROBE_TWIN(arm_smmu_map_pages, on_map_entry(domain, iova, paddr, pgsize * pgcount),
 	    __u64 domain, __u64 iova, __u64 paddr, __u64 pgsize, __u64 pgcount)
+KRETPROBE_TWIN(arm_smmu_map_pages, on_map_return(ret), long ret)
 /* arm_smmu_map / iommu_map(domain, iova, paddr, size, prot[, gfp]) */
 KPROBE_TWIN(arm_smmu_map, on_map_entry(domain, iova, paddr, size),
 	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
 KRETPROBE_TWIN(arm_smmu_map, on_map_return(ret), long ret)
+KPROBE_TWIN(iommu_map, on_map_entry(domain, iova, paddr, size),
+	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
+KRETPROBE_TWIN(iommu_map, on_map_return(ret), long ret)
 
 /* arm_smmu_unmap_pages(domain, iova, pgsize, pgcount, gather) 5.15+ */
 KPROBE_TWIN(arm_smmu_unmap_pages, on_unmap_entry(domain, iova, pgsize * pgcount, PEND_UNMAP),
 	    __u64 domain, __u64 iova, __u64 pgsize, __u64 pgcount)
+KRETPROBE_TWIN(arm_smmu_unmap_pages, on_unmap_return(ret, PEND_UNMAP), long ret)
 /* arm_smmu_unmap / __iommu_unmap(domain, iova, size[, gather]) */
 KPROBE_TWIN(arm_smmu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
 	    __u64 domain, __u64 iova, __u64 size)
 KRETPROBE_TWIN(arm_smmu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
+KPROBE_TWIN(__iommu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
+	    __u64 domain, __u64 iova, __u64 size)
+KRETPROBE_TWIN(__iommu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
 
 /* arm_lpae_unmap_pages(ops, iova, pgsize, pgcount, gather): drm/msm per-process tables */
 KPROBE_TWIN(arm_lpae_unmap_pages,
 	    on_unmap_entry(lpae_domain(ops), iova, pgsize * pgcount, PEND_LPAE),
 	    __u64 ops, __u64 iova, __u64 pgsize, __u64 pgcount)
+KRETPROBE_TWIN(arm_lpae_unmap_pages, on_unmap_return(ret, PEND_LPAE), long ret)
 /* arm_lpae_unmap(ops, iova, size[, gather]) <= 6.1 */
 KPROBE_TWIN(arm_lpae_unmap, on_unmap_entry(lpae_domain(ops), iova, size, PEND_LPAE),
 	    __u64 ops, __u64 iova, __u64 size)
@@ -1246,7 +1287,11 @@ KRETPROBE_TWIN(arm_lpae_unmap, on_unmap_return(ret, PEND_LPAE), long ret)
 
 /* v2 */
 KPROBE_TWIN(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(cookie), __u64 cookie)
+KPROBE_TWIN(arm_smmu_tlb_inv_context_s2, on_v2_inv_context(cookie), __u64 cookie)
 KPROBE_TWIN(arm_smmu_tlb_inv_range_s1,
+	    on_v2_inv_range(iova, size, v2_range_cookie_arg == 4 ? a4 : a3),
+	    __u64 iova, __u64 size, __u64 granule, __u64 a3, __u64 a4)
+KPROBE_TWIN(arm_smmu_tlb_inv_range_s2,
 	    on_v2_inv_range(iova, size, v2_range_cookie_arg == 4 ? a4 : a3),
 	    __u64 iova, __u64 size, __u64 granule, __u64 a3, __u64 a4)
 /* arm_smmu_tlb_inv_walk_s1(iova, size, granule, cookie): fallback when range_s1 is inlined */
@@ -1268,15 +1313,18 @@ KPROBE_TWIN(arm_smmu_context_fault, on_v2_context_fault(cookie), __u64 irq, __u6
 /* 6.1-6.12 __arm_smmu_tlb_inv_range(cmd, iova, size, granule, smmu_domain) */
 KPROBE_TWIN(__arm_smmu_tlb_inv_range, on_v3_ctx_entry(smmu_domain, granule),
 	    __u64 cmd, __u64 iova, __u64 size, __u64 granule, __u64 smmu_domain)
+KRETPROBE_TWIN(__arm_smmu_tlb_inv_range, on_v3_ctx_return(), long ret)
 /* 5.10 arm_smmu_tlb_inv_range(iova, size, granule, leaf, smmu_domain): static, not in
  * the 5.10 BTF; positions from drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c v5.10 */
 KPROBE_TWIN(arm_smmu_tlb_inv_range, on_v3_ctx_entry(smmu_domain, granule),
 	    __u64 iova, __u64 size, __u64 granule, __u64 leaf, __u64 smmu_domain)
+KRETPROBE_TWIN(arm_smmu_tlb_inv_range, on_v3_ctx_return(), long ret)
 /* 7.2 arm_smmu_domain_inv_range(smmu_domain, iova, size, granule, leaf) */
 KPROBE_TWIN(arm_smmu_domain_inv_range, on_v3_ctx_entry(smmu_domain, granule),
 	    __u64 smmu_domain, __u64 iova, __u64 size, __u64 granule)
+KRETPROBE_TWIN(arm_smmu_domain_inv_range, on_v3_ctx_return(), long ret)
 KPROBE_TWIN(arm_smmu_tlb_inv_context, on_v3_ctx_entry(cookie, 0), __u64 cookie)
-KRETPROBE_TWIN(v3_tlbi_ctx, on_v3_ctx_return(), long ret)
+KRETPROBE_TWIN(arm_smmu_tlb_inv_context, on_v3_ctx_return(), long ret)
 /* queue_remove_raw(q, ent): every record leaving the event (and PRI) queue */
 KPROBE_TWIN(queue_remove_raw, on_evtq_entry(q, ent), __u64 q, __u64 ent)
 KRETPROBE_TWIN(queue_remove_raw, on_evtq_return(ret), long ret)
@@ -1300,8 +1348,13 @@ KPROBE_TWIN(report_iommu_fault, on_report_fault(domain, dev, iova, flags),
 
 /* power domains: _genpd_power_on/off(genpd, timed), gdsc_enable/disable(genpd) */
 KPROBE_TWIN(_genpd_power_on, on_pd_entry((void *)genpd, 1), __u64 genpd)
+KRETPROBE_TWIN(_genpd_power_on, on_pd_return(ret), long ret)
 KPROBE_TWIN(_genpd_power_off, on_pd_entry((void *)genpd, 0), __u64 genpd)
-KRETPROBE_TWIN(_genpd_power, on_pd_return(ret), long ret)
+KRETPROBE_TWIN(_genpd_power_off, on_pd_return(ret), long ret)
+KPROBE_TWIN(gdsc_enable, on_pd_entry((void *)genpd, 1), __u64 genpd)
+KRETPROBE_TWIN(gdsc_enable, on_pd_return(ret), long ret)
+KPROBE_TWIN(gdsc_disable, on_pd_entry((void *)genpd, 0), __u64 genpd)
+KRETPROBE_TWIN(gdsc_disable, on_pd_return(ret), long ret)
 
 /*
  * fentry/fexit twins of the kprobes, for functions whose name is unique
@@ -1318,12 +1371,21 @@ KRETPROBE_TWIN(_genpd_power, on_pd_return(ret), long ret)
 	for (int __i = 0; __i < 5; __i++)				\
 		bpf_get_func_arg(ctx, __i, &a[__i])
 
+static __always_inline __u64 farg(void *ctx, int n)
+{
+	__u64 v = 0;
+
+	bpf_get_func_arg(ctx, n, &v);
+	return v;
+}
+
 #define FENTRY(fn, call)						\
-SEC("fentry") int fentry_##fn(void *ctx) { FARGS(ctx, a); return call; }
+SEC("fentry") int fentry_##fn(void *ctx)					\
+{ if (counted_only()) return 0; FARGS(ctx, a); return call; }
 
 #define FEXIT(fn, call)							\
 SEC("fexit") int fexit_##fn(void *ctx)					\
-{ __u64 ret = 0; bpf_get_func_ret(ctx, &ret); return call; }
+{ __u64 ret = 0; if (counted_only()) return 0; bpf_get_func_ret(ctx, &ret); return call; }
 
 /* v3 */
 FENTRY(arm_smmu_cmdq_issue_cmdlist, on_cmdlist_entry(a[0], a[1], a[2], a[3], a[4]))
@@ -1337,6 +1399,13 @@ FEXIT(arm_smmu_tlb_inv_context, on_v3_ctx_return())
 FENTRY(queue_remove_raw, on_evtq_entry(a[0], a[1]))
 FEXIT(queue_remove_raw, on_evtq_return(ret))
 
+/* io-pgtable: called under the driver's unmap on every DMA unmap (nested, so
+ * skipped): a trampoline there costs far less than a kprobe trap */
+FENTRY(arm_lpae_unmap_pages, on_unmap_entry(lpae_domain(a[0]), a[1], a[2] * a[3], PEND_LPAE))
+FEXIT(arm_lpae_unmap_pages, on_unmap_return(ret, PEND_LPAE))
+FENTRY(arm_lpae_unmap, on_unmap_entry(lpae_domain(a[0]), a[1], a[2], PEND_LPAE))
+FEXIT(arm_lpae_unmap, on_unmap_return(ret, PEND_LPAE))
+
 /* v2 */
 FENTRY(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(a[0]))
 FENTRY(arm_smmu_tlb_inv_context_s2, on_v2_inv_context(a[0]))
@@ -1349,8 +1418,11 @@ FENTRY(arm_smmu_device_reset, on_smmu_reset(a[0]))
 /* iommu core, power domains */
 FENTRY(iommu_detach_device, on_detach(a[0], a[1]))
 FENTRY(iommu_domain_free, on_domain_free(a[0]))
-FENTRY(iommu_get_dma_domain, on_getdom_entry(a[0]))
-FEXIT(iommu_get_dma_domain, on_getdom_return(ret))
+/* fexit alone: it has the device argument too; called on every DMA map and
+ * unmap, so one program run instead of two and no entry state */
+FEXIT(iommu_get_dma_domain, on_getdom_fexit(farg(ctx, 0), ret))
+SEC("raw_tp") int BPF_PROG(twin_fexit_iommu_get_dma_domain, __u64 dev, __u64 ret)
+{ return on_getdom_fexit(dev, ret); }
 FENTRY(report_iommu_fault, on_report_fault(a[0], a[1], a[2], a[3]))
 FENTRY(_genpd_power_on, on_pd_entry((void *)a[0], 1))
 FEXIT(_genpd_power_on, on_pd_return((int)ret))

@@ -38,6 +38,7 @@ struct capture {
 	char btf_source[256];
 	char fentry_note[200];
 	bool fentry_ok;		/* a trampoline attached here (probe_fentry) */
+	bool count_only;	/* SMMUTRACE_COUNT_ONLY: programs count their runs, emit nothing */
 	char layout_note[200];
 	uint64_t reorder_ns;
 	/* reorder buffer */
@@ -227,6 +228,14 @@ static void probe_fentry(struct capture *c)
 	close(fd);
 }
 
+static struct bpf_program *trace_prog(struct capture *c, const struct hook_res *r, bool ret)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s_%s", ret ? "fexit" : "fentry", r->symbol);
+	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
 /*
  * fentry/fexit (trampolines) for kprobe rows whose target is a unique,
  * unmangled name and that have fentry_<target> (+ fexit_<target>) programs:
@@ -240,7 +249,6 @@ static void choose_fentry(struct capture *c, const struct capture_opts *opts)
 	for (int i = 0; i < hook_table_len; i++) {
 		struct hook_res *r = &c->res[i];
 		const struct hook_cand *k;
-		char name[160];
 
 		if (r->def->kind != HOOK_KPROBE || r->status != HOOK_RESOLVED || r->by_addr ||
 		    strchr(r->symbol, '.'))
@@ -249,11 +257,11 @@ static void choose_fentry(struct capture *c, const struct capture_opts *opts)
 		/* a trampoline binds through the target's BTF FUNC (vmlinux only here) */
 		if (btf__find_by_name_kind(c->btf, r->symbol, BTF_KIND_FUNC) < 0)
 			continue;
-		snprintf(name, sizeof(name), "fentry_%s", r->symbol);
-		if (!bpf_object__find_program_by_name(c->skel->obj, name))
+		/* a row with a return program may have its fexit alone: it reads the
+		 * arguments itself (bpf_get_func_arg), one program run per call */
+		if (!trace_prog(c, r, false) && !(k->ret_prog && trace_prog(c, r, true)))
 			continue;
-		snprintf(name, sizeof(name), "fexit_%s", r->symbol);
-		if (k->ret_prog && !bpf_object__find_program_by_name(c->skel->obj, name))
+		if (k->ret_prog && !trace_prog(c, r, true))
 			continue;
 		r->fentry = true;
 		snprintf(r->method, sizeof(r->method), "fentry");
@@ -266,14 +274,6 @@ static bool any_fentry(const struct capture *c)
 		if (c->res[i].fentry)
 			return true;
 	return false;
-}
-
-static struct bpf_program *trace_prog(struct capture *c, const struct hook_res *r, bool ret)
-{
-	char name[160];
-
-	snprintf(name, sizeof(name), "%s_%s", ret ? "fexit" : "fentry", r->symbol);
-	return bpf_object__find_program_by_name(c->skel->obj, name);
 }
 
 /* ---- environment ---- */
@@ -319,6 +319,11 @@ static bool group_attached(const struct capture *c, const char *group)
 static struct bpf_program *prog_by_name(struct capture *c, const char *name)
 {
 	return bpf_object__find_program_by_name(c->skel->obj, name);
+}
+
+static bool obj_has_prog(void *obj, const char *name)
+{
+	return bpf_object__find_program_by_name(obj, name) != NULL;
 }
 
 /* tp_btf_X -> raw_tp_X */
@@ -416,6 +421,8 @@ static void set_autoload(struct capture *c, bool twins)
 				if (ret && !k->ret_prog)
 					break;
 				p = trace_prog(c, r, ret);
+				if (!p)		/* fexit alone (choose_fentry) */
+					continue;
 				bpf_program__set_autoload(p, true);
 				bpf_program__set_attach_target(p, 0, r->symbol);
 			}
@@ -585,7 +592,8 @@ static void attach_one(struct capture *c, struct hook_res *r)
 		return;
 	}
 	if (r->fentry) {
-		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, false)));
+		p = trace_prog(c, r, false);
+		err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
 		if (!err && k->ret_prog)
 			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
 		if (!err) {
@@ -934,6 +942,9 @@ void capture__free(struct capture *c)
 {
 	if (!c)
 		return;
+	if (c->count_only && c->skel && c->skel->obj && bpf_map__fd(c->skel->maps.stats) >= 0)
+		fprintf(stderr, "smmutrace: count-only: %llu BPF program runs counted, no event "
+			"captured\n", (unsigned long long)stat_sum(c, SMT_STAT_COUNT_ONLY));
 	ring_buffer__free(c->rb);
 	while (c->nlinks > 0)
 		bpf_link__destroy(c->links[--c->nlinks]);
@@ -1020,6 +1031,9 @@ retry:
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto fail;
 	}
+	ret = hooks__check_progs(obj_has_prog, c->skel->obj, err, errlen);
+	if (ret)
+		goto fail;
 	/* 5.4: range_s1(iova, size, granule, leaf, cookie); 5.10+: (..., cookie, reg) */
 	if (func_params(c->btf, "arm_smmu_tlb_inv_range_s1", "cookie", &idx) > 0 && idx >= 0)
 		c->skel->rodata->v2_range_cookie_arg = idx;
@@ -1101,6 +1115,9 @@ retry:
 		c->skel->rodata->cmdlist_ret_valid = !t->cmdlist_ret_unknown;
 	}
 	c->skel->rodata->filter_names = !opts->all_gates;
+	/* make bench-board's floor: the same hooks, every program only counting */
+	c->count_only = getenv("SMMUTRACE_COUNT_ONLY") != NULL;
+	c->skel->rodata->count_only = c->count_only;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
 	if (opts->rpm_fold)

@@ -7,68 +7,85 @@
 #include <string.h>
 #include "capture_hooks.h"
 
-#define K(t, e, r) { t, e, r }
+/* A kernel function or tracepoint and the programs named after it in
+ * bpf/smmutrace.bpf.c (kprobe_<fn>, kretprobe_<fn>, tp_btf_<tp>): a row
+ * cannot name a program that sits on another function. */
+#define FN(fn)		{ .target = fn, .entry_prog = "kprobe_" fn }
+#define FN_RET(fn)	{ .target = fn, .entry_prog = "kprobe_" fn, .ret_prog = "kretprobe_" fn }
+#define TP(tp)		{ .target = tp, .entry_prog = "tp_btf_" tp }
 
 /*
  * THE fallback table. Order inside cands[] is preference; a `fallback` row is
  * used only when no primary row of its group attached. Programs are in
  * bpf/smmutrace.bpf.c.
  */
-/* trailing hook_def fields (clone_ok, nargs_no_btf, ...) default to 0 in rows that omit them */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct hook_def hook_table[] = {
 	/* map / unmap with return values: the driver ops (5.15+ *_pages, older plain) */
-	{ "map@v2", "map", HOOK_KPROBE, HOOK_DRV_V2, "map", false, true,
-	  { K("arm_smmu_map_pages", "kprobe_arm_smmu_map_pages", "kretprobe_arm_smmu_map"),
-	    K("arm_smmu_map", "kprobe_arm_smmu_map", "kretprobe_arm_smmu_map") } },
-	{ "map@v3", "map", HOOK_KPROBE, HOOK_DRV_V3, "map", false, true,
-	  { K("arm_smmu_map_pages", "kprobe_arm_smmu_map_pages", "kretprobe_arm_smmu_map"),
-	    K("arm_smmu_map", "kprobe_arm_smmu_map", "kretprobe_arm_smmu_map") } },
+	{ .hook = "map@v2", .event = "map", .group = "map",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN_RET("arm_smmu_map_pages"), FN_RET("arm_smmu_map") } },
+	{ .hook = "map@v3", .event = "map", .group = "map",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("arm_smmu_map_pages"), FN_RET("arm_smmu_map") } },
 	/* iommu_map is not on the 6.1 DMA path (iommu_map_atomic): a fallback only */
-	{ "map@core", "map", HOOK_KPROBE, HOOK_DRV_ANY, "map", true, false,
-	  { K("iommu_map", "kprobe_arm_smmu_map", "kretprobe_arm_smmu_map") } },
-	{ "map@tracepoint", "map", HOOK_TP, HOOK_DRV_ANY, "map", true, false,
-	  { K("map", "tp_btf_map", NULL) } },
-	{ "unmap@v2", "unmap", HOOK_KPROBE, HOOK_DRV_V2, "unmap", false, true,
-	  { K("arm_smmu_unmap_pages", "kprobe_arm_smmu_unmap_pages", "kretprobe_arm_smmu_unmap"),
-	    K("arm_smmu_unmap", "kprobe_arm_smmu_unmap", "kretprobe_arm_smmu_unmap") } },
-	{ "unmap@v3", "unmap", HOOK_KPROBE, HOOK_DRV_V3, "unmap", false, true,
-	  { K("arm_smmu_unmap_pages", "kprobe_arm_smmu_unmap_pages", "kretprobe_arm_smmu_unmap"),
-	    K("arm_smmu_unmap", "kprobe_arm_smmu_unmap", "kretprobe_arm_smmu_unmap") } },
-	{ "unmap@core", "unmap", HOOK_KPROBE, HOOK_DRV_ANY, "unmap", true, false,
-	  { K("__iommu_unmap", "kprobe_arm_smmu_unmap", "kretprobe_arm_smmu_unmap") } },
-	{ "unmap@tracepoint", "unmap", HOOK_TP, HOOK_DRV_ANY, "unmap", true, false,
-	  { K("unmap", "tp_btf_unmap", NULL) } },
+	{ .hook = "map@core", .event = "map", .group = "map",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true,
+	  .cands = { FN_RET("iommu_map") } },
+	{ .hook = "map@tracepoint", .event = "map", .group = "map",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY, .fallback = true,
+	  .cands = { TP("map") } },
+	{ .hook = "unmap@v2", .event = "unmap", .group = "unmap",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN_RET("arm_smmu_unmap_pages"), FN_RET("arm_smmu_unmap") } },
+	{ .hook = "unmap@v3", .event = "unmap", .group = "unmap",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("arm_smmu_unmap_pages"), FN_RET("arm_smmu_unmap") } },
+	{ .hook = "unmap@core", .event = "unmap", .group = "unmap",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true,
+	  .cands = { FN_RET("__iommu_unmap") } },
+	{ .hook = "unmap@tracepoint", .event = "unmap", .group = "unmap",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY, .fallback = true,
+	  .cands = { TP("unmap") } },
 	/* io-pgtable: drm/msm per-process tables bypass the driver and iommu core */
-	{ "unmap@io-pgtable", "unmap", HOOK_KPROBE, HOOK_DRV_ANY, "unmap-pgtable", false, true,
-	  { K("arm_lpae_unmap_pages", "kprobe_arm_lpae_unmap_pages", "kretprobe_arm_lpae_unmap"),
-	    K("arm_lpae_unmap", "kprobe_arm_lpae_unmap", "kretprobe_arm_lpae_unmap") } },
+	{ .hook = "unmap@io-pgtable", .event = "unmap", .group = "unmap-pgtable",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .optional = true,
+	  .cands = { FN_RET("arm_lpae_unmap_pages"), FN_RET("arm_lpae_unmap") } },
 
 	/* v2 TLB maintenance: range_s1 serves walk and add_page (5.10+); those
 	 * two stand in when a compiler inlined range_s1 */
-	{ "tlbi-range@v2", "tlbi", HOOK_KPROBE, HOOK_DRV_V2, "tlbi-range-v2", false, true,
-	  { K("arm_smmu_tlb_inv_range_s1", "kprobe_arm_smmu_tlb_inv_range_s1", NULL) } },
-	{ "tlbi-range-s2@v2", "tlbi", HOOK_KPROBE, HOOK_DRV_V2, "tlbi-range-s2-v2", false, true,
-	  { K("arm_smmu_tlb_inv_range_s2", "kprobe_arm_smmu_tlb_inv_range_s1", NULL) } },
-	{ "tlbi-walk@v2", "tlbi", HOOK_KPROBE, HOOK_DRV_V2, "tlbi-range-v2", true, true,
-	  { K("arm_smmu_tlb_inv_walk_s1", "kprobe_arm_smmu_tlb_inv_walk_s1", NULL) } },
-	{ "tlbi-add-page@v2", "tlbi", HOOK_KPROBE, HOOK_DRV_V2, "tlbi-range-v2", true, true,
-	  { K("arm_smmu_tlb_add_page_s1", "kprobe_arm_smmu_tlb_add_page_s1", NULL) } },
-	{ "tlbi-context@v2", "tlbi", HOOK_KPROBE, HOOK_DRV_V2, "tlbi-context-v2", false, true,
-	  { K("arm_smmu_tlb_inv_context_s1", "kprobe_arm_smmu_tlb_inv_context_s1", NULL) } },
-	{ "tlbi-context-s2@v2", "tlbi", HOOK_KPROBE, HOOK_DRV_V2, "tlbi-context-s2-v2", false, true,
-	  { K("arm_smmu_tlb_inv_context_s2", "kprobe_arm_smmu_tlb_inv_context_s1", NULL) } },
-	{ "sync@v2", "sync", HOOK_KPROBE, HOOK_DRV_V2, "sync-v2", false, true,
-	  { K("__arm_smmu_tlb_sync", "kprobe___arm_smmu_tlb_sync", "kretprobe___arm_smmu_tlb_sync") } },
-	{ "sync-domain@v2", "sync", HOOK_KPROBE, HOOK_DRV_V2, "sync-domain-v2", false, true,
-	  { K("arm_smmu_iotlb_sync", "kprobe_arm_smmu_iotlb_sync", NULL) } },
-	{ "sync-timeout@qcom", "sync", HOOK_KPROBE, HOOK_DRV_ANY, "sync-timeout", false, true,
-	  { K("qcom_smmu_tlb_sync_debug", "kprobe_qcom_smmu_tlb_sync_debug", NULL) } },
-	{ "smmu_reset@v2", "smmu_reset", HOOK_KPROBE, HOOK_DRV_V2, "reset-v2", false, true,
-	  { K("arm_smmu_device_reset", "kprobe_arm_smmu_device_reset", NULL) } },
-	{ "context-fault@v2", "fault", HOOK_KPROBE, HOOK_DRV_V2, "ctxfault-v2", false, true,
-	  { K("arm_smmu_context_fault", "kprobe_arm_smmu_context_fault", NULL) } },
+	{ .hook = "tlbi-range@v2", .event = "tlbi", .group = "tlbi-range-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_tlb_inv_range_s1") } },
+	{ .hook = "tlbi-range-s2@v2", .event = "tlbi", .group = "tlbi-range-s2-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_tlb_inv_range_s2") } },
+	{ .hook = "tlbi-walk@v2", .event = "tlbi", .group = "tlbi-range-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .fallback = true, .optional = true,
+	  .cands = { FN("arm_smmu_tlb_inv_walk_s1") } },
+	{ .hook = "tlbi-add-page@v2", .event = "tlbi", .group = "tlbi-range-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .fallback = true, .optional = true,
+	  .cands = { FN("arm_smmu_tlb_add_page_s1") } },
+	{ .hook = "tlbi-context@v2", .event = "tlbi", .group = "tlbi-context-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_tlb_inv_context_s1") } },
+	{ .hook = "tlbi-context-s2@v2", .event = "tlbi", .group = "tlbi-context-s2-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_tlb_inv_context_s2") } },
+	{ .hook = "sync@v2", .event = "sync", .group = "sync-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN_RET("__arm_smmu_tlb_sync") } },
+	{ .hook = "sync-domain@v2", .event = "sync", .group = "sync-domain-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_iotlb_sync") } },
+	{ .hook = "sync-timeout@qcom", .event = "sync", .group = "sync-timeout",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .optional = true,
+	  .cands = { FN("qcom_smmu_tlb_sync_debug") } },
+	{ .hook = "smmu_reset@v2", .event = "smmu_reset", .group = "reset-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_device_reset") } },
+	{ .hook = "context-fault@v2", .event = "fault", .group = "ctxfault-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN("arm_smmu_context_fault") } },
 
 	/*
 	 * v3: every TLBI and CMD_SYNC is decoded from the command queue
@@ -83,9 +100,10 @@ const struct hook_def hook_table[] = {
 	 *     7.2 with struct arm_smmu_cmd *cmds (same 16-byte layout). BTF
 	 *     has the prototype there; the loader counts its parameters.
 	 */
-	{ "cmdq@v3", "tlbi,sync", HOOK_KPROBE, HOOK_DRV_V3, "cmdq-v3", false, true,
-	  { K("arm_smmu_cmdq_issue_cmdlist", "kprobe_arm_smmu_cmdq_issue_cmdlist",
-	      "kretprobe_arm_smmu_cmdq_issue_cmdlist") }, true, 4 },
+	{ .hook = "cmdq@v3", .event = "tlbi,sync", .group = "cmdq-v3",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .clone_ok = true, .nargs_no_btf = 4,
+	  .cands = { FN_RET("arm_smmu_cmdq_issue_cmdlist") } },
 	/*
 	 * Domain of the commands issued inside (a command carries only an
 	 * ASID/VMID): these hooks emit nothing by themselves ("-"), they
@@ -96,68 +114,83 @@ const struct hook_def hook_table[] = {
 	 *   5.10: arm_smmu_tlb_inv_range(iova, size, granule, leaf, smmu_domain),
 	 *     static and absent from the 5.10 BTF: positions from the v5.10 source
 	 */
-	{ "tlbi-range@v3", "-", HOOK_KPROBE, HOOK_DRV_V3, "tlbi-range-v3", false, true,
-	  { K("__arm_smmu_tlb_inv_range", "kprobe___arm_smmu_tlb_inv_range", "kretprobe_v3_tlbi_ctx"),
-	    K("arm_smmu_domain_inv_range", "kprobe_arm_smmu_domain_inv_range",
-	      "kretprobe_v3_tlbi_ctx"),
-	    K("arm_smmu_tlb_inv_range", "kprobe_arm_smmu_tlb_inv_range", "kretprobe_v3_tlbi_ctx") } },
+	{ .hook = "tlbi-range@v3", .event = "-", .group = "tlbi-range-v3",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("__arm_smmu_tlb_inv_range"),
+		     FN_RET("arm_smmu_domain_inv_range"),
+		     FN_RET("arm_smmu_tlb_inv_range") } },
 	/* io-pgtable tlb_flush_all (cookie = smmu_domain) on every version */
-	{ "tlbi-context@v3", "-", HOOK_KPROBE, HOOK_DRV_V3, "tlbi-context-v3", false, true,
-	  { K("arm_smmu_tlb_inv_context", "kprobe_arm_smmu_tlb_inv_context", "kretprobe_v3_tlbi_ctx") } },
+	{ .hook = "tlbi-context@v3", .event = "-", .group = "tlbi-context-v3",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("arm_smmu_tlb_inv_context") } },
 	/*
 	 * v3 faults: no tracepoint fires for them (the driver never calls
 	 * report_iommu_fault). queue_remove_raw(q, ent) is static, unique and
 	 * not cloned on 5.10, 6.1, 6.12 and 7.2; the records are architectural.
 	 */
-	{ "fault@v3", "fault", HOOK_KPROBE, HOOK_DRV_V3, "fault-v3", false, true,
-	  { K("queue_remove_raw", "kprobe_queue_remove_raw", "kretprobe_queue_remove_raw") } },
+	{ .hook = "fault@v3", .event = "fault", .group = "fault-v3",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("queue_remove_raw") } },
 
 	/* both drivers */
-	{ "flush_all@v2", "flush_all", HOOK_KPROBE, HOOK_DRV_V2, "flush-v2", false, true,
-	  { K("arm_smmu_flush_iotlb_all", "kprobe_arm_smmu_flush_iotlb_all",
-	      "kretprobe_arm_smmu_flush_iotlb_all") } },
-	{ "flush_all@v3", "flush_all", HOOK_KPROBE, HOOK_DRV_V3, "flush-v3", false, true,
-	  { K("arm_smmu_flush_iotlb_all", "kprobe_arm_smmu_flush_iotlb_all",
-	      "kretprobe_arm_smmu_flush_iotlb_all") } },
-	{ "attach@v2", "attach", HOOK_KPROBE, HOOK_DRV_V2, "attach-v2", false, true,
-	  { K("arm_smmu_attach_dev", "kprobe_arm_smmu_attach_dev", "kretprobe_arm_smmu_attach_dev") } },
-	{ "attach@v3", "attach", HOOK_KPROBE, HOOK_DRV_V3, "attach-v3", false, true,
-	  { K("arm_smmu_attach_dev", "kprobe_arm_smmu_attach_dev", "kretprobe_arm_smmu_attach_dev") } },
+	{ .hook = "flush_all@v2", .event = "flush_all", .group = "flush-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN_RET("arm_smmu_flush_iotlb_all") } },
+	{ .hook = "flush_all@v3", .event = "flush_all", .group = "flush-v3",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("arm_smmu_flush_iotlb_all") } },
+	{ .hook = "attach@v2", .event = "attach", .group = "attach-v2",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V2, .optional = true,
+	  .cands = { FN_RET("arm_smmu_attach_dev") } },
+	{ .hook = "attach@v3", .event = "attach", .group = "attach-v3",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
+	  .cands = { FN_RET("arm_smmu_attach_dev") } },
 
 	/* iommu core */
-	{ "detach", "detach", HOOK_KPROBE, HOOK_DRV_ANY, "detach", false, false,
-	  { K("iommu_detach_device", "kprobe_iommu_detach_device", NULL) } },
-	{ "domain_free", "domain_free", HOOK_KPROBE, HOOK_DRV_ANY, "domain_free", false, false,
-	  { K("iommu_domain_free", "kprobe_iommu_domain_free", NULL) } },
-	{ "dma-domain-ties", "attach", HOOK_KPROBE, HOOK_DRV_ANY, "ties", false, false,
-	  { K("iommu_get_dma_domain", "kprobe_iommu_get_dma_domain",
-	      "kretprobe_iommu_get_dma_domain") } },
-	{ "fault", "fault", HOOK_KPROBE, HOOK_DRV_ANY, "fault", false, false,
-	  { K("report_iommu_fault", "kprobe_report_iommu_fault", NULL) } },
-	{ "fault@tracepoint", "fault", HOOK_TP, HOOK_DRV_ANY, "fault", true, false,
-	  { K("io_page_fault", "tp_btf_io_page_fault", NULL) } },
+	{ .hook = "detach", .event = "detach", .group = "detach",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY,
+	  .cands = { FN("iommu_detach_device") } },
+	{ .hook = "domain_free", .event = "domain_free", .group = "domain_free",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY,
+	  .cands = { FN("iommu_domain_free") } },
+	{ .hook = "dma-domain-ties", .event = "attach", .group = "ties",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY,
+	  .cands = { FN_RET("iommu_get_dma_domain") } },
+	{ .hook = "fault", .event = "fault", .group = "fault",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY,
+	  .cands = { FN("report_iommu_fault") } },
+	{ .hook = "fault@tracepoint", .event = "fault", .group = "fault",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY, .fallback = true,
+	  .cands = { TP("io_page_fault") } },
 
 	/* gates */
-	{ "rpm", "rpm", HOOK_TP, HOOK_DRV_ANY, "rpm", false, false,
-	  { K("rpm_status", "tp_btf_rpm_status", NULL) } },
+	{ .hook = "rpm", .event = "rpm", .group = "rpm",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY,
+	  .cands = { TP("rpm_status") } },
 	/* before 6.9: states read at the end of rpm_suspend/resume/idle */
-	{ "rpm@return_int", "rpm", HOOK_TP, HOOK_DRV_ANY, "rpm", true, false,
-	  { K("rpm_return_int", "tp_btf_rpm_return_int", NULL) } },
-	{ "clk-on", "clk", HOOK_TP, HOOK_DRV_ANY, "clk-on", false, false,
-	  { K("clk_enable", "tp_btf_clk_enable", NULL) } },
-	{ "clk-off", "clk", HOOK_TP, HOOK_DRV_ANY, "clk-off", false, false,
-	  { K("clk_disable", "tp_btf_clk_disable", NULL) } },
+	{ .hook = "rpm@return_int", .event = "rpm", .group = "rpm",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY, .fallback = true,
+	  .cands = { TP("rpm_return_int") } },
+	{ .hook = "clk-on", .event = "clk", .group = "clk-on",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY,
+	  .cands = { TP("clk_enable") } },
+	{ .hook = "clk-off", .event = "clk", .group = "clk-off",
+	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY,
+	  .cands = { TP("clk_disable") } },
 	/* genpd has no tracepoints; gdsc_* only where _genpd_* is missing (they nest) */
-	{ "pd-on", "pd", HOOK_KPROBE, HOOK_DRV_ANY, "pd-on", false, true,
-	  { K("_genpd_power_on", "kprobe__genpd_power_on", "kretprobe__genpd_power") } },
-	{ "pd-off", "pd", HOOK_KPROBE, HOOK_DRV_ANY, "pd-off", false, true,
-	  { K("_genpd_power_off", "kprobe__genpd_power_off", "kretprobe__genpd_power") } },
-	{ "pd-on@gdsc", "pd", HOOK_KPROBE, HOOK_DRV_ANY, "pd-on", true, true,
-	  { K("gdsc_enable", "kprobe__genpd_power_on", "kretprobe__genpd_power") } },
-	{ "pd-off@gdsc", "pd", HOOK_KPROBE, HOOK_DRV_ANY, "pd-off", true, true,
-	  { K("gdsc_disable", "kprobe__genpd_power_off", "kretprobe__genpd_power") } },
+	{ .hook = "pd-on", .event = "pd", .group = "pd-on",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .optional = true,
+	  .cands = { FN_RET("_genpd_power_on") } },
+	{ .hook = "pd-off", .event = "pd", .group = "pd-off",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .optional = true,
+	  .cands = { FN_RET("_genpd_power_off") } },
+	{ .hook = "pd-on@gdsc", .event = "pd", .group = "pd-on",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true, .optional = true,
+	  .cands = { FN_RET("gdsc_enable") } },
+	{ .hook = "pd-off@gdsc", .event = "pd", .group = "pd-off",
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true, .optional = true,
+	  .cands = { FN_RET("gdsc_disable") } },
 };
-#pragma GCC diagnostic pop
 const int hook_table_len = sizeof(hook_table) / sizeof(hook_table[0]);
 
 /* ---- kallsyms ---- */
@@ -425,4 +458,32 @@ void hooks__resolve(const struct ksyms *ks, struct hook_res *res)
 		if (hook_table[i].kind == HOOK_KPROBE)
 			resolve_one(ks, &hook_table[i], r);
 	}
+}
+
+int hooks__check_progs(bool (*has_prog)(void *ctx, const char *name), void *ctx,
+		       char *err, size_t errlen)
+{
+	for (int i = 0; i < hook_table_len; i++) {
+		const struct hook_def *d = &hook_table[i];
+
+		for (int c = 0; c < 3 && d->cands[c].target; c++) {
+			const struct hook_cand *k = &d->cands[c];
+			const char *names[3] = { k->entry_prog, k->ret_prog, NULL };
+			char raw[96];
+
+			if (d->kind == HOOK_TP) {
+				snprintf(raw, sizeof(raw), "raw_tp_%s", k->target);
+				names[2] = raw;
+			}
+			for (int n = 0; n < 3; n++) {
+				if (!names[n] || has_prog(ctx, names[n]))
+					continue;
+				snprintf(err, errlen, "hook table row %s (%s): BPF program %s is not in "
+					 "the BPF object (bpf/smmutrace.bpf.c names programs after their "
+					 "hook: fix the row or the program)", d->hook, k->target, names[n]);
+				return -ENOENT;
+			}
+		}
+	}
+	return 0;
 }

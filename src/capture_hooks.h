@@ -102,6 +102,16 @@ enum hook_drv ksyms__driver_of(const struct ksyms *ks, unsigned long long addr);
  * (HOOK_TP rows are left HOOK_UNRESOLVED for the BTF check).
  */
 void hooks__resolve(const struct ksyms *ks, struct hook_res *res);
+
+/*
+ * Every program the table names (and the raw_tp_<tp> stand-in of each
+ * tp_btf_<tp>) exists: HAS_PROG(CTX, NAME) says whether the BPF object has
+ * NAME. -ENOENT with ERR naming the row and the program otherwise. Checked
+ * at load (a renamed program must not silently disable a hook) and by the
+ * table's unit test against the skeleton.
+ */
+int hooks__check_progs(bool (*has_prog)(void *ctx, const char *name), void *ctx,
+		       char *err, size_t errlen);
 const char *hooks__status_name(enum hook_status s);
 
 #endif

@@ -499,7 +499,7 @@ static void test_v3_nh_va_range_and_granule_take_the_domain_of_the_enclosing_cal
 	sync_mem();
 	RUN("twin_kprobe___arm_smmu_tlb_inv_range", 0, 0x40000, 0x8000, 0x200000, sd);
 	cmdlist4(smmu, cmds, 2, 1, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe___arm_smmu_tlb_inv_range", 0);
 	drain();
 	assert_int_equal(count(SMT_EV_TLBI), 2);
 	t = nth(SMT_EV_TLBI, 0);
@@ -530,7 +530,7 @@ static void test_v3_asid_learnt_in_context_attributes_a_later_bare_nh_asid(void 
 	cmdlist4(smmu, cmds, 1, 0, 0);
 	RUN("twin_kprobe_arm_smmu_tlb_inv_context", sd);
 	cmdlist4(smmu, cmds, 1, 0, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe_arm_smmu_tlb_inv_context", 0);
 	/* 5.10 arm_smmu_tlb_inv_asid: (n=1, sync=0) then (NULL, n=0, sync=1) */
 	cmdlist4(smmu, cmds, 1, 0, 0);
 	cmdlist4(smmu, 0, 0, 1, 0);
@@ -557,10 +557,10 @@ static void test_v3_stage2_vmid_is_not_confused_with_an_equal_asid(void **state)
 	sync_mem();
 	RUN("twin_kprobe_arm_smmu_tlb_inv_context", s1);
 	cmdlist4(smmu, c1, 1, 1, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe_arm_smmu_tlb_inv_context", 0);
 	RUN("twin_kprobe___arm_smmu_tlb_inv_range", 0, 0x123456000ull, 4096, 4096, s2);
 	cmdlist4(smmu, c2, 1, 0, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe___arm_smmu_tlb_inv_range", 0);
 	cmdlist4(smmu, c2 + 16, 1, 1, 0);	/* S12_VMALL(3) alone: from the VMID map */
 	cmdlist4(smmu, c1, 1, 1, 0);		/* NH_ASID(3) alone: from the ASID map */
 	drain();
@@ -620,7 +620,7 @@ static void test_v3_batch_of_64_decoded_and_the_rest_reported_lost(void **state)
 	RUN("twin_kprobe___arm_smmu_tlb_inv_range", 0, 0x100000, 64 * 4096, 4096, sd);
 	cmdlist4(smmu, cmds, 64, 1, 0);
 	cmdlist4(smmu, cmds, 70, 1, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe___arm_smmu_tlb_inv_range", 0);
 	drain();
 	assert_int_equal(count(SMT_EV_TLBI), 128);
 	assert_int_equal(nth(SMT_EV_TLBI, 63)->iova, 0x100000 + 63 * 0x1000);
@@ -646,7 +646,7 @@ static void test_v3_cmdlist_5_args_and_7_2_domain_inv_range(void **state)
 	RUN("twin_kprobe_arm_smmu_domain_inv_range", sd, 0x7000, 0x2000, 4096, 1);
 	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, 0xc0ffee /* cmdq */, cmds, 1, 1);
 	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe_arm_smmu_domain_inv_range", 0);
 	drain();
 	assert_int_equal(only(SMT_EV_TLBI)->domain, sd + V3_DOM_DOMAIN);
 	assert_int_equal(only(SMT_EV_TLBI)->iova, 0x7000);
@@ -789,6 +789,22 @@ static void test_boot_time_domain_tie_is_reported_once_until_detach(void **state
 	assert_int_equal(got[0].domain, 0xbeef);
 }
 
+/* fentry kernels: the fexit alone, reading the device argument itself */
+static void test_boot_time_domain_tie_from_fexit_alone_is_reported_once(void **state)
+{
+	uint32_t sid = 0x9;
+	void *dev = fake_iommu_dev("0000:00:01.0", "9050000.smmuv3", 1, &sid);
+
+	sync_mem();
+	for (int i = 0; i < 3; i++)
+		RUN("twin_fexit_iommu_get_dma_domain", kaddr(dev), 0xcafe);
+	RUN("twin_fexit_iommu_get_dma_domain", kaddr(dev), 0);	/* no domain: nothing */
+	drain();
+	assert_int_equal(only(SMT_EV_ATTACH)->domain, 0xcafe);
+	assert_string_equal(got[0].name, "0000:00:01.0");
+	assert_int_equal(got[0].sids[0], 9);
+}
+
 static void test_faults_carry_iova_flags_and_domain(void **state)
 {
 	uint64_t smmu = fake_smmu("15000000.iommu");
@@ -813,11 +829,11 @@ static void test_faults_carry_iova_flags_and_domain(void **state)
 static void test_pd_reported_only_on_success(void **state)
 {
 	RUN("twin_kprobe__genpd_power_off", 0x1234, 0);
-	RUN("twin_kretprobe__genpd_power", 0);
+	RUN("twin_kretprobe__genpd_power_off", 0);
 	RUN("twin_kprobe__genpd_power_on", 0x1234, 0);
-	RUN("twin_kretprobe__genpd_power", (__u64)-16);
+	RUN("twin_kretprobe__genpd_power_on", (__u64)-16);
 	RUN("twin_kprobe__genpd_power_on", 0x1234, 0);
-	RUN("twin_kretprobe__genpd_power", 0);
+	RUN("twin_kretprobe__genpd_power_on", 0);
 	drain();
 	/* genpd is not in this kernel's BTF: the name read is compiled out, the event is not */
 	assert_int_equal(ngot, 2);
@@ -836,12 +852,12 @@ static void test_tlbi_and_sync_inside_flush_all_are_the_flush_all_event(void **s
 	RUN("twin_kprobe_arm_smmu_flush_iotlb_all", sd + V3_DOM_DOMAIN);
 	RUN("twin_kprobe_arm_smmu_tlb_inv_context", sd);
 	cmdlist4(smmu, cmds, 1, 1, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe_arm_smmu_tlb_inv_context", 0);
 	RUN("twin_kretprobe_arm_smmu_flush_iotlb_all", 0);
 	/* after it, the same calls are reported again */
 	RUN("twin_kprobe_arm_smmu_tlb_inv_context", sd);
 	cmdlist4(smmu, cmds, 1, 1, 0);
-	RUN("twin_kretprobe_v3_tlbi_ctx", 0);
+	RUN("twin_kretprobe_arm_smmu_tlb_inv_context", 0);
 	drain();
 	assert_int_equal(ngot, 3);
 	assert_int_equal(got[0].type, SMT_EV_FLUSH_ALL);
@@ -1137,6 +1153,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v3_event_queue_translation_fault_names_domain_device_and_smmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_reports_device_sids_and_smmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_time_domain_tie_is_reported_once_until_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_time_domain_tie_from_fexit_alone_is_reported_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faults_carry_iova_flags_and_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pd_reported_only_on_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tlbi_and_sync_inside_flush_all_are_the_flush_all_event, setup, teardown),

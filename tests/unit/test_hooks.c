@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <bpf/libbpf.h>
 #include "capture_hooks.h"
+#include "smmutrace_capture.h"
+#include "smmutrace.skel.h"
 
 #define DATA "tests/data/kallsyms/"
 
@@ -157,7 +160,7 @@ static void test_5_10_cmdq_clone_by_address_and_its_inv_range(void **state)
 	assert_int_equal(r->status, HOOK_RESOLVED);
 	assert_string_equal(r->symbol, "arm_smmu_tlb_inv_range");
 	assert_string_equal(r->def->cands[r->cand].entry_prog, "kprobe_arm_smmu_tlb_inv_range");
-	assert_string_equal(r->def->cands[r->cand].ret_prog, "kretprobe_v3_tlbi_ctx");
+	assert_string_equal(r->def->cands[r->cand].ret_prog, "kretprobe_arm_smmu_tlb_inv_range");
 	assert_string_equal(hook("fault@v3")->symbol, "queue_remove_raw");
 	ksyms__free(ks);
 }
@@ -296,6 +299,54 @@ static void test_every_row_names_programs_and_a_group(void **state)
 	}
 }
 
+/* issue 13: iommu_map was served by a program named kprobe_arm_smmu_map */
+static void test_programs_are_named_after_the_function_they_sit_on(void **state)
+{
+	char want[160];
+
+	for (int i = 0; i < hook_table_len; i++) {
+		const struct hook_def *d = &hook_table[i];
+
+		for (int c = 0; c < 3 && d->cands[c].target; c++) {
+			const struct hook_cand *k = &d->cands[c];
+
+			snprintf(want, sizeof(want), "%s_%s",
+				 d->kind == HOOK_TP ? "tp_btf" : "kprobe", k->target);
+			assert_string_equal(k->entry_prog, want);
+			if (!k->ret_prog)
+				continue;
+			snprintf(want, sizeof(want), "kretprobe_%s", k->target);
+			assert_string_equal(k->ret_prog, want);
+		}
+	}
+}
+
+static bool obj_has(void *obj, const char *name)
+{
+	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
+static bool has_none(void *obj, const char *name)
+{
+	return strcmp(name, "kretprobe_iommu_map") != 0;
+}
+
+/* the loader runs the same check before load: a row naming a program that
+ * is not in the object must fail there with the row's name, not lose a hook */
+static void test_every_program_in_the_table_exists_in_the_bpf_object(void **state)
+{
+	struct smmutrace_bpf *skel = smmutrace_bpf__open();
+	char err[256] = "";
+
+	assert_non_null(skel);
+	assert_int_equal(hooks__check_progs(obj_has, skel->obj, err, sizeof(err)), 0);
+	smmutrace_bpf__destroy(skel);
+	/* and the check does fail, naming the row and the program */
+	assert_int_equal(hooks__check_progs(has_none, NULL, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "map@core"));
+	assert_non_null(strstr(err, "kretprobe_iommu_map"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_cold_tails_are_not_copies),
 		cmocka_unit_test(test_zero_addresses_are_detected_as_hidden),
 		cmocka_unit_test(test_every_row_names_programs_and_a_group),
+		cmocka_unit_test(test_programs_are_named_after_the_function_they_sit_on),
+		cmocka_unit_test(test_every_program_in_the_table_exists_in_the_bpf_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
