@@ -51,6 +51,11 @@ void analysis__feed(struct analysis *a, const struct smt_event *ev)
 	engine__feed(a->engine, ev);
 }
 
+void analysis__feed_batch(struct analysis *a, const struct smt_event *const *evs, unsigned int n)
+{
+	engine__feed_batch(a->engine, evs, n);
+}
+
 void analysis__blind(struct analysis *a, const struct cov_blind *b, int n)
 {
 	coverage__not_judged(b, n, &a->not_judged, a->reasons);

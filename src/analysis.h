@@ -22,6 +22,8 @@ struct analysis;
  */
 int analysis__new(struct analysis **out, const struct env *env, const char *embedded_board);
 void analysis__feed(struct analysis *a, const struct smt_event *ev);
+/* as N analysis__feed() calls; the engine prefetches across the batch */
+void analysis__feed_batch(struct analysis *a, const struct smt_event *const *evs, unsigned int n);
 /*
  * Blind spots of the capture (SPEC §9): the rules needing those events are
  * not judged from here on (no finding, listed in the summary with why).

@@ -2125,6 +2125,11 @@ int engine__tbu_gated(const struct engine *e, int tbu_idx)
 	return gates__tbu_state(&e->g, tbu_idx);
 }
 
+const struct engine_opts *engine__opts(const struct engine *e)
+{
+	return &e->opts;
+}
+
 void engine__free(struct engine *e)
 {
 	if (!e)

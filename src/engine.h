@@ -82,6 +82,8 @@ struct engine_summary {
 };
 
 struct engine *engine__new(const struct engine_opts *opts);
+/* the options in force: windows given as 0 hold their defaults here */
+const struct engine_opts *engine__opts(const struct engine *e);
 /* Feed one event; findings are reported through opts->on_finding. */
 void engine__feed(struct engine *e, const struct smt_event *ev);
 /*

@@ -15,10 +15,7 @@ void env__init(struct env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->fail_on = SEV_ERROR;
-	/* the defaults --help states; the only place a command's windows are set */
-	env->inval_window_ns = ENGINE_DEFAULT_INVAL_WINDOW_NS;
-	env->fault_window_ns = ENGINE_DEFAULT_FAULT_WINDOW_NS;
-	env->sync_slow_ns = ENGINE_DEFAULT_SYNC_SLOW_NS;
+	/* windows stay 0 ("not given"): engine__new owns their defaults */
 }
 
 int env__parse_duration(const char *s, uint64_t *ns)

@@ -166,6 +166,16 @@ int ev_source__next_ref(struct ev_source *s, const struct smt_event **ev)
 	return rc;
 }
 
+int ev_source__next_batch(struct ev_source *s, const struct smt_event **evs, unsigned int max)
+{
+	int rc;
+
+	if (s->rec)
+		return recording_reader__next_batch(s->rec, evs, max);
+	rc = ev_source__next_ref(s, &evs[0]);
+	return rc > 0 ? 1 : rc;
+}
+
 const char *ev_source__error(const struct ev_source *s)
 {
 	if (s->rec)

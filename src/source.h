@@ -31,6 +31,12 @@ int ev_source__next(struct ev_source *s, struct smt_event *ev);
  * events are decoded straight into it).
  */
 int ev_source__next_ref(struct ev_source *s, const struct smt_event **ev);
+/*
+ * Up to MAX events into EVS (as next_ref(), all valid until the next call):
+ * a recording's batch (recording_reader__next_batch(), ending after a meta
+ * event), one event at a time from JSONL. The count, 0 at the end, or < 0.
+ */
+int ev_source__next_batch(struct ev_source *s, const struct smt_event **evs, unsigned int max);
 const char *ev_source__error(const struct ev_source *s);
 
 /*
