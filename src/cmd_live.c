@@ -15,6 +15,7 @@
 #include "output.h"
 #include "json_writer.h"
 #include "jsonl.h"
+#include "text.h"
 
 enum {
 	OPT_DURATION = OPT_CMD_BASE,
@@ -77,8 +78,10 @@ static void print_domain(const struct engine_domain_info *d, void *ctx)
 	       " pending invalidation, %" PRIu64 " maps, %" PRIu64 " unmaps",
 	       d->domain, d->smmu[0] ? " on " : "", d->smmu, d->live_mappings,
 	       d->live_bytes, d->pending, d->maps, d->unmaps);
-	for (int i = 0; i < d->ndevs && i < 8; i++)
-		printf("%s%s", i ? ", " : "; devices: ", d->devs[i]);
+	for (int i = 0; i < d->ndevs && i < 8; i++) {
+		fputs(i ? ", " : "; devices: ", stdout);
+		text__put(stdout, d->devs[i]);
+	}
 	printf("\n");
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "event.h"
 #include "report.h"
+#include "text.h"
 
 #define TEXT_MAX_LIFETIMES 20	/* hazardous lifetimes listed; the rest are counted */
 #define TEXT_MAX_INTERVALS 20	/* gated intervals listed per TBU */
@@ -30,19 +31,32 @@ static void heading(const struct out *o, const char *title)
 static void kv(const struct out *o, const char *k, const char *v)
 {
 	if (o->md)
-		fprintf(o->f, "- **%s**: %s\n", k, v);
+		fprintf(o->f, "- **%s**: ", k);
 	else
-		fprintf(o->f, "  %-18s %s\n", k, v);
+		fprintf(o->f, "  %-18s ", k);
+	text__put(o->f, v);	/* values come from the input (kernel, file name, ...) */
+	fputc('\n', o->f);
 }
 
-/* markdown table cells must not contain '|' */
+/* markdown table cells must not contain '|'; control characters as \xNN (text.h) */
 static const char *cell(const char *s, char *buf, size_t len)
 {
-	size_t i;
+	size_t n = 0;
 
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = s[i] == '|' ? '/' : s[i];
-	buf[i] = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f) {
+			if (n + 5 > len)
+				break;
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+			continue;
+		}
+		if (n + 2 > len)
+			break;
+		buf[n++] = c == '|' ? '/' : (char)c;
+	}
+	buf[n] = 0;
 	return buf;
 }
 
@@ -121,9 +135,12 @@ static void write_topology(const struct out *o, const struct report_model *m)
 	for (uint32_t i = 0; i < m->ndomains; i++) {
 		const struct report_domain *d = &m->domains[i];
 
-		fprintf(o->f, "%sdomain 0x%" PRIx64 "%s%s: %s%s%s\n", o->md ? "- " : "  ", d->ptr,
-			d->smmu[0] ? " on " : "", d->smmu, d->devs[0] ? d->devs : "no device seen",
-			d->sids[0] ? ", SIDs " : "", d->sids);
+		fprintf(o->f, "%sdomain 0x%" PRIx64 "%s", o->md ? "- " : "  ", d->ptr,
+			d->smmu[0] ? " on " : "");
+		text__put(o->f, d->smmu);
+		fputs(": ", o->f);
+		text__put(o->f, d->devs[0] ? d->devs : "no device seen");
+		fprintf(o->f, "%s%s\n", d->sids[0] ? ", SIDs " : "", d->sids);
 	}
 }
 
@@ -173,8 +190,10 @@ static void write_evidence(const struct out *o, const struct report_model *m,
 		fprintf(o->f, " size=0x%" PRIx64, x->size);
 	if (x->present & SMT_HAS_RET)
 		fprintf(o->f, " ret=%" PRId64, x->ret);
-	if (x->present & SMT_HAS_COMM)
-		fprintf(o->f, " %s", x->comm);
+	if (x->present & SMT_HAS_COMM) {
+		fputc(' ', o->f);
+		text__put(o->f, x->comm);
+	}
 	if (x->present & SMT_HAS_PID)
 		fprintf(o->f, "/%d", x->pid);
 	fprintf(o->f, " (ts %" PRIu64 ")%s\n", x->ts, o->md ? "`" : "");
@@ -210,9 +229,13 @@ static void write_findings(const struct out *o, const struct report_model *m)
 			fprintf(o->f, " domain 0x%" PRIx64, f->domain);
 		if (f->has_range)
 			fprintf(o->f, " iova 0x%" PRIx64 "+0x%" PRIx64, f->iova, f->size);
-		for (int k = 0; k < f->ntbus; k++)
-			fprintf(o->f, "%s%s", k ? "," : " tbu ", f->tbus[k] ? f->tbus[k] : "?");
-		fprintf(o->f, "\n%s%s\n", o->md ? "\n" : "      ", f->message);
+		for (int k = 0; k < f->ntbus; k++) {
+			fputs(k ? "," : " tbu ", o->f);
+			text__put(o->f, f->tbus[k] ? f->tbus[k] : "?");
+		}
+		fprintf(o->f, "\n%s", o->md ? "\n" : "      ");
+		text__put(o->f, f->message);
+		fputc('\n', o->f);
 		if (f->nranges) {
 			/* ranges_total counts TLBIs; the count shown is of the ranges listed */
 			fprintf(o->f, "%sstale ranges (%d%s, from %llu TLBI%s):", o->md ? "\n" : "      ",
@@ -346,10 +369,13 @@ int report__write_text(const struct report_model *m, FILE *f, bool markdown)
 	char v[256];
 
 	report__verdict(m, v, sizeof(v));
+	/* the source is a file name: it may hold anything but '/' and NUL */
+	fputs(markdown ? "# smmutrace incident report: " : "smmutrace incident report: ", f);
+	text__put(f, m->meta.source);
 	if (markdown)
-		fprintf(f, "# smmutrace incident report: %s\n\n**Verdict: %s**\n", m->meta.source, v);
+		fprintf(f, "\n\n**Verdict: %s**\n", v);
 	else
-		fprintf(f, "smmutrace incident report: %s\n\nVerdict: %s\n", m->meta.source, v);
+		fprintf(f, "\n\nVerdict: %s\n", v);
 	if (m->nfindings) {
 		fprintf(f, "%s", markdown ? "\n" : "  ");
 		for (int r = 0, first = 1; r < RULE_MAX; r++)

@@ -7,6 +7,7 @@
 #include "event.h"
 #include "json_writer.h"
 #include "sink.h"
+#include "text.h"
 
 struct sink {
 	FILE *f;
@@ -140,23 +141,6 @@ static void json_finding(struct jsonw *w, const struct finding *f)
 }
 
 /*
- * Names in a text line come from the input (a task's comm, JSONL names with
- * "\n" or "\u001b" escapes): control characters are written as \xNN so that
- * a finding stays one line and cannot drive the terminal.
- */
-static void put_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\x%02x", c);
-		else
-			fputc(c, out);
-	}
-}
-
-/*
  * One line per finding (SPEC §6), its evidence and ranges at the end of the
  * line; with -v the evidence is also spelled out on indented lines below.
  */
@@ -180,11 +164,11 @@ static void text_finding(FILE *out, const struct finding *f)
 		for (int i = 0; i < f->ntbus; i++) {
 			if (i)
 				fputc(',', out);
-			put_text(out, f->tbus[i]);
+			text__put(out, f->tbus[i]);
 		}
 	}
 	fputs(": ", out);
-	put_text(out, f->message);
+	text__put(out, f->message);
 	if (f->incomplete)
 		fputs(" [incomplete: events were lost before]", out);
 	for (int i = 0; i < f->nevidence; i++) {
@@ -198,7 +182,7 @@ static void text_finding(FILE *out, const struct finding *f)
 			fprintf(out, " pid=%d", x->pid);
 		if (x->present & SMT_HAS_COMM) {
 			fputs(" comm=", out);
-			put_text(out, x->comm);
+			text__put(out, x->comm);
 		}
 	}
 	for (int i = 0; i < f->nranges; i++) {
@@ -233,7 +217,7 @@ static void text_finding(FILE *out, const struct finding *f)
 			fprintf(out, " pid=%d", x->pid);
 		if (x->present & SMT_HAS_COMM) {
 			fputs(" comm=", out);
-			put_text(out, x->comm);
+			text__put(out, x->comm);
 		}
 		fprintf(out, " (%s)\n", x->what);
 	}
@@ -406,7 +390,7 @@ void sink__summary(struct sink *s, const struct engine *e, const char *title)
 		fprintf(out, "  unknown gates: %d (never seen in an event; counted as on):", sum.unknown_gates);
 		for (int i = 0; i < sum.unknown_gates && i < 32; i++) {
 			fputc(' ', out);
-			put_text(out, sum.unknown_gate_names[i]);
+			text__put(out, sum.unknown_gate_names[i]);
 		}
 		fprintf(out, "\n");
 	}

@@ -136,4 +136,22 @@ run "$SMMUTRACE" report "$WS" --policy wake-tbu --perfetto "$TMP/p.json"
 expect_rc "--policy with --perfetto exits 2" 2
 expect_err "--policy with --perfetto says why" "KCIDB and Perfetto outputs describe the recorded capture only"
 
+# Names come from the input: a comm or device holding ESC or a newline is
+# written as \xNN in text, so a line stays one line and cannot drive the terminal.
+printf '%s\n' \
+ '{"ev":"meta","ts":0,"kernel":"6.6.0","strict":true,"arch":"arm64","since_boot":true}' \
+ '{"ev":"attach","ts":100,"domain":"0x1000","dev":"gpu\u001b[2J","smmu":"s0","sids":[1]}' \
+ '{"ev":"map","ts":200,"domain":"0x1000","iova":"0x100000","size":4096,"ret":0,"pid":7,"comm":"ev\u001b[31mil\nx"}' \
+ '{"ev":"unmap","ts":300,"domain":"0x1000","iova":"0x100000","size":4096,"ret":4096,"pid":7,"comm":"ev\u001b[31mil\nx"}' \
+ '{"ev":"map","ts":400,"domain":"0x1000","iova":"0x100000","size":4096,"ret":0,"pid":7,"comm":"ev\u001b[31mil\nx"}' \
+ >"$TMP/ctl.jsonl"
+for cmd in report replay; do
+	run "$SMMUTRACE" $cmd "$TMP/ctl.jsonl" --fail-on never
+	expect_rc "$cmd: control characters in names: exit 0" 0
+	expect_out "$cmd: ESC in a comm written as \\x1b" 'ev\x1b[31mil\x0ax'
+	if grep -q "$(printf '\033')" "$TMP/out"; then notok "$cmd: no raw ESC in text output"; else ok "$cmd: no raw ESC in text output"; fi
+done
+run "$SMMUTRACE" report "$TMP/ctl.jsonl" --fail-on never
+expect_out "report: ESC in a device name written as \\x1b" 'gpu\x1b[2J'
+
 finish
