@@ -258,6 +258,13 @@ static int run_live(struct mon_run *r)
 	       "not counted by the kernel (sysctl kernel.bpf_stats_enabled=1 to export it)");
 	fflush(stdout);
 	monitor__set_bpf_stats(r->m, bpf ? live_bpf_stats : NULL, c);
+	/*
+	 * --duration and the first period count from here, once the programs are
+	 * attached, as live and record count theirs: a slow load (a busy machine)
+	 * must not eat the capture's time
+	 */
+	r->start_wall = capture__now();
+	monitor__tick(r->m, r->start_wall);
 	rc = capture__run(c, &loop);
 	monitor__set_bpf_stats(r->m, NULL, NULL);
 	capture__free(c);
@@ -488,7 +495,6 @@ int cmd_monitor(int argc, char **argv)
 	if (in) {
 		status = run_input(&r, in);
 	} else {
-		monitor__tick(r.m, capture__now());	/* the first period starts now */
 		status = run_live(&r);
 	}
 	status = monitor__finish(r.m, status, r.mo.live ? capture__now() : 0);
