@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -57,6 +58,9 @@ struct capture {
 	uint64_t kprobe_misses;	/* kprobe hits the kprobe layer skipped (last read) */
 	struct capture_stats st;
 	int ncpus;
+	/* the stats map, mapped: read as memory, never by syscall (see stat_sum) */
+	const volatile __u64 *stats;
+	size_t stats_len;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -714,17 +718,34 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * No BPF map syscall while tracing: BPF_MAP_LOOKUP_ELEM raises bpf_prog_active
+ * on its CPU, and a kprobe program that fires meanwhile (an IRQ-context unmap)
+ * is skipped, silently before 6.7. Hence the mmap-able stats array.
+ */
 static uint64_t stat_sum(struct capture *c, __u32 slot)
 {
-	__u64 vals[c->ncpus];
 	uint64_t sum = 0;
 
-	memset(vals, 0, sizeof(vals));
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &slot, vals))
-		return 0;
-	for (int i = 0; i < c->ncpus; i++)
-		sum += vals[i];
+	for (int i = 0; c->stats && i < c->ncpus; i++)
+		sum += c->stats[i * SMT_STAT_STRIDE + slot];
 	return sum;
+}
+
+_Static_assert(SMT_STAT_MAX <= SMT_STAT_STRIDE, "a CPU's stats slots overflow its stride");
+
+static int map_stats(struct capture *c)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = (size_t)c->ncpus * SMT_STAT_STRIDE * sizeof(__u64);
+	void *p;
+
+	c->stats_len = (len + page - 1) / page * page;
+	p = mmap(NULL, c->stats_len, PROT_READ, MAP_SHARED, bpf_map__fd(c->skel->maps.stats), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	c->stats = p;
+	return 0;
 }
 
 static int cmp_pending(const void *a, const void *b)
@@ -944,6 +965,8 @@ void capture__free(struct capture *c)
 		snprintf(line, sizeof(line), "-:smmutrace/%s%d\n", c->kp_prefix, i);
 		tracefs_append(c->tracefs, "kprobe_events", line);
 	}
+	if (c->stats)
+		munmap((void *)c->stats, c->stats_len);
 	smmutrace_bpf__destroy(c->skel);
 	btf__free(c->btf);
 	free(c->buf);
@@ -1104,6 +1127,7 @@ retry:
 	c->skel->rodata->filter_names = !opts->all_gates;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
+	bpf_map__set_max_entries(c->skel->maps.stats, c->ncpus * SMT_STAT_STRIDE);
 	if (opts->rpm_fold)
 		force_rpm_fold(c);
 	choose_fentry(c, opts);
@@ -1135,6 +1159,11 @@ retry:
 	ret = fill_gate_names(c, opts->topo);
 	if (ret) {
 		snprintf(err, errlen, "filling the gate-name filter: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = map_stats(c);
+	if (ret) {
+		snprintf(err, errlen, "mapping the statistics map: %s", strerror(-ret));
 		goto fail;
 	}
 	if (!opts->no_attach)
