@@ -1206,13 +1206,19 @@ static __always_inline int on_tp_unmap(__u64 iova, __u64 size, __u64 unmapped)
 SEC("tp_btf/" #tp) int BPF_PROG(tp_btf_##tp, ##__VA_ARGS__) { return call; }	\
 SEC("raw_tp/" #tp) int BPF_PROG(raw_tp_##tp, ##__VA_ARGS__) { return call; }
 
-/* kernel function: kprobe (attached by name or address) + raw_tp twin for tests */
+/*
+ * kernel function: kprobe (attached by name or address) + raw_tp twin for
+ * tests. Each kprobe run is counted: the kprobes' hits less these runs are
+ * the runs the kernel skipped, which before 6.7 nothing else counts.
+ */
 #define KPROBE_TWIN(fn, call, ...)						\
-SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__) { return call; }	\
+SEC("kprobe") int BPF_KPROBE(kprobe_##fn, ##__VA_ARGS__)			\
+{ stat_inc(SMT_STAT_KPROBE_RUNS); return call; }				\
 SEC("raw_tp") int BPF_PROG(twin_kprobe_##fn, ##__VA_ARGS__) { return call; }
 
 #define KRETPROBE_TWIN(fn, call, arg)						\
-SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg) { return call; }	\
+SEC("kretprobe") int BPF_KRETPROBE(kretprobe_##fn, arg)			\
+{ stat_inc(SMT_STAT_KPROBE_RUNS); return call; }				\
 SEC("raw_tp") int BPF_PROG(twin_kretprobe_##fn, arg) { return call; }
 
 TP_TWIN(rpm_status, on_rpm_status(dev, status), struct device *dev, int status)

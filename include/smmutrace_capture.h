@@ -23,6 +23,7 @@ enum smt_stat {
 	SMT_STAT_CMDQ_OTHER,	/* v3 CFGI_*, ATC_INV, PREFETCH...: decoded, no SPEC event */
 	SMT_STAT_EVTQ_OTHER,	/* v3 event records that are not translation faults */
 	SMT_STAT_PEND_CLOBBER,	/* entry state found taken: the earlier call's record is lost */
+	SMT_STAT_KPROBE_RUNS,	/* kprobe/kretprobe program runs, against the kprobes' hits */
 	SMT_STAT_MAX,
 };
 /* a CPU's slots: two cache lines, none shared with another CPU's */

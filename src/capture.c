@@ -56,6 +56,10 @@ struct capture {
 	int nkp;		/* events made so far (removed in capture__free) */
 	int kp_uncounted;	/* kprobes attached by libbpf: their misses are invisible */
 	uint64_t kprobe_misses;	/* kprobe hits the kprobe layer skipped (last read) */
+	/* kprobe hits vs our programs' runs (capture_state__kprobe_skipped) */
+	bool kp_counting;	/* every kprobe is a tracefs one: the two compare */
+	uint64_t kp_hits_base, kp_runs_base, kp_hits_then;
+	uint64_t kprobe_skipped;	/* hits whose program the kernel skipped */
 	struct capture_stats st;
 	int ncpus;
 	/* the stats map, mapped: read as memory, never by syscall (see stat_sum) */
@@ -507,15 +511,24 @@ static struct bpf_link *attach_kprobe_tracefs(struct capture *c, struct bpf_prog
 {
 	struct perf_event_attr attr;
 	struct bpf_link *l;
-	char line[320], path[256], id[32];
+	char line[320], path[256], id[32], kind[8] = "p";
 	int n = c->nkp, pfd, err;
 
+	/*
+	 * kretprobe instances: the default without CONFIG_PREEMPTION (Debian's
+	 * 5.10 and 6.1) is one per possible CPU, so a call overlapping another
+	 * of the same function (an IRQ-context unmap during a task's) would lose
+	 * its return, counted only in rp.nmissed, which older kprobe_profiles omit.
+	 */
+	if (ret)
+		snprintf(kind, sizeof(kind), "r%d", c->ncpus * 4 < 64 ? 64 :
+			 c->ncpus * 4 > 4096 ? 4096 : c->ncpus * 4);
 	if (r->by_addr)
-		snprintf(line, sizeof(line), "%c:smmutrace/%s%d 0x%llx\n", ret ? 'r' : 'p',
-			 c->kp_prefix, n, r->addr);
+		snprintf(line, sizeof(line), "%s:smmutrace/%s%d 0x%llx\n", kind, c->kp_prefix, n,
+			 r->addr);
 	else
-		snprintf(line, sizeof(line), "%c:smmutrace/%s%d %s\n", ret ? 'r' : 'p',
-			 c->kp_prefix, n, r->symbol);
+		snprintf(line, sizeof(line), "%s:smmutrace/%s%d %s\n", kind, c->kp_prefix, n,
+			 r->symbol);
 	err = tracefs_append(c->tracefs, "kprobe_events", line);
 	if (err) {
 		errno = -err;
@@ -781,6 +794,37 @@ static void release(struct capture *c, uint64_t cutoff, capture_event_fn fn, voi
 	c->n -= i;
 }
 
+static int kprobe_profile(struct capture *c, uint64_t *hits, uint64_t *missed)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/kprobe_profile", c->tracefs);
+	return capture_state__kprobe_profile(path, c->kp_prefix, hits, missed);
+}
+
+/* The kprobe layer's misses, and hits whose program never ran (kp_counting) */
+static void read_kprobe_profile(struct capture *c, bool force)
+{
+	uint64_t hits, missed, skipped;
+
+	if (kprobe_profile(c, &hits, &missed))
+		return;
+	if (missed > c->kprobe_misses)
+		c->kprobe_misses = missed;
+	if (!c->kp_counting)
+		return;
+	if (force) {
+		/* the last look: no later one compares these hits, give them time to run */
+		c->kp_hits_then = hits;
+		usleep(20000);
+	}
+	skipped = capture_state__kprobe_skipped(c->kp_hits_base, c->kp_runs_base, c->kp_hits_then,
+						stat_sum(c, SMT_STAT_KPROBE_RUNS));
+	if (skipped > c->kprobe_skipped)
+		c->kprobe_skipped = skipped;
+	c->kp_hits_then = hits;
+}
+
 /*
  * Runs of our programs the kernel skipped: a kprobe that fires while another
  * BPF program runs on that CPU (an IRQ-context unmap, say) is not run at all
@@ -804,19 +848,15 @@ static void read_recursion_misses(struct capture *c, uint64_t now, bool force)
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		/* kprobe programs' skips (6.7+) are among the hits they never ran for */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    !(c->kp_counting && info.type == BPF_PROG_TYPE_KPROBE))
 			sum += info.recursion_misses;
 	}
 	if (sum > c->recursion_misses)
 		c->recursion_misses = sum;
-	if (c->tracefs && c->nkp) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/kprobe_profile", c->tracefs);
-		if (capture_state__kprobe_misses(path, c->kp_prefix, &sum) == 0 &&
-		    sum > c->kprobe_misses)
-			c->kprobe_misses = sum;
-	}
+	if (c->tracefs && c->nkp)
+		read_kprobe_profile(c, force);
 }
 
 /* New kernel-side drops become one `lost` event at the point they were noticed. */
@@ -829,7 +869,7 @@ static void check_lost(struct capture *c, uint64_t ts, bool force)
 	/* commands past what one program run could read are lost TLBIs */
 	drops = stat_sum(c, SMT_STAT_DROPS) + stat_sum(c, SMT_STAT_CMDQ_UNREAD) +
 		stat_sum(c, SMT_STAT_PEND_CLOBBER) + c->user_lost +
-		c->recursion_misses + c->kprobe_misses;
+		c->recursion_misses + c->kprobe_misses + c->kprobe_skipped;
 
 	if (drops <= c->lost_seen)
 		return;
@@ -979,6 +1019,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	struct smt_drv_offs v2, v3;
 	struct v3_evtq_offs eo = { -1, -1, -1 };
 	struct ksyms *ks = NULL;
+	uint64_t missed;
 	struct capture *c;
 	size_t rb_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF;
 	int ret, nparams, idx;
@@ -1168,6 +1209,16 @@ retry:
 	}
 	if (!opts->no_attach)
 		attach_all(c);
+	/*
+	 * Baseline of hits vs runs: before a kprobe's BPF program is attached,
+	 * its hits run none. libbpf's kprobes have no hit count: no comparison.
+	 */
+	if (c->tracefs && c->nkp && !c->kp_uncounted &&
+	    kprobe_profile(c, &c->kp_hits_base, &missed) == 0) {
+		c->kp_runs_base = stat_sum(c, SMT_STAT_KPROBE_RUNS);
+		c->kp_hits_then = c->kp_hits_base;
+		c->kp_counting = true;
+	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_record, c, NULL);
 	if (!c->rb) {
 		ret = -errno;
