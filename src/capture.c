@@ -58,7 +58,8 @@ struct capture {
 	uint64_t kprobe_misses;	/* kprobe hits the kprobe layer skipped (last read) */
 	/* kprobe hits vs our programs' runs (capture_state__kprobe_skipped) */
 	bool kp_counting;	/* every kprobe is a tracefs one: the two compare */
-	uint64_t kp_hits_base, kp_runs_base, kp_hits_then;
+	uint64_t kp_hits_base, kp_runs_base;
+	uint64_t kp_skip_prev;	/* hits less runs at the last look */
 	uint64_t kprobe_skipped;	/* hits whose program the kernel skipped */
 	struct capture_stats st;
 	int ncpus;
@@ -802,27 +803,31 @@ static int kprobe_profile(struct capture *c, uint64_t *hits, uint64_t *missed)
 	return capture_state__kprobe_profile(path, c->kp_prefix, hits, missed);
 }
 
-/* The kprobe layer's misses, and hits whose program never ran (kp_counting) */
+/*
+ * The kprobe layer's misses, and hits whose program never ran (kp_counting):
+ * hits less the runs read right after them. A hit whose program is still
+ * running on another CPU looks skipped at one look only; a skipped one stays
+ * skipped, so only what two looks in a row agree on is counted.
+ */
 static void read_kprobe_profile(struct capture *c, bool force)
 {
-	uint64_t hits, missed, skipped;
+	uint64_t hits, missed, d;
 
-	if (kprobe_profile(c, &hits, &missed))
-		return;
-	if (missed > c->kprobe_misses)
-		c->kprobe_misses = missed;
-	if (!c->kp_counting)
-		return;
-	if (force) {
-		/* the last look: no later one compares these hits, give them time to run */
-		c->kp_hits_then = hits;
-		usleep(20000);
+	for (int look = 0; look < (force ? 2 : 1); look++) {
+		if (look)
+			usleep(20000);	/* the last look: confirm it now, no later one comes */
+		if (kprobe_profile(c, &hits, &missed))
+			return;
+		if (missed > c->kprobe_misses)
+			c->kprobe_misses = missed;
+		if (!c->kp_counting)
+			return;
+		d = capture_state__kprobe_skipped(c->kp_hits_base, c->kp_runs_base, hits,
+						  stat_sum(c, SMT_STAT_KPROBE_RUNS));
+		if ((d < c->kp_skip_prev ? d : c->kp_skip_prev) > c->kprobe_skipped)
+			c->kprobe_skipped = d < c->kp_skip_prev ? d : c->kp_skip_prev;
+		c->kp_skip_prev = d;
 	}
-	skipped = capture_state__kprobe_skipped(c->kp_hits_base, c->kp_runs_base, c->kp_hits_then,
-						stat_sum(c, SMT_STAT_KPROBE_RUNS));
-	if (skipped > c->kprobe_skipped)
-		c->kprobe_skipped = skipped;
-	c->kp_hits_then = hits;
 }
 
 /*
@@ -1216,7 +1221,6 @@ retry:
 	if (c->tracefs && c->nkp && !c->kp_uncounted &&
 	    kprobe_profile(c, &c->kp_hits_base, &missed) == 0) {
 		c->kp_runs_base = stat_sum(c, SMT_STAT_KPROBE_RUNS);
-		c->kp_hits_then = c->kp_hits_base;
 		c->kp_counting = true;
 	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_record, c, NULL);

@@ -109,13 +109,12 @@ int capture_state__kprobe_profile(const char *path, const char *prefix, uint64_t
  * kprobe hits whose program never ran: a kprobe counts a hit (nhit) before
  * trace_call_bpf, which skips the program while bpf_prog_active is raised on
  * that CPU (another BPF program, any process's BPF map syscall) and before
- * 6.7 counts that nowhere. HITS_THEN (read at an earlier look) less RUNS_NOW
- * (our programs' own count, read later), both past their baseline read after
- * attaching. A hit seen then has run by now unless skipped, so reading hits
- * first can only undercount, never make up a loss.
+ * 6.7 counts that nowhere. HITS less RUNS (our programs' own count, read
+ * right after the hits), both past their baseline read after attaching; runs
+ * of hits made in between are no negative loss.
  */
-uint64_t capture_state__kprobe_skipped(uint64_t hits_base, uint64_t runs_base, uint64_t hits_then,
-				       uint64_t runs_now);
+uint64_t capture_state__kprobe_skipped(uint64_t hits_base, uint64_t runs_base, uint64_t hits,
+				       uint64_t runs);
 
 #endif
 

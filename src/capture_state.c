@@ -123,13 +123,13 @@ int capture_state__kprobe_profile(const char *path, const char *prefix, uint64_t
 	return 0;
 }
 
-uint64_t capture_state__kprobe_skipped(uint64_t hits_base, uint64_t runs_base, uint64_t hits_then,
-				       uint64_t runs_now)
+uint64_t capture_state__kprobe_skipped(uint64_t hits_base, uint64_t runs_base, uint64_t hits,
+				       uint64_t runs)
 {
-	uint64_t hits = hits_then > hits_base ? hits_then - hits_base : 0;
-	uint64_t runs = runs_now > runs_base ? runs_now - runs_base : 0;
+	uint64_t h = hits > hits_base ? hits - hits_base : 0;
+	uint64_t r = runs > runs_base ? runs - runs_base : 0;
 
-	return hits > runs ? hits - runs : 0;
+	return h > r ? h - r : 0;
 }
 
 static void gate_event(struct smt_event *ev, unsigned int type, uint64_t ts, const char *name)

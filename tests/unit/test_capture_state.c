@@ -184,18 +184,17 @@ static void test_kprobe_profile_sums_only_our_events(void **state)
 }
 
 /*
- * Hits whose program never ran: hits past the baseline, read at an earlier
- * look, less the runs past theirs counted since. Hits still running when read
- * are run by the later look and never count; more runs than hits (runs of hits
- * after that look) are no negative loss.
+ * Hits whose program never ran: hits past the baseline less the runs past
+ * theirs, read right after. More runs than hits (hits made between the two
+ * reads) are no negative loss.
  */
-static void test_kprobe_skipped_compares_earlier_hits_with_later_runs(void **state)
+static void test_kprobe_skipped_compares_hits_with_runs_past_the_baseline(void **state)
 {
 	/* baseline 100 hits / 90 runs (hits before the programs were attached) */
 	assert_int_equal(capture_state__kprobe_skipped(100, 90, 100, 90), 0);
-	/* 4096 hits then, all run by now */
+	/* 4096 hits, all run */
 	assert_int_equal(capture_state__kprobe_skipped(100, 90, 4196, 4186), 0);
-	/* and more run since that look */
+	/* and more run between the two reads */
 	assert_int_equal(capture_state__kprobe_skipped(100, 90, 4196, 4300), 0);
 	/* 4 of them never ran: an IRQ's unmap, TLBI and sync kprobes skipped */
 	assert_int_equal(capture_state__kprobe_skipped(100, 90, 4196, 4182), 4);
@@ -212,7 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_mode_from_iommu_group_type_wins_over_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_type_before_5_15_defers_to_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kprobe_profile_sums_only_our_events, setup, teardown),
-		cmocka_unit_test(test_kprobe_skipped_compares_earlier_hits_with_later_runs),
+		cmocka_unit_test(test_kprobe_skipped_compares_hits_with_runs_past_the_baseline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
