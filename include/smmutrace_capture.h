@@ -12,7 +12,7 @@
 #define SMT_GATE_PD	(1u << 1)
 #define SMT_GATE_RPM	(1u << 2)
 
-/* stats per-CPU array slots (u64 each) */
+/* stats array slots (u64 each), SMT_STAT_STRIDE of them per CPU */
 enum smt_stat {
 	SMT_STAT_DROPS = 0,	/* ring buffer full: record dropped */
 	SMT_STAT_FILTERED,	/* clk/rpm/pd events dropped by the name filter */
@@ -24,8 +24,11 @@ enum smt_stat {
 	SMT_STAT_EVTQ_OTHER,	/* v3 event records that are not translation faults */
 	SMT_STAT_PEND_CLOBBER,	/* entry state found taken: the earlier call's record is lost */
 	SMT_STAT_COUNT_ONLY,	/* program runs under count_only (make bench-board's floor) */
+	SMT_STAT_KPROBE_RUNS,	/* kprobe/kretprobe program runs, against the kprobes' hits */
 	SMT_STAT_MAX,
 };
+/* a CPU's slots: two cache lines, none shared with another CPU's */
+#define SMT_STAT_STRIDE	16
 
 /* offsets into arm-smmu driver structs, -1 = unknown (see smmutrace.bpf.h) */
 struct smt_drv_offs {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -57,8 +58,16 @@ struct capture {
 	int nkp;		/* events made so far (removed in capture__free) */
 	int kp_uncounted;	/* kprobes attached by libbpf: their misses are invisible */
 	uint64_t kprobe_misses;	/* kprobe hits the kprobe layer skipped (last read) */
+	/* kprobe hits vs our programs' runs (capture_state__kprobe_skipped) */
+	bool kp_counting;	/* every kprobe is a tracefs one: the two compare */
+	uint64_t kp_hits_base, kp_runs_base;
+	uint64_t kp_skip_prev;	/* hits less runs at the last look */
+	uint64_t kprobe_skipped;	/* hits whose program the kernel skipped */
 	struct capture_stats st;
 	int ncpus;
+	/* the stats map, mapped: read as memory, never by syscall (see stat_sum) */
+	const volatile __u64 *stats;
+	size_t stats_len;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -511,15 +520,24 @@ static struct bpf_link *attach_kprobe_tracefs(struct capture *c, struct bpf_prog
 {
 	struct perf_event_attr attr;
 	struct bpf_link *l;
-	char line[320], path[256], id[32];
+	char line[320], path[256], id[32], kind[8] = "p";
 	int n = c->nkp, pfd, err;
 
+	/*
+	 * kretprobe instances: the default without CONFIG_PREEMPTION (Debian's
+	 * 5.10 and 6.1) is one per possible CPU, so a call overlapping another
+	 * of the same function (an IRQ-context unmap during a task's) would lose
+	 * its return, counted only in rp.nmissed, which older kprobe_profiles omit.
+	 */
+	if (ret)
+		snprintf(kind, sizeof(kind), "r%d", c->ncpus * 4 < 64 ? 64 :
+			 c->ncpus * 4 > 4096 ? 4096 : c->ncpus * 4);
 	if (r->by_addr)
-		snprintf(line, sizeof(line), "%c:smmutrace/%s%d 0x%llx\n", ret ? 'r' : 'p',
-			 c->kp_prefix, n, r->addr);
+		snprintf(line, sizeof(line), "%s:smmutrace/%s%d 0x%llx\n", kind, c->kp_prefix, n,
+			 r->addr);
 	else
-		snprintf(line, sizeof(line), "%c:smmutrace/%s%d %s\n", ret ? 'r' : 'p',
-			 c->kp_prefix, n, r->symbol);
+		snprintf(line, sizeof(line), "%s:smmutrace/%s%d %s\n", kind, c->kp_prefix, n,
+			 r->symbol);
 	err = tracefs_append(c->tracefs, "kprobe_events", line);
 	if (err) {
 		errno = -err;
@@ -722,17 +740,34 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * No BPF map syscall while tracing: BPF_MAP_LOOKUP_ELEM raises bpf_prog_active
+ * on its CPU, and a kprobe program that fires meanwhile (an IRQ-context unmap)
+ * is skipped, silently before 6.7. Hence the mmap-able stats array.
+ */
 static uint64_t stat_sum(struct capture *c, __u32 slot)
 {
-	__u64 vals[c->ncpus];
 	uint64_t sum = 0;
 
-	memset(vals, 0, sizeof(vals));
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &slot, vals))
-		return 0;
-	for (int i = 0; i < c->ncpus; i++)
-		sum += vals[i];
+	for (int i = 0; c->stats && i < c->ncpus; i++)
+		sum += c->stats[i * SMT_STAT_STRIDE + slot];
 	return sum;
+}
+
+_Static_assert(SMT_STAT_MAX <= SMT_STAT_STRIDE, "a CPU's stats slots overflow its stride");
+
+static int map_stats(struct capture *c)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = (size_t)c->ncpus * SMT_STAT_STRIDE * sizeof(__u64);
+	void *p;
+
+	c->stats_len = (len + page - 1) / page * page;
+	p = mmap(NULL, c->stats_len, PROT_READ, MAP_SHARED, bpf_map__fd(c->skel->maps.stats), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	c->stats = p;
+	return 0;
 }
 
 static int cmp_pending(const void *a, const void *b)
@@ -768,6 +803,41 @@ static void release(struct capture *c, uint64_t cutoff, capture_event_fn fn, voi
 	c->n -= i;
 }
 
+static int kprobe_profile(struct capture *c, uint64_t *hits, uint64_t *missed)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/kprobe_profile", c->tracefs);
+	return capture_state__kprobe_profile(path, c->kp_prefix, hits, missed);
+}
+
+/*
+ * The kprobe layer's misses, and hits whose program never ran (kp_counting):
+ * hits less the runs read right after them. A hit whose program is still
+ * running on another CPU looks skipped at one look only; a skipped one stays
+ * skipped, so only what two looks in a row agree on is counted.
+ */
+static void read_kprobe_profile(struct capture *c, bool force)
+{
+	uint64_t hits, missed, d;
+
+	for (int look = 0; look < (force ? 2 : 1); look++) {
+		if (look)
+			usleep(20000);	/* the last look: confirm it now, no later one comes */
+		if (kprobe_profile(c, &hits, &missed))
+			return;
+		if (missed > c->kprobe_misses)
+			c->kprobe_misses = missed;
+		if (!c->kp_counting)
+			return;
+		d = capture_state__kprobe_skipped(c->kp_hits_base, c->kp_runs_base, hits,
+						  stat_sum(c, SMT_STAT_KPROBE_RUNS));
+		if ((d < c->kp_skip_prev ? d : c->kp_skip_prev) > c->kprobe_skipped)
+			c->kprobe_skipped = d < c->kp_skip_prev ? d : c->kp_skip_prev;
+		c->kp_skip_prev = d;
+	}
+}
+
 /*
  * Runs of our programs the kernel skipped: a kprobe that fires while another
  * BPF program runs on that CPU (an IRQ-context unmap, say) is not run at all
@@ -791,19 +861,15 @@ static void read_recursion_misses(struct capture *c, uint64_t now, bool force)
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+		/* kprobe programs' skips (6.7+) are among the hits they never ran for */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    !(c->kp_counting && info.type == BPF_PROG_TYPE_KPROBE))
 			sum += info.recursion_misses;
 	}
 	if (sum > c->recursion_misses)
 		c->recursion_misses = sum;
-	if (c->tracefs && c->nkp) {
-		char path[256];
-
-		snprintf(path, sizeof(path), "%s/kprobe_profile", c->tracefs);
-		if (capture_state__kprobe_misses(path, c->kp_prefix, &sum) == 0 &&
-		    sum > c->kprobe_misses)
-			c->kprobe_misses = sum;
-	}
+	if (c->tracefs && c->nkp)
+		read_kprobe_profile(c, force);
 }
 
 /* New kernel-side drops become one `lost` event at the point they were noticed. */
@@ -816,7 +882,7 @@ static void check_lost(struct capture *c, uint64_t ts, bool force)
 	/* commands past what one program run could read are lost TLBIs */
 	drops = stat_sum(c, SMT_STAT_DROPS) + stat_sum(c, SMT_STAT_CMDQ_UNREAD) +
 		stat_sum(c, SMT_STAT_PEND_CLOBBER) + c->user_lost +
-		c->recursion_misses + c->kprobe_misses;
+		c->recursion_misses + c->kprobe_misses + c->kprobe_skipped;
 
 	if (drops <= c->lost_seen)
 		return;
@@ -954,6 +1020,8 @@ void capture__free(struct capture *c)
 		snprintf(line, sizeof(line), "-:smmutrace/%s%d\n", c->kp_prefix, i);
 		tracefs_append(c->tracefs, "kprobe_events", line);
 	}
+	if (c->stats)
+		munmap((void *)c->stats, c->stats_len);
 	smmutrace_bpf__destroy(c->skel);
 	btf__free(c->btf);
 	free(c->buf);
@@ -966,6 +1034,7 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 	struct smt_drv_offs v2, v3;
 	struct v3_evtq_offs eo = { -1, -1, -1 };
 	struct ksyms *ks = NULL;
+	uint64_t missed;
 	struct capture *c;
 	size_t rb_bytes = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF;
 	int ret, nparams, idx;
@@ -1120,6 +1189,7 @@ retry:
 	c->skel->rodata->count_only = c->count_only;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);
+	bpf_map__set_max_entries(c->skel->maps.stats, c->ncpus * SMT_STAT_STRIDE);
 	if (opts->rpm_fold)
 		force_rpm_fold(c);
 	choose_fentry(c, opts);
@@ -1153,8 +1223,22 @@ retry:
 		snprintf(err, errlen, "filling the gate-name filter: %s", strerror(-ret));
 		goto fail;
 	}
+	ret = map_stats(c);
+	if (ret) {
+		snprintf(err, errlen, "mapping the statistics map: %s", strerror(-ret));
+		goto fail;
+	}
 	if (!opts->no_attach)
 		attach_all(c);
+	/*
+	 * Baseline of hits vs runs: before a kprobe's BPF program is attached,
+	 * its hits run none. libbpf's kprobes have no hit count: no comparison.
+	 */
+	if (c->tracefs && c->nkp && !c->kp_uncounted &&
+	    kprobe_profile(c, &c->kp_hits_base, &missed) == 0) {
+		c->kp_runs_base = stat_sum(c, SMT_STAT_KPROBE_RUNS);
+		c->kp_counting = true;
+	}
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.events), on_record, c, NULL);
 	if (!c->rb) {
 		ret = -errno;

@@ -106,10 +106,22 @@ int capture_state__strict(const char *root);
 /* The first line of a sysfs/tracefs file, without its newline. 0 or -errno. */
 int capture__read_line(const char *path, char *buf, size_t len);
 /*
- * Sum of the nmissed column of a tracefs kprobe_profile (PATH) over the
- * events whose name starts with PREFIX, into *MISSED. 0 or -errno.
+ * Sums of the nhit and nmissed columns of a tracefs kprobe_profile (PATH)
+ * over the events whose name starts with PREFIX, into *HITS and *MISSED.
+ * 0 or -errno.
  */
-int capture_state__kprobe_misses(const char *path, const char *prefix, uint64_t *missed);
+int capture_state__kprobe_profile(const char *path, const char *prefix, uint64_t *hits,
+				  uint64_t *missed);
+/*
+ * kprobe hits whose program never ran: a kprobe counts a hit (nhit) before
+ * trace_call_bpf, which skips the program while bpf_prog_active is raised on
+ * that CPU (another BPF program, any process's BPF map syscall) and before
+ * 6.7 counts that nowhere. HITS less RUNS (our programs' own count, read
+ * right after the hits), both past their baseline read after attaching; runs
+ * of hits made in between are no negative loss.
+ */
+uint64_t capture_state__kprobe_skipped(uint64_t hits_base, uint64_t runs_base, uint64_t hits,
+				       uint64_t runs);
 
 #endif
 

@@ -99,24 +99,37 @@ int capture_state__strict(const char *root)
 	return strict;
 }
 
-int capture_state__kprobe_misses(const char *path, const char *prefix, uint64_t *missed)
+int capture_state__kprobe_profile(const char *path, const char *prefix, uint64_t *hits,
+				  uint64_t *missed)
 {
 	FILE *f = fopen(path, "r");
 	size_t pl = strlen(prefix);
 	char line[512], name[256];
 	unsigned long long hit, miss;
-	uint64_t sum = 0;
+	uint64_t hsum = 0, msum = 0;
 
 	if (!f)
 		return -errno;
 	/* "  EVENT   NHIT   NMISSED" (kernel/trace/trace_kprobe.c, profile_seq_show) */
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, " %255s %llu %llu", name, &hit, &miss) == 3 &&
-		    !strncmp(name, prefix, pl))
-			sum += miss;
+		    !strncmp(name, prefix, pl)) {
+			hsum += hit;
+			msum += miss;
+		}
 	fclose(f);
-	*missed = sum;
+	*hits = hsum;
+	*missed = msum;
 	return 0;
+}
+
+uint64_t capture_state__kprobe_skipped(uint64_t hits_base, uint64_t runs_base, uint64_t hits,
+				       uint64_t runs)
+{
+	uint64_t h = hits > hits_base ? hits - hits_base : 0;
+	uint64_t r = runs > runs_base ? runs - runs_base : 0;
+
+	return h > r ? h - r : 0;
 }
 
 static void gate_event(struct smt_event *ev, unsigned int type, uint64_t ts, const char *name)

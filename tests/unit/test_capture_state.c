@@ -160,11 +160,11 @@ static void test_dma_type_before_5_15_defers_to_cmdline(void **state)
 	assert_int_equal(capture_state__strict(root), 1);
 }
 
-/* kprobe_profile: only our events' nmissed counts, whatever else is traced */
-static void test_kprobe_misses_sum_only_our_events(void **state)
+/* kprobe_profile: only our events' nhit and nmissed count, whatever else is traced */
+static void test_kprobe_profile_sums_only_our_events(void **state)
 {
 	char path[300];
-	uint64_t m = 99;
+	uint64_t h = 99, m = 99;
 
 	put("kprobe_profile",
 	    "  smt412_0                                             4096               0\n"
@@ -173,12 +173,33 @@ static void test_kprobe_misses_sum_only_our_events(void **state)
 	    "  genpd_on                                               12               5\n"
 	    "  smt412_2                                             4096               1\n");
 	snprintf(path, sizeof(path), "%s/kprobe_profile", root);
-	assert_int_equal(capture_state__kprobe_misses(path, "smt412_", &m), 0);
+	assert_int_equal(capture_state__kprobe_profile(path, "smt412_", &h, &m), 0);
+	assert_int_equal(h, 4096 + 4092 + 4096);
 	assert_int_equal(m, 4);
-	assert_int_equal(capture_state__kprobe_misses(path, "smt9_", &m), 0);
+	assert_int_equal(capture_state__kprobe_profile(path, "smt9_", &h, &m), 0);
+	assert_int_equal(h, 0);
 	assert_int_equal(m, 0);
 	snprintf(path, sizeof(path), "%s/no-such-file", root);
-	assert_int_equal(capture_state__kprobe_misses(path, "smt412_", &m), -ENOENT);
+	assert_int_equal(capture_state__kprobe_profile(path, "smt412_", &h, &m), -ENOENT);
+}
+
+/*
+ * Hits whose program never ran: hits past the baseline less the runs past
+ * theirs, read right after. More runs than hits (hits made between the two
+ * reads) are no negative loss.
+ */
+static void test_kprobe_skipped_compares_hits_with_runs_past_the_baseline(void **state)
+{
+	/* baseline 100 hits / 90 runs (hits before the programs were attached) */
+	assert_int_equal(capture_state__kprobe_skipped(100, 90, 100, 90), 0);
+	/* 4096 hits, all run */
+	assert_int_equal(capture_state__kprobe_skipped(100, 90, 4196, 4186), 0);
+	/* and more run between the two reads */
+	assert_int_equal(capture_state__kprobe_skipped(100, 90, 4196, 4300), 0);
+	/* 4 of them never ran: an IRQ's unmap, TLBI and sync kprobes skipped */
+	assert_int_equal(capture_state__kprobe_skipped(100, 90, 4196, 4182), 4);
+	/* a baseline read after a later counter (no wrap into a huge loss) */
+	assert_int_equal(capture_state__kprobe_skipped(100, 90, 50, 40), 0);
 }
 
 int main(void)
@@ -189,7 +210,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_is_bounded_by_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_mode_from_iommu_group_type_wins_over_cmdline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_type_before_5_15_defers_to_cmdline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kprobe_misses_sum_only_our_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kprobe_profile_sums_only_our_events, setup, teardown),
+		cmocka_unit_test(test_kprobe_skipped_compares_hits_with_runs_past_the_baseline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
