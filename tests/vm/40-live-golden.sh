@@ -27,8 +27,7 @@ fi
 check_exact live-exit-status "$rc" 0
 diag_file /tmp/live.err 5
 check_exact zero-findings "$(count_findings /tmp/live.out)" 0
-# the summary's first "lost" (jfield takes the last: events_by_type's count of lost events)
-lost=$(grep -E '"type" *: *"summary"' /tmp/live.out | grep -oE '"lost" *: *[0-9]+' | head -n1 | grep -oE '[0-9]+$')
+lost=$(summary_lost /tmp/live.out)
 check_lost zero-lost "$lost:$(count_ev /tmp/live.events lost)" "0:0"
 # one line for scripts/vm/loss-figures.sh, with the check_truth lines below
 diag "loss: smmutrace lost ${lost:-none}, kernel-skipped runs ${m:-none}"

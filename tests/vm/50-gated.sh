@@ -54,5 +54,5 @@ check_exact no-findings-after-ungate "${back:+$after}" 0
 bad=$(cut -d' ' -f1 /tmp/gated.out.ftab |
 	grep -vE '^(unmap-while-gated|tlbi-while-gated|sync-while-gated|tbu-stale-exposure)$' | sort | uniq -c | tr '\n' ' ')
 check_exact no-other-rules "${bad:-none}" none
-check_lost zero-lost "$(grep -E '"type" *: *"summary"' /tmp/gated.out | jfield lost)" 0
+check_lost zero-lost "$(summary_lost /tmp/gated.out)" 0
 check_exact summary-counts-match "$(grep -E '"type" *: *"summary"' /tmp/gated.out | grep -oE '"unmap-while-gated" *: *[0-9]+' | grep -oE '[0-9]+$')" 4096

@@ -54,7 +54,7 @@ if smt_start oh live $SMT_OPTS --json --interval 0; then
 	# A BPF program the kernel skipped (another one was running on this CPU,
 	# e.g. an IRQ-context unmap during a map's program) lost its event: the
 	# capture must say so with a lost event (SPEC section 3), not stay silent.
-	lost=$(grep -E '"type" *: *"summary"' /tmp/oh.out | jfield lost)
+	lost=$(summary_lost /tmp/oh.out)
 	diag "BPF recursion misses: $misses, lost events reported: ${lost:-none}"
 	if [ "$misses" -gt 0 ]; then check_ge skipped-bpf-runs-reported-as-lost "${lost:-0}" 1
 	else ok "skipped-bpf-runs-reported-as-lost # no runs skipped this time"; fi

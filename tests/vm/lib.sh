@@ -252,6 +252,12 @@ jfield() {
 	sed -n "s/.*\"$1\" *: *\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
 }
 
+# summary_lost FILE: the summary's lost count in smmutrace --json output (its
+# first "lost"; jfield would take the last, events_by_type's count of lost events)
+summary_lost() {
+	grep -E '"type" *: *"summary"' "$1" | grep -oE '"lost" *: *[0-9]+' | head -n1 | grep -oE '[0-9]+$'
+}
+
 # Big JSONL files are digested once into small tables (busybox under TCG is
 # slow): events -> "EV DOMAIN", findings -> "RULE SEVERITY TS TBUS".
 _jtab() {
