@@ -125,6 +125,9 @@ enum {
 	REC_F_SIDS		= 1u << 19,
 	REC_F_META_EXTRA	= 1u << 20,
 	REC_F_KNOWN		= (1u << 21) - 1,
+	/* fields event_problem() checks beyond type and present */
+	REC_F_CHECKED		= REC_F_SCOPE | REC_F_STATE | REC_F_ON | REC_F_TIMEOUT |
+				  REC_F_STRICT | REC_F_SINCE_BOOT | REC_F_SIDS,
 };
 
 /* varints: 10 bytes per value at most; the fixed part of an event fits in this */
@@ -1311,9 +1314,16 @@ static const char *decode_event(struct recording_reader *r, struct ev_slot *sl)
 	} else if (ev->type == SMT_EV_META) {
 		r->has_meta_extra = false;
 	}
-	bad = event_problem(ev);
-	if (bad)
-		return bad;
+	/*
+	 * Fields this event does not carry are zero and pass every check of
+	 * event_problem() but the first two: the rest only when it has one.
+	 */
+	if (ev->type == SMT_EV_NONE || ev->type >= SMT_EV_MAX ||
+	    (present & ~(uint32_t)PRESENT_KNOWN) || (f & REC_F_CHECKED)) {
+		bad = event_problem(ev);
+		if (bad)
+			return bad;
+	}
 	r->pos = pos;
 	r->prev_ts = ev->ts;
 	return NULL;
