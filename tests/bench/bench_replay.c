@@ -4,14 +4,15 @@
  * only reading and inflating the recording's blocks, and how much memory does
  * the engine need per live mapping.
  *
- * Usage: bench_replay [-r RUNS] [-P] FILE
+ * Usage: bench_replay [-r RUNS] [-P | -D] FILE
  * Each measurement runs RUNS times (default 3), interleaved: inflate only
  * (libdeflate, as the reader does), inflate only with zlib (the reader
  * before it used libdeflate), inflate + decode (the reader without the
  * engine), full replay (reader + engine); medians of CPU time are reported.
  * The topology comes from the board text the recording carries (gen_stream
  * puts it there). -P runs only the full replays, for a profiler
- * (perf record bench_replay -P -r 3 FILE).
+ * (perf record bench_replay -P -r 3 FILE); -D runs only inflate + decode,
+ * to profile the reader alone.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -271,11 +272,12 @@ int main(int argc, char **argv)
 	const char *path;
 	char err[512], *board;
 	int runs = 3, c;
-	bool profile = false;
+	bool profile = false, decode_only = false;
 
-	while ((c = getopt(argc, argv, "r:P")) != -1) {
-		if (c == 'P') {
-			profile = true;
+	while ((c = getopt(argc, argv, "r:PD")) != -1) {
+		if (c == 'P' || c == 'D') {
+			profile = c == 'P';
+			decode_only = c == 'D';
 			continue;
 		}
 		if (c != 'r')
@@ -295,6 +297,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(board);
+	if (decode_only) {
+		for (int i = 0; i < runs; i++)
+			printf("inflate + decode:     %.3f s\n", run_decode(path));
+		topology__free(&topo);
+		return 0;
+	}
 	if (profile) {
 		for (int i = 0; i < runs; i++)
 			printf("full replay:          %.3f s, batched %.3f s\n",
@@ -371,6 +379,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "Usage: bench_replay [-r RUNS(1-16)] [-P] RECORDING\n");
+	fprintf(stderr, "Usage: bench_replay [-r RUNS(1-16)] [-P | -D] RECORDING\n");
 	return 2;
 }

@@ -922,6 +922,13 @@ static void test_bad_event_contents_behind_a_good_checksum_are_rejected(void **s
 		  14, 1, "event 1: size" },
 		/* clk on = 2 */
 		{ { SMT_EV_CLK, 0, 0x80, 0x40, 0, 2 }, 6, 1, "event 1: on" },
+		/* the same after a good one (the decoder checks these only when present) */
+		{ { SMT_EV_CLK, 0, 0x80, 0x40, 0, 1, SMT_EV_CLK, 0, 0x80, 0x40, 0, 2 }, 12, 2,
+		  "event 2: on" },
+		/* sync scope 2 */
+		{ { SMT_EV_SYNC, 0, 1 << 3, 0, 2 }, 5, 1, "event 1: scope: not a sync scope" },
+		/* rpm state 4 */
+		{ { SMT_EV_RPM, 0, 0x80, 0x10, 0, 4 }, 6, 1, "event 1: state" },
 		/* meta_extra on a map event */
 		{ { SMT_EV_MAP, 0, 0x80, 0x80, 0x40, 0, 0 }, 7, 1, "event 1: meta_extra" },
 		/* count says 2, the block holds 1 event and 4 spare bytes */
