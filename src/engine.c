@@ -235,17 +235,6 @@ static void evidence_from_node(const struct engine *e, struct evidence *x,
 	snprintf(x->what, sizeof(x->what), "%s", what);
 }
 
-static int log2_bucket(uint64_t v)
-{
-	int b = 0;
-
-	while (v > 1 && b < HIST_BUCKETS - 1) {
-		v >>= 1;
-		b++;
-	}
-	return b;
-}
-
 /* end of [iova, iova+size): a range touching 2^64 ends at UINT64_MAX (its last byte is not tracked) */
 static uint64_t range_end(uint64_t iova, uint64_t size)
 {
@@ -1507,7 +1496,7 @@ static void on_unmap(struct engine *e, const struct smt_event *ev)
 			if (x->start < a + done) {
 				uint64_t life = ev->ts - x->ts;
 
-				e->sum.lifetime_hist[log2_bucket(life)]++;
+				e->sum.lifetime_hist[hist__bucket(life)]++;
 			}
 		} else {
 			known_unmapped += len;
@@ -1690,6 +1679,21 @@ static void on_tlbi(struct engine *e, const struct smt_event *ev)
 		invalidate_range(e, d, ev->iova, range_end(ev->iova, ev->size), ev->ts);
 }
 
+/* a sync rule's finding: on the sync's domain, with the sync as evidence */
+static void sync_finding(struct finding *f, enum rule rule, enum severity sev,
+			 const struct smt_event *ev, const struct domain *d)
+{
+	struct evidence x;
+
+	finding_init(f, rule, sev, ev->ts);
+	if (d) {
+		f->has_domain = true;
+		f->domain = d->ptr;
+	}
+	evidence_from_event(&x, ev, "sync");
+	finding_add_evidence(f, &x);
+}
+
 static void on_sync(struct engine *e, const struct smt_event *ev)
 {
 	struct domain *d = NULL;
@@ -1698,34 +1702,20 @@ static void on_sync(struct engine *e, const struct smt_event *ev)
 	if (ev->present & SMT_HAS_DOMAIN)
 		d = domain_get(e, ev->domain);
 	smmu = event_smmu(e, ev, d);
-	e->sum.sync_hist[log2_bucket(ev->dur)]++;
+	e->sum.sync_hist[hist__bucket(ev->dur)]++;
 
 	if (ev->timeout) {
 		struct finding f;
-		struct evidence x;
 
-		finding_init(&f, RULE_SYNC_TIMEOUT, SEV_ERROR, ev->ts);
-		if (d) {
-			f.has_domain = true;
-			f.domain = d->ptr;
-		}
-		evidence_from_event(&x, ev, "sync");
-		finding_add_evidence(&f, &x);
+		sync_finding(&f, RULE_SYNC_TIMEOUT, SEV_ERROR, ev, d);
 		snprintf(f.message, sizeof(f.message),
 			 "TLB sync timed out after %" PRIu64 " us on %s: the SMMU may be deadlocked "
 			 "or a TBU did not acknowledge", (uint64_t)ev->dur / 1000, smmu[0] ? smmu : "the SMMU");
 		emit(e, &f);
 	} else if (ev->dur > e->opts.sync_slow_ns) {
 		struct finding f;
-		struct evidence x;
 
-		finding_init(&f, RULE_SYNC_SLOW, SEV_WARNING, ev->ts);
-		if (d) {
-			f.has_domain = true;
-			f.domain = d->ptr;
-		}
-		evidence_from_event(&x, ev, "sync");
-		finding_add_evidence(&f, &x);
+		sync_finding(&f, RULE_SYNC_SLOW, SEV_WARNING, ev, d);
 		snprintf(f.message, sizeof(f.message),
 			 "TLB sync took %" PRIu64 " us (threshold %" PRIu64 " us)",
 			 (uint64_t)ev->dur / 1000, e->opts.sync_slow_ns / 1000);

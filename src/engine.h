@@ -58,6 +58,17 @@ struct engine_opts {
 };
 
 #define HIST_BUCKETS 64	/* log2 buckets of nanoseconds */
+/* the bucket of V ns: floor(log2(V)), 0 for 0 and 1, the last for all above */
+static inline int hist__bucket(uint64_t v)
+{
+	int b = 0;
+
+	while (v > 1 && b < HIST_BUCKETS - 1) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
 
 struct engine_summary {
 	uint64_t events;

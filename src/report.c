@@ -86,20 +86,9 @@ static int grow32(void **p, uint32_t *cap, size_t elsz, uint32_t need)
 	return err;
 }
 
-static int log2_bucket(uint64_t v)
-{
-	int b = 0;
-
-	while (v > 1 && b < HIST_BUCKETS - 1) {
-		v >>= 1;
-		b++;
-	}
-	return b;
-}
-
 static void hist_add(struct report_hist *h, uint64_t v)
 {
-	h->b[log2_bucket(v)]++;
+	h->b[hist__bucket(v)]++;
 	h->n++;
 	h->sum += v;
 	if (v > h->max)
