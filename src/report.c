@@ -1046,3 +1046,47 @@ bool report__lifetime_in_window(const struct report_model *m, const struct repor
 		return true;
 	return start <= m->to && (end == REPORT_NEVER || end >= m->from);
 }
+
+void report__capture_rows(const struct report_model *m,
+			  void (*row)(void *ctx, const char *key, const char *value), void *ctx)
+{
+	const struct report_meta *mt = &m->meta;
+	char b[1200], d[64], t1[32], t2[32];
+
+	row(ctx, "input", mt->source[0] ? mt->source : "?");
+	row(ctx, "format", mt->is_recording ? "recording" : "JSONL event stream");
+	row(ctx, "kernel", mt->kernel[0] ? mt->kernel : "unknown (no meta event)");
+	row(ctx, "arch", mt->arch[0] ? mt->arch : "unknown");
+	row(ctx, "DMA mode", !mt->strict_known ? "unknown (no meta event said strict or lazy)" :
+	    mt->strict ? "strict (unmap invalidates at once)" :
+	    "lazy (flush queue: invalidation deferred)");
+	row(ctx, "since boot", !mt->since_boot_known ? "unknown" : mt->since_boot ? "yes" :
+	    "no: mappings made before the capture are unknown");
+	row(ctx, "device tree compatible", mt->compatible[0] ? mt->compatible : "unknown");
+	if (mt->model[0])
+		row(ctx, "board model", mt->model);
+	row(ctx, "hook table", mt->hooks[0] ? mt->hooks : "not recorded (JSONL input or no header)");
+	report__fmt_dur(m->last_ts - m->first_ts, d, sizeof(d));
+	snprintf(b, sizeof(b), "%" PRIu64 " over %s (ts %" PRIu64 " to %" PRIu64 ")", m->events, d,
+		 m->first_ts, m->last_ts);
+	row(ctx, "events", b);
+	snprintf(b, sizeof(b), "%" PRIu64 "%s", m->sum.lost,
+		 m->sum.lost ? ": findings after the first loss are marked incomplete" : "");
+	row(ctx, "lost events", b);
+	if (m->windowed) {
+		report__fmt_ts(m, m->from, t1, sizeof(t1));
+		report__fmt_ts(m, m->to == UINT64_MAX ? m->last_ts : m->to, t2, sizeof(t2));
+		snprintf(b, sizeof(b), "%s to %s (%s): %" PRIu64 " events; %" PRIu64
+			 " finding%s outside it not shown", t1, t2, m->window_why, m->events_in_window,
+			 m->findings_outside, m->findings_outside == 1 ? "" : "s");
+		row(ctx, "window", b);
+	}
+	b[0] = 0;
+	for (int i = 0; i < m->sum.unknown_gates && i < 32; i++) {
+		size_t n = strlen(b);
+
+		snprintf(b + n, sizeof(b) - n, "%s%s", i ? ", " : "",
+			 m->sum.unknown_gate_names[i] ? m->sum.unknown_gate_names[i] : "?");
+	}
+	row(ctx, "gates never seen (counted as on)", b[0] ? b : "none");
+}

@@ -244,4 +244,12 @@ int report__write_html_whatif(const struct report_model *m, const struct report_
 int report__write_kcidb(const struct report_model *m, FILE *f);
 int report__write_perfetto(const struct report_model *m, FILE *f);
 
+/*
+ * The capture's description (input, kernel, DMA mode, events, lost, window,
+ * gates never seen) as key/value rows, one ROW call each: the text, markdown
+ * and HTML reports lay them out, so they say the same thing.
+ */
+void report__capture_rows(const struct report_model *m,
+			  void (*row)(void *ctx, const char *key, const char *value), void *ctx);
+
 #endif

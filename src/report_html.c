@@ -935,49 +935,19 @@ static void row(FILE *f, const char *k, const char *v)
 	fputs("</td></tr>\n", f);
 }
 
+static void meta_row(void *ctx, const char *k, const char *v)
+{
+	row(ctx, k, v);
+}
+
 static void write_capture(const struct view *v)
 {
 	const struct report_model *m = v->m;
-	const struct report_meta *mt = &m->meta;
 	FILE *f = v->f;
-	char b[1200], d[32], t1[32], t2[32];
+	char b[1200];
 
 	fputs("<h2 id=\"capture\">Capture</h2>\n<table>\n", f);
-	row(f, "input", mt->source);
-	row(f, "format", mt->is_recording ? "recording" : "JSONL event stream");
-	row(f, "kernel", mt->kernel[0] ? mt->kernel : "unknown (no meta event)");
-	row(f, "arch", mt->arch[0] ? mt->arch : "unknown");
-	row(f, "DMA mode", !mt->strict_known ? "unknown" : mt->strict ? "strict" :
-	    "lazy (flush queue: invalidations deferred)");
-	row(f, "since boot", !mt->since_boot_known ? "unknown" : mt->since_boot ? "yes" :
-	    "no: mappings made before the capture are unknown");
-	row(f, "device tree compatible", mt->compatible[0] ? mt->compatible : "unknown");
-	if (mt->model[0])
-		row(f, "board model", mt->model);
-	row(f, "hook table", mt->hooks[0] ? mt->hooks : "not recorded (JSONL input)");
-	report__fmt_dur(m->last_ts - m->first_ts, d, sizeof(d));
-	snprintf(b, sizeof(b), "%" PRIu64 " over %s (ts %" PRIu64 " to %" PRIu64 ")", m->events, d,
-		 m->first_ts, m->last_ts);
-	row(f, "events", b);
-	snprintf(b, sizeof(b), "%" PRIu64 "%s", m->sum.lost,
-		 m->sum.lost ? ": findings after the first loss are marked incomplete" : "");
-	row(f, "lost events", b);
-	if (m->windowed) {
-		report__fmt_ts(m, m->from, t1, sizeof(t1));
-		report__fmt_ts(m, m->to == UINT64_MAX ? m->last_ts : m->to, t2, sizeof(t2));
-		snprintf(b, sizeof(b), "%s to %s (%s): %" PRIu64 " events, %" PRIu64
-			 " findings outside not shown", t1, t2, m->window_why, m->events_in_window,
-			 m->findings_outside);
-		row(f, "window", b);
-	}
-	b[0] = 0;
-	for (int i = 0; i < m->sum.unknown_gates && i < 32; i++) {
-		size_t n = strlen(b);
-
-		snprintf(b + n, sizeof(b) - n, "%s%s", i ? ", " : "",
-			 m->sum.unknown_gate_names[i] ? m->sum.unknown_gate_names[i] : "?");
-	}
-	row(f, "gates never seen (counted as on)", b[0] ? b : "none");
+	report__capture_rows(m, meta_row, f);
 	b[0] = 0;
 	for (int t = 1; t < SMT_EV_MAX; t++)
 		if (m->events_by_type[t]) {

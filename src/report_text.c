@@ -60,50 +60,15 @@ static const char *cell(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+static void meta_row(void *ctx, const char *k, const char *v)
+{
+	kv(ctx, k, v);
+}
+
 static void write_meta(const struct out *o, const struct report_model *m)
 {
-	const struct report_meta *mt = &m->meta;
-	char b[512], d[64], t1[32], t2[32];
-
 	heading(o, "Capture");
-	kv(o, "input", mt->source[0] ? mt->source : "?");
-	kv(o, "format", mt->is_recording ? "recording" : "JSONL event stream");
-	kv(o, "kernel", mt->kernel[0] ? mt->kernel : "unknown (no meta event)");
-	kv(o, "arch", mt->arch[0] ? mt->arch : "unknown");
-	kv(o, "DMA mode", !mt->strict_known ? "unknown (no meta event said strict or lazy)" :
-	   mt->strict ? "strict (unmap invalidates at once)" : "lazy (flush queue: invalidation deferred)");
-	kv(o, "since boot", !mt->since_boot_known ? "unknown" : mt->since_boot ? "yes" :
-	   "no: mappings made before the capture are unknown");
-	if (mt->compatible[0])
-		kv(o, "compatible", mt->compatible);
-	if (mt->model[0])
-		kv(o, "board model", mt->model);
-	kv(o, "hook table", mt->hooks[0] ? mt->hooks : "not recorded (JSONL input or no header)");
-	report__fmt_dur(m->last_ts - m->first_ts, d, sizeof(d));
-	snprintf(b, sizeof(b), "%" PRIu64 " (%s from ts %" PRIu64 " to %" PRIu64 ")", m->events, d,
-		 m->first_ts, m->last_ts);
-	kv(o, "events", b);
-	snprintf(b, sizeof(b), "%" PRIu64 "%s", m->sum.lost,
-		 m->sum.lost ? ": findings after the first loss are marked incomplete" : "");
-	kv(o, "lost events", b);
-	if (m->windowed) {
-		report__fmt_ts(m, m->from, t1, sizeof(t1));
-		report__fmt_ts(m, m->to == UINT64_MAX ? m->last_ts : m->to, t2, sizeof(t2));
-		snprintf(b, sizeof(b), "%s to %s (%s): %" PRIu64 " events; %" PRIu64
-			 " finding%s outside it not shown", t1, t2, m->window_why, m->events_in_window,
-			 m->findings_outside, m->findings_outside == 1 ? "" : "s");
-		kv(o, "window", b);
-	}
-	if (m->sum.unknown_gates) {
-		b[0] = 0;
-		for (int i = 0; i < m->sum.unknown_gates && i < 32; i++) {
-			size_t n = strlen(b);
-
-			snprintf(b + n, sizeof(b) - n, "%s%s", i ? ", " : "",
-				 m->sum.unknown_gate_names[i] ? m->sum.unknown_gate_names[i] : "?");
-		}
-		kv(o, "unknown gates", b);
-	}
+	report__capture_rows(m, meta_row, (void *)o);
 }
 
 static void write_topology(const struct out *o, const struct report_model *m)
