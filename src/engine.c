@@ -36,7 +36,7 @@
 #include "engine.h"
 #include "event.h"
 #include "gates.h"
-#include "hashmap.h"
+#include "idmap.h"
 #include "iova_map.h"
 
 #define EEXIST_ERRNO 17
@@ -79,7 +79,7 @@ struct engine {
 
 	struct domain *doms;
 	uint32_t ndoms, capdoms, dom_free;
-	struct hashmap dmap;		/* domain ptr -> index + 1 */
+	struct idmap dmap;		/* domain ptr -> index + 1 */
 	uint32_t last_dom;		/* index + 1 of the domain looked up last */
 
 	struct gates g;
@@ -89,11 +89,11 @@ struct engine {
 	char (*comms)[SMT_COMM_LEN];
 	uint32_t ncomms, capcomms;
 	uint32_t last_comm;			/* the comm interned last: most events repeat it */
-	struct hashmap comm_ids;		/* comm text -> id */
+	struct idmap comm_ids;		/* comm text -> id */
 
 	/* exact-start index: (domain, start) -> node, so that the common
 	 * whole-range operations skip the tree walk */
-	struct hashmap hidx;
+	struct idmap hidx;
 
 	struct debt *debts;		/* [0] unused: index 0 is nil */
 	uint32_t debts_cap, debts_used, debt_free;
@@ -141,7 +141,7 @@ static struct comm_key comm_key(const char *c)
 
 static uint64_t comm_hash(struct comm_key k)
 {
-	return hashmap__mix64(k.w[0] ^ hashmap__mix64(k.w[1]));
+	return idmap__mix64(k.w[0] ^ idmap__mix64(k.w[1]));
 }
 
 static bool comm_is(const struct engine *e, uint32_t id, struct comm_key k)
@@ -170,7 +170,7 @@ static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 	if (e->last_comm && comm_is(e, e->last_comm, k))
 		return e->last_comm;
 	h = comm_hash(k);
-	hashmap__for_each_candidate(&e->comm_ids, h, slot, id)
+	idmap__for_each_candidate(&e->comm_ids, h, slot, id)
 		if (comm_is(e, id, k))
 			return e->last_comm = id;
 	/* a full table (65535 distinct comms) leaves the rest without a comm */
@@ -190,7 +190,7 @@ static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 		e->ncomms = 1;
 	}
 	memcpy(e->comms[e->ncomms], &k, SMT_COMM_LEN);
-	if (hashmap__insert(&e->comm_ids, h, e->ncomms, comm_hash_of, e))
+	if (idmap__insert(&e->comm_ids, h, e->ncomms, comm_hash_of, e))
 		return 0;
 	return e->last_comm = e->ncomms++;
 }
@@ -317,7 +317,7 @@ static uint64_t dmap_hash_of(uint32_t v, const void *ctx)
 {
 	const struct engine *e = ctx;
 
-	return hashmap__mix64(e->doms[v - 1].ptr);
+	return idmap__mix64(e->doms[v - 1].ptr);
 }
 
 static struct domain *domain_find(struct engine *e, uint64_t ptr)
@@ -325,7 +325,7 @@ static struct domain *domain_find(struct engine *e, uint64_t ptr)
 	/* consecutive events are mostly for one domain */
 	if (e->last_dom && e->doms[e->last_dom - 1].ptr == ptr && e->doms[e->last_dom - 1].used)
 		return &e->doms[e->last_dom - 1];
-	hashmap__for_each_candidate(&e->dmap, hashmap__mix64(ptr), slot, v)
+	idmap__for_each_candidate(&e->dmap, idmap__mix64(ptr), slot, v)
 		if (e->doms[v - 1].ptr == ptr) {
 			e->last_dom = v;
 			return &e->doms[v - 1];
@@ -368,7 +368,7 @@ static struct domain *domain_get(struct engine *e, uint64_t ptr)
 	if (e->g.serve_words)
 		d->serve = calloc((size_t)e->g.serve_words, sizeof(uint64_t));
 	if ((e->g.serve_words && !d->serve) ||
-	    hashmap__insert(&e->dmap, hashmap__mix64(ptr), idx + 1, dmap_hash_of, e)) {
+	    idmap__insert(&e->dmap, idmap__mix64(ptr), idx + 1, dmap_hash_of, e)) {
 		free(d->serve);
 		d->used = false;
 		d->next_free = e->dom_free;
@@ -484,7 +484,7 @@ static void node_detach(struct engine *e, struct domain *d, uint32_t i)
 
 static inline uint64_t hidx_hash(uint32_t dom, uint64_t start)
 {
-	return hashmap__mix64(start ^ ((uint64_t)dom << 40) ^ dom);
+	return idmap__mix64(start ^ ((uint64_t)dom << 40) ^ dom);
 }
 
 static uint64_t hidx_hash_of(uint32_t i, const void *ctx)
@@ -499,12 +499,12 @@ static void hidx_insert(struct engine *e, uint32_t i)
 {
 	const struct iova_node *x = iova_node(&e->pool, i);
 
-	hashmap__insert(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
+	idmap__insert(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
 }
 
 static uint32_t hidx_find(const struct engine *e, uint32_t dom, uint64_t start)
 {
-	hashmap__for_each_candidate(&e->hidx, hidx_hash(dom, start), slot, i) {
+	idmap__for_each_candidate(&e->hidx, hidx_hash(dom, start), slot, i) {
 		const struct iova_node *x = iova_node(&e->pool, i);
 
 		if (x->start == start && x->domain == dom)
@@ -518,7 +518,7 @@ static void hidx_remove(struct engine *e, uint32_t i)
 	const struct iova_node *x = iova_node(&e->pool, i);
 
 	/* not there when the table could not grow */
-	hashmap__delete(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
+	idmap__delete(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
 }
 
 /* release a node that is indexed */
@@ -618,7 +618,7 @@ static void domain_free(struct engine *e, uint64_t ptr)
 	if (!d)
 		return;
 	idx = dom_index(e, d);
-	hashmap__delete(&e->dmap, hashmap__mix64(ptr), idx + 1, dmap_hash_of, e);
+	idmap__delete(&e->dmap, idmap__mix64(ptr), idx + 1, dmap_hash_of, e);
 	e->last_dom = 0;
 	domain_release(e, &e->doms[idx]);
 	memset(&e->doms[idx], 0, sizeof(e->doms[idx]));
@@ -1977,7 +1977,7 @@ static bool prefetch_hash(const struct engine *e, const struct smt_event *ev, ui
 	/* no side effect on last_dom: a domain created later in the batch is just not prefetched */
 	if (!v || e->doms[v - 1].ptr != ev->domain) {
 		v = 0;
-		hashmap__for_each_candidate(&e->dmap, hashmap__mix64(ev->domain), slot, id)
+		idmap__for_each_candidate(&e->dmap, idmap__mix64(ev->domain), slot, id)
 			if (e->doms[id - 1].ptr == ev->domain) {
 				v = id;
 				break;
@@ -1992,7 +1992,7 @@ static bool prefetch_hash(const struct engine *e, const struct smt_event *ev, ui
 
 static void prefetch_node(const struct engine *e, uint64_t hash)
 {
-	uint32_t i = *hashmap__home_slot(&e->hidx, hash);
+	uint32_t i = *idmap__home_slot(&e->hidx, hash);
 
 	if (i) {
 		const char *n = (const char *)iova_node(&e->pool, i);
@@ -2011,7 +2011,7 @@ static void feed_chunk(struct engine *e, const struct smt_event *const *evs, uns
 	for (unsigned int k = 0; k < n; k++) {
 		has[k] = e->hidx.cap && prefetch_hash(e, evs[k], &dom_cache, &hash[k]);
 		if (has[k])
-			__builtin_prefetch(hashmap__home_slot(&e->hidx, hash[k]));
+			__builtin_prefetch(idmap__home_slot(&e->hidx, hash[k]));
 	}
 	for (unsigned int k = 0; k < n && k < PREFETCH_NODE_AHEAD; k++)
 		if (has[k])
@@ -2133,12 +2133,12 @@ void engine__free(struct engine *e)
 		}
 	gates__fini(&e->g);
 	free(e->doms);
-	hashmap__free(&e->dmap);
-	hashmap__free(&e->comm_ids);
+	idmap__free(&e->dmap);
+	idmap__free(&e->comm_ids);
 	free(e->comms);
 	free(e->scratch);
 	free(e->scratch2);
-	hashmap__free(&e->hidx);
+	idmap__free(&e->hidx);
 	free(e->debts);
 	iova_pool__fini(&e->pool);
 	free(e);

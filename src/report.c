@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "event.h"
-#include "hashmap.h"
+#include "idmap.h"
 #include "report.h"
 
 struct report {
@@ -25,7 +25,7 @@ struct report {
 	struct report_opts opts;
 	int *tbu_state;		/* per topology TBU: 1 gated, 0 not, -1 unknown */
 	bool started;
-	struct hashmap doms;	/* domain pointer -> index + 1 (newest domain of that pointer) */
+	struct idmap doms;	/* domain pointer -> index + 1 (newest domain of that pointer) */
 	uint64_t cap_marks, cap_lifetimes, cap_findings, cap_flinks;
 	uint64_t nerrors;
 	uint64_t seen;		/* findings in the whole capture, for their numbers */
@@ -134,12 +134,12 @@ static uint64_t dom_hash_of(uint32_t v, const void *ctx)
 {
 	const struct report *r = ctx;
 
-	return hashmap__mix64(r->m.domains[v - 1].ptr);
+	return idmap__mix64(r->m.domains[v - 1].ptr);
 }
 
 static uint32_t dom_lookup(const struct report *r, uint64_t ptr)
 {
-	hashmap__for_each_candidate(&r->doms, hashmap__mix64(ptr), slot, v)
+	idmap__for_each_candidate(&r->doms, idmap__mix64(ptr), slot, v)
 		if (r->m.domains[v - 1].ptr == ptr)
 			return v;
 	return 0;
@@ -150,12 +150,12 @@ static int dom_put(struct report *r, uint32_t val)
 {
 	uint64_t ptr = r->m.domains[val - 1].ptr;
 
-	hashmap__for_each_candidate(&r->doms, hashmap__mix64(ptr), slot, v)
+	idmap__for_each_candidate(&r->doms, idmap__mix64(ptr), slot, v)
 		if (r->m.domains[v - 1].ptr == ptr) {
 			r->doms.slots[slot] = val;
 			return 0;
 		}
-	return hashmap__insert(&r->doms, hashmap__mix64(ptr), val, dom_hash_of, r);
+	return idmap__insert(&r->doms, idmap__mix64(ptr), val, dom_hash_of, r);
 }
 
 static const char *default_smmu(const struct report *r)
@@ -389,7 +389,7 @@ struct report *report__new(const struct report_opts *opts)
 		 opts->source_name ? opts->source_name : "");
 	r->m.first_ts = r->m.win_first_ts = REPORT_NEVER;
 	r->tbu_state = calloc(t && t->ntbus ? t->ntbus : 1, sizeof(int));
-	if (hashmap__init(&r->doms, REPORT_MAX_DOMAINS) || !r->tbu_state)
+	if (idmap__init(&r->doms, REPORT_MAX_DOMAINS) || !r->tbu_state)
 		goto fail;
 	if (t) {
 		snprintf(r->m.meta.compatible, sizeof(r->m.meta.compatible), "%s", t->compatible);
@@ -958,7 +958,7 @@ void report__free(struct report *r)
 	free(r->m.flinks);
 	free(r->m.meta.meta_json);
 	free(r->m.meta.meta_extra);
-	hashmap__free(&r->doms);
+	idmap__free(&r->doms);
 	free(r->tbu_state);
 	free(r);
 }

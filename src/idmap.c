@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
-#include "hashmap.h"
+#include "idmap.h"
 
-#define HASHMAP_MIN_CAP 16u
+#define IDMAP_MIN_CAP 16u
 
 static uint32_t cap_for(uint32_t n)
 {
-	uint32_t cap = HASHMAP_MIN_CAP;
+	uint32_t cap = IDMAP_MIN_CAP;
 
 	/* at most half full: probe runs stay short */
 	while (cap < UINT32_MAX / 4 && cap / 2 < n)
@@ -15,7 +15,7 @@ static uint32_t cap_for(uint32_t n)
 	return cap;
 }
 
-int hashmap__init(struct hashmap *m, uint32_t cap)
+int idmap__init(struct idmap *m, uint32_t cap)
 {
 	m->slots = NULL;
 	m->cap = m->used = 0;
@@ -30,7 +30,7 @@ int hashmap__init(struct hashmap *m, uint32_t cap)
 	return 0;
 }
 
-void hashmap__free(struct hashmap *m)
+void idmap__free(struct idmap *m)
 {
 	free(m->slots);
 	m->slots = NULL;
@@ -46,9 +46,9 @@ static void place(uint32_t *slots, uint32_t cap, uint64_t hash, uint32_t id)
 	slots[s] = id;
 }
 
-static int grow(struct hashmap *m, hashmap_hash_fn hash_of, const void *ctx)
+static int grow(struct idmap *m, idmap_hash_fn hash_of, const void *ctx)
 {
-	uint32_t ncap = m->cap ? m->cap * 2 : HASHMAP_MIN_CAP;
+	uint32_t ncap = m->cap ? m->cap * 2 : IDMAP_MIN_CAP;
 	uint32_t *n;
 
 	if (ncap < m->cap)
@@ -65,7 +65,7 @@ static int grow(struct hashmap *m, hashmap_hash_fn hash_of, const void *ctx)
 	return 0;
 }
 
-int hashmap__insert(struct hashmap *m, uint64_t hash, uint32_t id, hashmap_hash_fn hash_of,
+int idmap__insert(struct idmap *m, uint64_t hash, uint32_t id, idmap_hash_fn hash_of,
 		    const void *ctx)
 {
 	if ((uint64_t)(m->used + 1) * 2 > m->cap && grow(m, hash_of, ctx))
@@ -75,7 +75,7 @@ int hashmap__insert(struct hashmap *m, uint64_t hash, uint32_t id, hashmap_hash_
 	return 0;
 }
 
-void hashmap__delete_slot(struct hashmap *m, uint32_t hole, hashmap_hash_fn hash_of,
+void idmap__delete_slot(struct idmap *m, uint32_t hole, idmap_hash_fn hash_of,
 			  const void *ctx)
 {
 	uint32_t mask = m->cap - 1;
@@ -98,12 +98,12 @@ void hashmap__delete_slot(struct hashmap *m, uint32_t hole, hashmap_hash_fn hash
 	m->used--;
 }
 
-bool hashmap__delete(struct hashmap *m, uint64_t hash, uint32_t id, hashmap_hash_fn hash_of,
+bool idmap__delete(struct idmap *m, uint64_t hash, uint32_t id, idmap_hash_fn hash_of,
 		     const void *ctx)
 {
-	hashmap__for_each_candidate(m, hash, slot, v)
+	idmap__for_each_candidate(m, hash, slot, v)
 		if (v == id) {
-			hashmap__delete_slot(m, slot, hash_of, ctx);
+			idmap__delete_slot(m, slot, hash_of, ctx);
 			return true;
 		}
 	return false;

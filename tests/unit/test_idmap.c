@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "hashmap.h"
+#include "idmap.h"
 
 #define IDS 2000
 
@@ -29,7 +29,7 @@ static uint64_t hash_few(uint64_t key)
 
 static uint64_t hash_mixed(uint64_t key)
 {
-	return hashmap__mix64(key);
+	return idmap__mix64(key);
 }
 
 static uint64_t hash_of(uint32_t id, const void *ctx)
@@ -39,15 +39,15 @@ static uint64_t hash_of(uint32_t id, const void *ctx)
 	return k->hash(k->key[id]);
 }
 
-static uint32_t find(const struct hashmap *m, const struct keys *k, uint64_t key)
+static uint32_t find(const struct idmap *m, const struct keys *k, uint64_t key)
 {
-	hashmap__for_each_candidate(m, k->hash(key), slot, id)
+	idmap__for_each_candidate(m, k->hash(key), slot, id)
 		if (k->key[id] == key)
 			return id;
 	return 0;
 }
 
-static void check_all(const struct hashmap *m, const struct keys *k)
+static void check_all(const struct idmap *m, const struct keys *k)
 {
 	uint32_t n = 0;
 
@@ -62,22 +62,22 @@ static void check_all(const struct hashmap *m, const struct keys *k)
 static void churn(uint64_t (*hash)(uint64_t key), uint32_t initial_cap)
 {
 	struct keys *k = calloc(1, sizeof(*k));
-	struct hashmap m;
+	struct idmap m;
 
 	assert_non_null(k);
 	k->hash = hash;
 	for (uint32_t id = 1; id <= IDS; id++)
 		k->key[id] = (uint64_t)id * 0x9e3779b97f4a7c15ull;
-	assert_int_equal(hashmap__init(&m, initial_cap), 0);
+	assert_int_equal(idmap__init(&m, initial_cap), 0);
 	srand(7);
 	for (int round = 0; round < 20000; round++) {
 		uint32_t id = 1 + (uint32_t)rand() % IDS;
 
 		if (k->in[id]) {
-			assert_true(hashmap__delete(&m, hash(k->key[id]), id, hash_of, k));
+			assert_true(idmap__delete(&m, hash(k->key[id]), id, hash_of, k));
 			k->in[id] = 0;
 		} else {
-			assert_int_equal(hashmap__insert(&m, hash(k->key[id]), id, hash_of, k), 0);
+			assert_int_equal(idmap__insert(&m, hash(k->key[id]), id, hash_of, k), 0);
 			k->in[id] = 1;
 		}
 		if (round % 2500 == 0)
@@ -87,9 +87,9 @@ static void churn(uint64_t (*hash)(uint64_t key), uint32_t initial_cap)
 	/* deleting what is not there changes nothing */
 	for (uint32_t id = 1; id <= IDS; id++)
 		if (!k->in[id])
-			assert_false(hashmap__delete(&m, hash(k->key[id]), id, hash_of, k));
+			assert_false(idmap__delete(&m, hash(k->key[id]), id, hash_of, k));
 	check_all(&m, k);
-	hashmap__free(&m);
+	idmap__free(&m);
 	free(k);
 }
 
@@ -106,37 +106,37 @@ static void spread_keys_survive_inserts_and_deletes(void **state)
 static void a_presized_map_does_not_grow_below_its_size(void **state)
 {
 	struct keys *k = calloc(1, sizeof(*k));
-	struct hashmap m;
+	struct idmap m;
 	uint32_t cap;
 
 	assert_non_null(k);
 	k->hash = hash_mixed;
-	assert_int_equal(hashmap__init(&m, 100), 0);
+	assert_int_equal(idmap__init(&m, 100), 0);
 	cap = m.cap;
 	assert_true(cap >= 200);
 	for (uint32_t id = 1; id <= 100; id++) {
 		k->key[id] = id;
 		k->in[id] = 1;
-		assert_int_equal(hashmap__insert(&m, hash_mixed(id), id, hash_of, k), 0);
+		assert_int_equal(idmap__insert(&m, hash_mixed(id), id, hash_of, k), 0);
 	}
 	assert_int_equal(m.cap, cap);
 	for (uint32_t id = 101; id <= IDS; id++)
 		k->key[id] = id;
 	check_all(&m, k);
-	hashmap__free(&m);
+	idmap__free(&m);
 	free(k);
 }
 
 static void an_empty_map_finds_nothing(void **state)
 {
 	struct keys k = { .hash = hash_mixed };
-	struct hashmap m;
+	struct idmap m;
 
-	assert_int_equal(hashmap__init(&m, 0), 0);
+	assert_int_equal(idmap__init(&m, 0), 0);
 	assert_int_equal(find(&m, &k, 42), 0);
-	assert_null(hashmap__home_slot(&m, 42));
-	assert_false(hashmap__delete(&m, 42, 1, hash_of, &k));
-	hashmap__free(&m);
+	assert_null(idmap__home_slot(&m, 42));
+	assert_false(idmap__delete(&m, 42, 1, hash_of, &k));
+	idmap__free(&m);
 }
 
 int main(void)
