@@ -320,17 +320,27 @@ static uint64_t dmap_hash_of(uint32_t v, const void *ctx)
 	return idmap__mix64(e->doms[v - 1].ptr);
 }
 
+/* the domain of PTR in the index: its position + 1, 0 if none */
+static uint32_t domain_lookup(const struct engine *e, uint64_t ptr)
+{
+	idmap__for_each_candidate(&e->dmap, idmap__mix64(ptr), slot, v)
+		if (e->doms[v - 1].ptr == ptr)
+			return v;
+	return 0;
+}
+
 static struct domain *domain_find(struct engine *e, uint64_t ptr)
 {
+	uint32_t v;
+
 	/* consecutive events are mostly for one domain */
 	if (e->last_dom && e->doms[e->last_dom - 1].ptr == ptr && e->doms[e->last_dom - 1].used)
 		return &e->doms[e->last_dom - 1];
-	idmap__for_each_candidate(&e->dmap, idmap__mix64(ptr), slot, v)
-		if (e->doms[v - 1].ptr == ptr) {
-			e->last_dom = v;
-			return &e->doms[v - 1];
-		}
-	return NULL;
+	v = domain_lookup(e, ptr);
+	if (!v)
+		return NULL;
+	e->last_dom = v;
+	return &e->doms[v - 1];
 }
 
 static uint32_t dom_index(const struct engine *e, const struct domain *d)
@@ -1976,12 +1986,7 @@ static bool prefetch_hash(const struct engine *e, const struct smt_event *ev, ui
 		return false;
 	/* no side effect on last_dom: a domain created later in the batch is just not prefetched */
 	if (!v || e->doms[v - 1].ptr != ev->domain) {
-		v = 0;
-		idmap__for_each_candidate(&e->dmap, idmap__mix64(ev->domain), slot, id)
-			if (e->doms[id - 1].ptr == ev->domain) {
-				v = id;
-				break;
-			}
+		v = domain_lookup(e, ev->domain);
 		if (!v)
 			return false;
 		*dom_cache = v;
