@@ -819,7 +819,7 @@ static int kprobe_profile(struct capture *c, uint64_t *hits, uint64_t *missed)
  */
 static void read_kprobe_profile(struct capture *c, bool force)
 {
-	uint64_t hits, missed, d;
+	uint64_t hits, missed, d, agreed;
 
 	for (int look = 0; look < (force ? 2 : 1); look++) {
 		if (look)
@@ -832,8 +832,9 @@ static void read_kprobe_profile(struct capture *c, bool force)
 			return;
 		d = capture_state__kprobe_skipped(c->kp_hits_base, c->kp_runs_base, hits,
 						  stat_sum(c, SMT_STAT_KPROBE_RUNS));
-		if ((d < c->kp_skip_prev ? d : c->kp_skip_prev) > c->kprobe_skipped)
-			c->kprobe_skipped = d < c->kp_skip_prev ? d : c->kp_skip_prev;
+		agreed = d < c->kp_skip_prev ? d : c->kp_skip_prev;
+		if (agreed > c->kprobe_skipped)
+			c->kprobe_skipped = agreed;
 		c->kp_skip_prev = d;
 	}
 }
@@ -1009,8 +1010,8 @@ void capture__free(struct capture *c)
 	if (!c)
 		return;
 	if (c->count_only && c->skel && c->skel->obj && bpf_map__fd(c->skel->maps.stats) >= 0)
-		fprintf(stderr, "smmutrace: count-only: %llu BPF program runs counted, no event "
-			"captured\n", (unsigned long long)stat_sum(c, SMT_STAT_COUNT_ONLY));
+		pr_info("count-only: %llu BPF program runs counted, no event captured\n",
+			(unsigned long long)stat_sum(c, SMT_STAT_COUNT_ONLY));
 	ring_buffer__free(c->rb);
 	while (c->nlinks > 0)
 		bpf_link__destroy(c->links[--c->nlinks]);
