@@ -343,9 +343,9 @@ int main(int argc, char **argv)
 	printf("zlib inflate only:    %.3f s (%.1f M events/s; zlib inflate(), the reader before)\n",
 	       zinflate, (double)nev / zinflate / 1e6);
 	printf("inflate + decode:     %.3f s (%.1f M events/s)\n", decode, (double)nev / decode / 1e6);
-	printf("full replay:          %.3f s (%.1f M events/s; next_ref + engine__feed, as smmutrace replay)\n",
+	printf("full replay:          %.3f s (%.1f M events/s; next_ref + engine__feed, as report, whatif, monitor)\n",
 	       replay, (double)nev / replay / 1e6);
-	printf("batched replay:       %.3f s (%.1f M events/s; next_batch + engine__feed_batch)\n",
+	printf("batched replay:       %.3f s (%.1f M events/s; next_batch + engine__feed_batch, as smmutrace replay)\n",
 	       batched, (double)nev / batched / 1e6);
 	printf("replay / inflate:     %.2f (full replay over libdeflate inflate only; goal <= 2.00)\n",
 	       replay / inflate);
