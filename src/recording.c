@@ -187,6 +187,8 @@ static uint32_t crc(const void *p, size_t n)
 /*
  * What is wrong with EV as far as the format is concerned, or NULL. The writer
  * refuses what the reader would refuse, so every recording written reads back.
+ * The reader runs it only for events with a field in REC_F_CHECKED: a new
+ * check of another field belongs in that mask too.
  */
 static const char *event_problem(const struct smt_event *ev)
 {
