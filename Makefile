@@ -39,7 +39,8 @@ else
 endif
 
 # Debian's static libelf needs zstd; json-c for JSONL, zlib for recordings
-# (written with zlib, read with libdeflate's faster whole-block inflate).
+# (written and read with libdeflate's whole-block (de)compressor; zlib for
+# their CRC-32, libelf needs it too).
 LIBS := -lbpf -lelf -ldeflate -lz -lzstd -ljson-c -lm -lpthread
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \

@@ -2,7 +2,7 @@
 /*
  * Recordings (SPEC §7): a header with format version and metadata (JSON
  * object text: kernel, arch, board, hook table, DMA mode, ...) followed by
- * zlib-compressed blocks of events, each with its own checksum, so that a
+ * raw-deflate-compressed blocks of events, each with its own checksum, so that a
  * file cut anywhere is readable up to its last whole block. Writing buffers
  * at most one block in memory.
  */
@@ -21,7 +21,7 @@ struct recording_reader;
 
 struct recording_writer_opts {
 	size_t block_bytes;	/* uncompressed bytes per block; 0 = default (64 KiB) */
-	int level;		/* zlib level; 0 = default (Z_BEST_SPEED) */
+	int level;		/* deflate level 1..9 (libdeflate's); 0 = default (1) */
 	int sync_blocks;	/* fsync after each block (record: power-cut safety) */
 };
 

@@ -768,8 +768,8 @@ static size_t zlib_deflate_variant(uint8_t *out, size_t cap, const uint8_t *in, 
 }
 
 /*
- * The reader inflates with libdeflate, the writer deflates with zlib: the
- * format is raw deflate either way. Every block the writer makes inflates
+ * Reader and writer use libdeflate, earlier writers zlib: the format is raw
+ * deflate either way. Every block the writer makes inflates
  * with zlib to what the reader returns, and blocks deflated by zlib in any
  * way (stored, fixed or Huffman-only codes, RLE, level 9, a full flush
  * inside) read back as the same events.
@@ -874,6 +874,138 @@ static void test_blocks_are_zlib_raw_deflate_both_ways(void **state)
 	free(plain);
 	free(out);
 	free(file);
+}
+
+/* stream_event with names and a few kinds more, so blocks hold literals and references */
+static void varied_event(struct smt_event *e, unsigned int i)
+{
+	static const char *const comms[] = { "kworker/u8:1", "irq/45-virtio", "dd", "fio" };
+
+	stream_event(e, i);
+	snprintf(e->comm, sizeof(e->comm), "%s", comms[(i / 7) % 4]);
+	if (e->type == SMT_EV_SYNC)
+		snprintf(e->smmu, sizeof(e->smmu), "%s", "15000000.iommu");
+	e->cpu = (int)(i % 4);
+	e->paddr = e->type == SMT_EV_MAP ? 0x80000000ull + (uint64_t)(i * 2654435761u) : 0;
+}
+
+/*
+ * The writer compresses with libdeflate at every level it accepts (1..9), and
+ * each block it writes inflates with zlib's inflate() to exactly the bytes the
+ * reader's libdeflate inflate gives, the same bytes at every level (the level
+ * changes the compression, never the encoded events); the events read back.
+ * Level 0 is the default (1, the same file byte for byte); others are refused.
+ */
+static void test_every_level_writes_blocks_zlib_inflates_to_the_same_bytes(void **state)
+{
+	const unsigned int n = 30000;
+	uint8_t *plain, *level1 = NULL, *file, *ref_file = NULL;
+	size_t level1_len = 0, flen, ref_len = 0;
+	char err[256], name[32];
+
+	plain = malloc(RECORDING_MAX_BLOCK);
+	assert_non_null(plain);
+	for (int level = 0; level <= 9; level++) {
+		struct recording_writer_opts opts = { .level = level };
+		struct recording_writer *w;
+		struct recording_reader *r;
+		struct smt_event ev, want;
+		const void *data;
+		size_t dlen, off, hlen, payload_len = 0;
+		unsigned int nev, blocks = 0;
+		FILE *f;
+
+		snprintf(name, sizeof(name), "level%d.smt", level);
+		assert_int_equal(recording_writer__open(&w, tmp_path(name), NULL, &opts, err,
+							sizeof(err)), 0);
+		for (unsigned int i = 0; i < n; i++) {
+			varied_event(&ev, i);
+			assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
+		}
+		assert_int_equal(recording_writer__close(w), 0);
+		file = slurp(tmp_path(name), &flen);
+		if (level == 0) {
+			ref_file = file;	/* compared with level 1's below */
+			ref_len = flen;
+			continue;
+		}
+		if (level == 1) {
+			assert_int_equal(flen, ref_len);
+			assert_memory_equal(file, ref_file, flen);
+		}
+
+		f = fopen(tmp_path(name), "rb");
+		assert_non_null(f);
+		assert_int_equal(recording_reader__open(&r, f, name, err, sizeof(err)), 0);
+		hlen = 16 + le32(file + 12) + 4;
+		for (off = hlen; off + RECORDING_BLOCK_HDR_LEN <= flen &&
+				 memcmp(file + off, RECORDING_BLOCK_MAGIC, 4) == 0;
+		     off += RECORDING_BLOCK_HDR_LEN + le32(file + off + 8)) {
+			uint32_t ulen = le32(file + off + 4), clen = le32(file + off + 8);
+			z_stream zs = { 0 };
+
+			assert_int_equal(recording_reader__next_block(r, &data, &dlen, &nev), 1);
+			assert_int_equal(inflateInit2(&zs, -15), Z_OK);
+			zs.next_in = file + off + RECORDING_BLOCK_HDR_LEN;
+			zs.avail_in = clen;
+			zs.next_out = plain;
+			zs.avail_out = ulen;
+			assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+			assert_int_equal(zs.avail_in, 0);
+			assert_int_equal(zs.avail_out, 0);
+			inflateEnd(&zs);
+			assert_int_equal(dlen, ulen);
+			assert_memory_equal(data, plain, ulen);
+			/* deflate did compress: the block is not stored */
+			assert_true(clen < ulen / 2);
+			if (level == 1) {
+				level1 = realloc(level1, level1_len + ulen);
+				assert_non_null(level1);
+				memcpy(level1 + level1_len, plain, ulen);
+				level1_len += ulen;
+			} else {
+				assert_true(payload_len + ulen <= level1_len);
+				assert_memory_equal(level1 + payload_len, plain, ulen);
+			}
+			payload_len += ulen;
+			blocks++;
+		}
+		assert_int_equal(payload_len, level1_len);
+		assert_true(blocks > 3);
+		assert_int_equal(recording_reader__next_block(r, &data, &dlen, &nev), 0);
+		assert_int_equal(recording_reader__closed(r), 1);
+		recording_reader__free(r);
+		fclose(f);
+
+		f = fopen(tmp_path(name), "rb");
+		assert_int_equal(recording_reader__open(&r, f, name, err, sizeof(err)), 0);
+		for (unsigned int i = 0; i < n; i++) {
+			varied_event(&want, i);
+			assert_int_equal(recording_reader__next(r, &ev), 1);
+			assert_same_event(&ev, &want);
+		}
+		assert_int_equal(recording_reader__next(r, &ev), 0);
+		assert_null(recording_reader__error(r));
+		recording_reader__free(r);
+		fclose(f);
+		free(file);
+	}
+
+	/* libdeflate would take 10..12 (and 0): the documented range stays zlib's */
+	for (size_t i = 0; i < 3; i++) {
+		static const int bad[] = { -1, 10, 12 };
+		struct recording_writer_opts opts = { .level = bad[i] };
+		struct recording_writer *w = (void *)1;
+
+		err[0] = '\0';
+		assert_int_equal(recording_writer__open(&w, tmp_path("bad.smt"), NULL, &opts, err,
+							sizeof(err)), -EINVAL);
+		assert_null(w);
+		assert_non_null(strstr(err, "is not 1..9"));
+	}
+	free(ref_file);
+	free(level1);
+	free(plain);
 }
 
 static void test_bad_event_contents_behind_a_good_checksum_are_rejected(void **state)
@@ -1177,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset),
 		cmocka_unit_test(test_bad_event_contents_behind_a_good_checksum_are_rejected),
 		cmocka_unit_test(test_blocks_are_zlib_raw_deflate_both_ways),
+		cmocka_unit_test(test_every_level_writes_blocks_zlib_inflates_to_the_same_bytes),
 		cmocka_unit_test(test_other_version_is_refused_naming_the_version_read),
 		cmocka_unit_test(test_close_block_counts_and_trailing_bytes_are_checked),
 		cmocka_unit_test(test_format_1_file_without_close_block_reads_without_warning),
