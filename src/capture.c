@@ -23,6 +23,13 @@
 
 #define DEFAULT_RINGBUF		(16u << 20)
 #define DEFAULT_REORDER_NS	20000000ull	/* 20 ms: longer than any map/unmap call */
+/*
+ * How far back an arrival is moved into ts order when it comes in. Records
+ * reach the ring buffer at their call's return with its entry time, so most
+ * arrive in order or a few records late (another CPU's call in between);
+ * one from further back marks the buffer for a sort at release instead.
+ */
+#define INSERT_MAX		64
 
 struct pending_ev {
 	struct smt_event ev;
@@ -42,9 +49,10 @@ struct capture {
 	bool count_only;	/* SMMUTRACE_COUNT_ONLY: programs count their runs, emit nothing */
 	char layout_note[200];
 	uint64_t reorder_ns;
-	/* reorder buffer */
+	/* reorder buffer: buf[head..n) are pending, in (ts, seq) order unless unsorted */
 	struct pending_ev *buf;
-	size_t n, cap;
+	size_t head, n, cap;
+	bool unsorted;
 	uint64_t seq;
 	uint64_t last_ts;	/* last ts handed out */
 	bool any_out;
@@ -700,24 +708,61 @@ static int fill_gate_names(struct capture *c, const struct topology *t)
 }
 
 /* ---- ring buffer ---- */
-static int push(struct capture *c, const struct smt_event *ev)
+/* the slot the next arrival is written into, or NULL (counted as lost) */
+static struct pending_ev *next_slot(struct capture *c)
 {
+	if (c->n == c->cap && c->head) {
+		/* released events are left in front (no move per release): drop them now */
+		memmove(c->buf, c->buf + c->head, (c->n - c->head) * sizeof(*c->buf));
+		c->n -= c->head;
+		c->head = 0;
+	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 1024;
 		struct pending_ev *nb;
 
 		/* consumer hopelessly behind: count as lost, never grow unbounded */
 		if (cap > (64u << 20) / sizeof(*nb))
-			return -ENOMEM;
+			return NULL;
 		nb = realloc(c->buf, cap * sizeof(*nb));
 		if (!nb)
-			return -ENOMEM;
+			return NULL;
 		c->buf = nb;
 		c->cap = cap;
 	}
-	c->buf[c->n].ev = *ev;
-	c->buf[c->n].seq = c->seq++;
-	c->n++;
+	return &c->buf[c->n];
+}
+
+/* Take the event written into next_slot() and put it in (ts, seq) order. */
+static void commit_slot(struct capture *c)
+{
+	size_t i = c->n++, j = i;
+	uint64_t ts = c->buf[i].ev.ts;
+	struct pending_ev tmp;
+
+	c->buf[i].seq = c->seq++;
+	if (c->unsorted || j == c->head || c->buf[j - 1].ev.ts <= ts)
+		return;
+	/* after every pending event with ts <= its own: the order qsort by (ts, seq) gives */
+	while (j > c->head && c->buf[j - 1].ev.ts > ts && i - j < INSERT_MAX)
+		j--;
+	if (j > c->head && c->buf[j - 1].ev.ts > ts) {
+		c->unsorted = true;
+		return;
+	}
+	tmp = c->buf[i];
+	memmove(c->buf + j + 1, c->buf + j, (i - j) * sizeof(*c->buf));
+	c->buf[j] = tmp;
+}
+
+static int push(struct capture *c, const struct smt_event *ev)
+{
+	struct pending_ev *p = next_slot(c);
+
+	if (!p)
+		return -ENOMEM;
+	p->ev = *ev;
+	commit_slot(c);
 	return 0;
 }
 
@@ -726,17 +771,23 @@ int capture__inject(struct capture *c, const struct smt_event *ev)
 	return push(c, ev);
 }
 
+/* the record (a prefix of struct smt_event) straight into its reorder slot */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
-	struct smt_event ev;
+	struct pending_ev *p;
+	size_t n = size < sizeof(p->ev) ? size : sizeof(p->ev);
 
-	memset(&ev, 0, sizeof(ev));
 	if (size < SMT_EVENT_SIZE_NUMERIC)
 		return 0;
-	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
-	if (push(c, &ev))
+	p = next_slot(c);
+	if (!p) {
 		c->user_lost++;
+		return 0;
+	}
+	memcpy(&p->ev, data, n);
+	memset((char *)&p->ev + n, 0, sizeof(p->ev) - n);
+	commit_slot(c);
 	return 0;
 }
 
@@ -784,10 +835,13 @@ static void release(struct capture *c, uint64_t cutoff, capture_event_fn fn, voi
 {
 	size_t i;
 
-	if (!c->n)
+	if (c->head == c->n)
 		return;
-	qsort(c->buf, c->n, sizeof(*c->buf), cmp_pending);
-	for (i = 0; i < c->n && c->buf[i].ev.ts < cutoff; i++) {
+	if (c->unsorted) {
+		qsort(c->buf + c->head, c->n - c->head, sizeof(*c->buf), cmp_pending);
+		c->unsorted = false;
+	}
+	for (i = c->head; i < c->n && c->buf[i].ev.ts < cutoff; i++) {
 		struct smt_event *ev = &c->buf[i].ev;
 
 		if (c->any_out && ev->ts < c->last_ts) {
@@ -799,8 +853,9 @@ static void release(struct capture *c, uint64_t cutoff, capture_event_fn fn, voi
 		c->st.events++;
 		fn(ev, ctx);
 	}
-	memmove(c->buf, c->buf + i, (c->n - i) * sizeof(*c->buf));
-	c->n -= i;
+	c->head = i;
+	if (c->head == c->n)
+		c->head = c->n = 0;
 }
 
 static int kprobe_profile(struct capture *c, uint64_t *hits, uint64_t *missed)

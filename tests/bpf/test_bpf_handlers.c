@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -1199,6 +1200,123 @@ static void test_every_program_loads(void **state)
 	smmutrace_bpf__destroy(skel);
 }
 
+/*
+ * The reorder buffer: events that arrive behind others (a record reaches the
+ * ring buffer at its call's return, carrying its entry time) come out in ts
+ * order, ties in arrival order, whether an arrival is a few events late
+ * (moved into place as it comes) or further back than that (sorted at
+ * release), across releases that leave events pending.
+ */
+static void inject_map(uint64_t ts, uint64_t id)
+{
+	struct smt_event ev;
+
+	event__init(&ev, SMT_EV_MAP, ts);
+	ev.present = SMT_HAS_IOVA;
+	ev.iova = id;
+	assert_int_equal(capture__inject(cap, &ev), 0);
+}
+
+/* inject N maps of the given ts (ids FIRST_ID..), drain, check a stable sort by ts came out */
+static void inject_drain_check(const uint64_t *ts, unsigned int n, uint64_t first_id)
+{
+	static uint64_t want[2048];
+	unsigned int k = 0;
+
+	assert_true(n <= sizeof(want) / sizeof(want[0]));
+	for (unsigned int i = 0; i < n; i++)
+		inject_map(ts[i], first_id + i);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int j = i;
+
+		while (j > 0 && ts[want[j - 1]] > ts[i]) {
+			want[j] = want[j - 1];
+			j--;
+		}
+		want[j] = i;
+	}
+	drain();
+	for (int i = 0; i < ngot; i++) {
+		if (got[i].type != SMT_EV_MAP)
+			continue;
+		assert_true(k < n);
+		if (got[i].iova != first_id + want[k])
+			fail_msg("event %u: id %llu (ts %llu), expected id %llu (ts %llu)", k,
+				 (unsigned long long)got[i].iova, (unsigned long long)got[i].ts,
+				 (unsigned long long)(first_id + want[k]),
+				 (unsigned long long)ts[want[k]]);
+		assert_int_equal(got[i].ts, ts[want[k]]);
+		k++;
+	}
+	assert_int_equal(k, n);
+}
+
+static void test_late_arrivals_come_out_in_ts_order_ties_in_arrival_order(void **state)
+{
+	static uint64_t ts[1200];
+	const uint64_t t0 = 1000000;
+	uint64_t x = 88172645463325252ull;
+	unsigned int n = 0;
+
+	/* moved into place on arrival: in order with ties, a few late, one tie among them */
+	for (unsigned int i = 0; i < 300; i++)
+		ts[n++] = t0 + (i / 2) * 10;
+	ts[n++] = t0 + 1490 - 25;	/* 6 places back */
+	ts[n++] = t0 + 1490 - 25;	/* the same ts: after the previous one */
+	for (unsigned int i = 0; i < 800; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		/* mostly increasing, a third up to 40 places back */
+		ts[n++] = t0 + 4000 + i * 10 - (x % 3 == 0 ? (x >> 8) % 400 : 0);
+	}
+	inject_drain_check(ts, n, 1);
+
+	/* further back than that: sorted at release, ties still in arrival order */
+	n = 0;
+	for (unsigned int i = 0; i < 300; i++)
+		ts[n++] = 2 * t0 + (i / 2) * 10;
+	ts[n++] = 2 * t0 + 5;		/* 299 places back */
+	ts[n++] = 2 * t0 + 1000;	/* ties with two pending ones, 198 places back */
+	inject_drain_check(ts, n, 10000);
+
+	/*
+	 * A poll releases only what is older than the reorder window: events
+	 * from the future stay pending while more arrive, some behind them,
+	 * until the buffer fills and the released ones in front are dropped.
+	 */
+	{
+		struct timespec now;
+		uint64_t fut, id = 0, last = 0;
+		unsigned int k = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		fut = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec + 60000000000ull;
+		for (unsigned int i = 0; i < 1000; i++)
+			inject_map(3 * t0 + i, ++id);
+		for (unsigned int i = 0; i < 500; i++)
+			inject_map(fut + 10 * i, ++id);
+		ngot = 0;
+		assert_int_equal(capture__poll(cap, 0, collect, NULL), 0);
+		assert_int_equal(count(SMT_EV_MAP), 1000);
+		for (unsigned int i = 0; i < 1000; i++)
+			assert_int_equal(got[i].iova, i + 1);
+		/* 2048 slots: these fill them, every other one behind the one before it */
+		for (unsigned int i = 0; i < 700; i++)
+			inject_map(fut + 5000 + 10 * i - (i % 2 ? 15 : 0), ++id);
+		drain();
+		assert_int_equal(count(SMT_EV_MAP), 1200);
+		k = 0;
+		for (int i = 0; i < ngot; i++) {
+			if (got[i].type != SMT_EV_MAP)
+				continue;
+			assert_true(got[i].ts >= last);
+			last = got[i].ts;
+			k++;
+			if (k <= 500)
+				assert_int_equal(got[i].iova, 1000 + k);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1234,6 +1352,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_bridge_runtime_pm_through_rpm_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_bridge_runtime_pm_through_rpm_return_int_folding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_buffer_drops_become_lost_events_and_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_arrivals_come_out_in_ts_order_ties_in_arrival_order,
+						setup, teardown),
 	};
 	int ret;
 

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Record consumer benchmark: what `smmutrace record` spends per event in
+ * user space, from the BPF ring buffer to the recording file, on this host's
+ * kernel without kprobes or an SMMU. Real records are made by the capture's
+ * own handlers through their raw_tp twins and BPF_PROG_TEST_RUN (as
+ * tests/bpf/ does): a map (entry + return) and an unmap (entry + return) per
+ * pair, into the capture's real ring buffer; then one capture__poll() hands
+ * them through the consumer (ring buffer callback, reorder buffer, lost
+ * accounting) to the callback, timed alone (CPU time of this process: the
+ * BPF runs happen before the clock starts). Two callbacks: nothing (the
+ * consumer alone) and recording_writer__write() to OUT, as cmd_record.c does.
+ *
+ * Usage: bench_consumer [-r ROUNDS] [-n PAIRS] [-x] -o OUT
+ * -x interleaves the pairs so every map record arrives after the unmap that
+ * followed its entry (ts out of order in the ring, as records from several
+ * CPUs arrive; the consumer must sort them). Needs root (BPF): without it,
+ * says "skipped: ..." and exits 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "recording.h"
+#include "smmutrace_capture.h"
+#include "smmutrace.skel.h"
+
+#define MAX_ROUNDS	16
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int prog_fd(struct capture *c, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(capture__skel(c)->obj, name);
+
+	if (!p) {
+		fprintf(stderr, "bench_consumer: no program %s\n", name);
+		exit(1);
+	}
+	return bpf_program__fd(p);
+}
+
+static void run(int fd, const __u64 *args, int nargs)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(*args) * nargs);
+
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		fprintf(stderr, "bench_consumer: test_run: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+struct progs {
+	int map, map_ret, unmap, unmap_ret;
+};
+
+/* PAIRS map + unmap records into the ring buffer, each its own IOVA */
+static void fill(const struct progs *p, unsigned int pairs, bool interleave, unsigned int round)
+{
+	for (unsigned int i = 0; i < pairs; i++) {
+		__u64 iova = 0x100000000ull + ((__u64)round * pairs + i) * 4096;
+		__u64 map[] = { 0xffff000012340000ull + (i % 8) * 0x1000, iova,
+				0x80000000ull + (__u64)i * 4096, 4096, 1 };
+		__u64 unmap[] = { map[0], iova, 4096, 1 };
+		__u64 ok = 0, unmapped = 4096;
+
+		run(p->map, map, 5);
+		if (interleave) {
+			/* the unmap's record goes in first, carrying a later entry time */
+			run(p->unmap, unmap, 4);
+			run(p->unmap_ret, &unmapped, 1);
+			run(p->map_ret, &ok, 1);
+		} else {
+			run(p->map_ret, &ok, 1);
+			run(p->unmap, unmap, 4);
+			run(p->unmap_ret, &unmapped, 1);
+		}
+	}
+}
+
+static unsigned long long delivered;
+
+static void count_ev(const struct smt_event *ev, void *ctx)
+{
+	delivered++;
+}
+
+static void write_ev(const struct smt_event *ev, void *ctx)
+{
+	delivered++;
+	if (recording_writer__write(ctx, ev, NULL)) {
+		fprintf(stderr, "bench_consumer: write failed\n");
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct capture_test_layout layout = { 0, 64, 16, 8, 128, 16, 4, 3, 320, 160, 512, 0 };
+	struct capture_opts o = {
+		.no_attach = true, .load_twins = true, .all_gates = true,
+		.ringbuf_bytes = 64u << 20,
+		/* everything polled is older than the window: one poll releases it all */
+		.reorder_ns = 1,
+		.test_layout = &layout,
+	};
+	double t_null[MAX_ROUNDS], t_write[MAX_ROUNDS];
+	unsigned int pairs = 50000;
+	int rounds = 5, c;
+	bool interleave = false;
+	const char *out = NULL;
+	struct recording_writer *w;
+	struct capture *cap;
+	struct capture_stats st;
+	struct progs p;
+	char err[512] = "";
+
+	while ((c = getopt(argc, argv, "r:n:xo:")) != -1) {
+		switch (c) {
+		case 'r':
+			rounds = atoi(optarg);
+			if (rounds < 1 || rounds > MAX_ROUNDS)
+				goto usage;
+			break;
+		case 'n':
+			pairs = (unsigned int)strtoul(optarg, NULL, 0);
+			/* two records of up to 512 bytes each (with the ring's header) fit 64 MiB */
+			if (!pairs || pairs > 65536)
+				goto usage;
+			break;
+		case 'x':
+			interleave = true;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || !out)
+		goto usage;
+	if (geteuid() != 0) {
+		printf("consumer: skipped: needs root (BPF_PROG_TEST_RUN of the capture's twins)\n");
+		return 0;
+	}
+	libbpf_set_print(NULL);
+	if (capture__open(&cap, &o, err, sizeof(err))) {
+		printf("consumer: skipped: %s\n", err);
+		return 0;
+	}
+	p.map = prog_fd(cap, "twin_kprobe_arm_smmu_map_pages");
+	p.map_ret = prog_fd(cap, "twin_kretprobe_arm_smmu_map");
+	p.unmap = prog_fd(cap, "twin_kprobe_arm_smmu_unmap_pages");
+	p.unmap_ret = prog_fd(cap, "twin_kretprobe_arm_smmu_unmap");
+	if (recording_writer__open(&w, out, "{}", NULL, err, sizeof(err))) {
+		fprintf(stderr, "bench_consumer: %s\n", err);
+		return 1;
+	}
+
+	for (int r = 0; r < rounds; r++) {
+		double t0;
+
+		/* alternated, each on its own fresh records */
+		fill(&p, pairs, interleave, 2 * r);
+		delivered = 0;
+		t0 = now_s();
+		if (capture__poll(cap, 0, count_ev, NULL))
+			return 1;
+		t_null[r] = now_s() - t0;
+		if (delivered != 2ull * pairs) {
+			fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
+				2 * pairs);
+			return 1;
+		}
+		fill(&p, pairs, interleave, 2 * r + 1);
+		delivered = 0;
+		t0 = now_s();
+		if (capture__poll(cap, 0, write_ev, w))
+			return 1;
+		t_write[r] = now_s() - t0;
+		if (delivered != 2ull * pairs) {
+			fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
+				2 * pairs);
+			return 1;
+		}
+	}
+	if (capture__drain(cap, count_ev, NULL) || recording_writer__close(w))
+		return 1;
+	capture__stats(cap, &st);
+	if (st.lost) {
+		fprintf(stderr, "bench_consumer: %llu records lost: figures not comparable\n",
+			(unsigned long long)st.lost);
+		return 1;
+	}
+	{
+		double tn = median(t_null, rounds), tw = median(t_write, rounds), n = 2.0 * pairs;
+
+		printf("consumer (%s, %u events a poll, medians of %d, CPU time): ring buffer -> "
+		       "callback %.1f ns/event; -> recording writer %.1f ns/event (%.2f M events/s); "
+		       "%llu reordered\n", interleave ? "maps after their unmaps" : "in order",
+		       2 * pairs, rounds, tn * 1e9 / n, tw * 1e9 / n, n / tw / 1e6,
+		       (unsigned long long)st.reordered);
+	}
+	capture__free(cap);
+	return 0;
+usage:
+	fprintf(stderr, "usage: bench_consumer [-r ROUNDS] [-n PAIRS] [-x] -o OUT\n");
+	return 2;
+}
