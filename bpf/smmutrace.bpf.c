@@ -154,6 +154,24 @@ struct {
 	__type(value, struct sid_val);
 } sids SEC(".maps");
 
+/*
+ * SMMU devices whose name the consumer already has (an SMT_REC_DEV_NAME went
+ * out): TLBI and sync records then carry the struct device * alone, no
+ * string read each. A system has a few SMMUs: slots fill in order and are
+ * scanned; past the last slot a name goes out with every record (correct,
+ * only slower). Plain stores: a race at worst sends a name twice.
+ */
+struct seen_devs {
+	__u64 dev[SMT_SEEN_DEVS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct seen_devs);
+} seen_devs SEC(".maps");
+
 /* ---- helpers ---- */
 static __always_inline void stat_add(__u32 slot, __u64 n)
 {
@@ -227,7 +245,7 @@ static __always_inline void fill_common(struct smt_event *e, __u16 type, __u64 t
 }
 
 /* Batched wakeups: a wakeup per record costs ~900 ns on the CI VM vs ~180 batched. */
-static __always_inline void submit(struct smt_event *e)
+static __always_inline void submit(void *e)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
@@ -528,27 +546,104 @@ static __always_inline bool in_flush_all(void)
 }
 
 /* ---- TLB invalidation ---- */
+/*
+ * DEV's name to the consumer unless it has it. False when that record could
+ * not be sent: a record naming DEV would then reach the consumer unnamed, so
+ * the caller drops it as lost instead.
+ */
+static __always_inline bool name_dev(__u64 dev)
+{
+	__u32 zero = 0;
+	struct seen_devs *s = bpf_map_lookup_elem(&seen_devs, &zero);
+	struct smt_rec_name *r;
+	const char *name;
+	int i, slot = -1;
+
+	if (!s)
+		return false;
+	for (i = 0; i < SMT_SEEN_DEVS; i++) {
+		if (s->dev[i] == dev)
+			return true;
+		if (!s->dev[i]) {
+			slot = i;
+			break;
+		}
+	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		return false;
+	r->ts = 0;
+	r->type = SMT_REC_DEV_NAME;
+	r->pad = 0;
+	r->pad2 = 0;
+	r->dev = dev;
+	r->name[0] = 0;
+	name = BPF_CORE_READ((struct device *)dev, kobj.name);
+	if (name)
+		bpf_probe_read_kernel_str(r->name, SMT_NAME_LEN, name);
+	bpf_ringbuf_submit(r, 0);
+	if (slot >= 0)
+		s->dev[slot] = dev;
+	return true;
+}
+
+/* The struct device * of an arm_smmu_device (0: unknown), named to the consumer. */
+static __always_inline bool smmu_dev(__u64 smmu, int dev_off, __u64 *dev)
+{
+	*dev = read_ptr(smmu, dev_off);
+	if (!*dev || name_dev(*dev))
+		return true;
+	stat_inc(SMT_STAT_DROPS);
+	return false;
+}
+
+/* Header of an smt_rec_inval: every field but the tlbi[] entries */
+static __always_inline void inval_init(struct smt_rec_inval *r, __u64 ts, __u64 dev)
+{
+	r->ts = ts;
+	r->type = SMT_REC_INVAL;
+	r->ntlbi = 0;
+	r->flags = 0;
+	r->sync_scope = 0;
+	r->pad = 0;
+	r->cpu = bpf_get_smp_processor_id();
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->tlbi_cpu = r->cpu;
+	r->pad2 = 0;
+	r->smmu = dev;
+	r->sync_domain = 0;
+	r->dur = 0;
+}
+
+static __always_inline void inval_tlbi(struct smt_inval_tlbi *t, __u64 domain, __u32 scope,
+				       __u64 iova, __u64 size, __u64 ts)
+{
+	t->ts = ts;
+	t->domain = domain;
+	t->iova = scope == SMT_TLBI_VA ? iova : 0;
+	t->size = scope == SMT_TLBI_VA ? size : 0;
+	t->scope = scope;
+	t->pad = 0;
+}
+
 static __always_inline int emit_tlbi(__u64 domain, __u32 scope, __u64 iova, __u64 size,
 				     __u64 smmu, int smmu_dev_off, __u64 ts)
 {
-	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	struct smt_rec_inval *r;
+	__u64 dev;
 
-	if (!e)
+	if (!smmu_dev(smmu, smmu_dev_off, &dev))
 		return 0;
-	fill_common(e, SMT_EV_TLBI, ts);
-	e->scope = scope;
-	if (domain) {
-		e->domain = domain;
-		e->present |= SMT_HAS_DOMAIN;
+	r = bpf_ringbuf_reserve(&events, SMT_REC_INVAL_SIZE(1), 0);
+	if (!r) {
+		stat_inc(SMT_STAT_DROPS);
+		return 0;
 	}
-	if (scope == SMT_TLBI_VA) {
-		e->iova = iova;
-		e->size = size;
-		e->present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
-	}
-	if (read_smmu_name(e->smmu, smmu, smmu_dev_off))
-		e->present |= SMT_HAS_SMMU;
-	submit(e);
+	inval_init(r, ts, dev);
+	r->ntlbi = 1;
+	inval_tlbi(&r->tlbi[0], domain, scope, iova, size, ts);
+	submit(r);
 	return 0;
 }
 
@@ -768,25 +863,24 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, int timeout,
 				     int smmu_dev_off)
 {
-	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	struct smt_rec_inval *r;
+	__u64 dev;
 
-	if (!e)
+	if (!smmu_dev(p->ptr, smmu_dev_off, &dev))
 		return 0;
-	fill_common(e, SMT_EV_SYNC, p->ts);
-	e->scope = scope;
-	e->dur = bpf_ktime_get_ns() - p->ts;
-	e->present |= SMT_HAS_DUR;
-	if (timeout >= 0) {
-		e->present |= SMT_HAS_TIMEOUT;
-		e->timeout = timeout;
+	r = bpf_ringbuf_reserve(&events, SMT_REC_INVAL_SIZE(0), 0);
+	if (!r) {
+		stat_inc(SMT_STAT_DROPS);
+		return 0;
 	}
-	if (domain) {
-		e->domain = domain;
-		e->present |= SMT_HAS_DOMAIN;
-	}
-	if (read_smmu_name(e->smmu, p->ptr, smmu_dev_off))
-		e->present |= SMT_HAS_SMMU;
-	submit(e);
+	inval_init(r, p->ts, dev);
+	r->dur = bpf_ktime_get_ns() - p->ts;
+	r->flags = SMT_INVAL_SYNC;
+	if (timeout >= 0)
+		r->flags |= SMT_INVAL_HAS_TIMEOUT | (timeout ? SMT_INVAL_TIMEOUT : 0);
+	r->sync_scope = scope;
+	r->sync_domain = domain;
+	submit(r);
 	return 0;
 }
 
