@@ -6,9 +6,10 @@
  *
  * The layout is fixed and versioned (SMT_ABI_VERSION). Fields are ordered so
  * that a record is usable as a *prefix*: BPF reserves only
- * SMT_EVENT_SIZE_NUMERIC bytes for map/unmap/tlbi-without-smmu records and
- * SMT_EVENT_SIZE_NAMES for records that carry names; the consumer copies the
- * prefix into a zeroed struct. Bump SMT_ABI_VERSION on any layout change.
+ * SMT_EVENT_SIZE_NUMERIC bytes for map/unmap records and SMT_EVENT_SIZE_NAMES
+ * for records that carry names; the consumer copies the prefix into a zeroed
+ * struct. TLBIs and syncs come as struct smt_rec_inval (below), which the
+ * consumer splits into events. Bump SMT_ABI_VERSION on any layout change.
  *
  * Usable from BPF (after vmlinux.h, which provides __u64 & co.) and from
  * userspace (linux/types.h).
