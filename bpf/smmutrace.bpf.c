@@ -154,6 +154,24 @@ struct {
 	__type(value, struct sid_val);
 } sids SEC(".maps");
 
+/*
+ * SMMU devices whose name the consumer already has (an SMT_REC_DEV_NAME went
+ * out): TLBI and sync records then carry the struct device * alone, no
+ * string read each. A system has a few SMMUs: slots fill in order and are
+ * scanned; past the last slot a name goes out with every record (correct,
+ * only slower). Plain stores: a race at worst sends a name twice.
+ */
+struct seen_devs {
+	__u64 dev[SMT_SEEN_DEVS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct seen_devs);
+} seen_devs SEC(".maps");
+
 /* ---- helpers ---- */
 static __always_inline void stat_add(__u32 slot, __u64 n)
 {
@@ -227,7 +245,7 @@ static __always_inline void fill_common(struct smt_event *e, __u16 type, __u64 t
 }
 
 /* Batched wakeups: a wakeup per record costs ~900 ns on the CI VM vs ~180 batched. */
-static __always_inline void submit(struct smt_event *e)
+static __always_inline void submit(void *e)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
@@ -528,27 +546,104 @@ static __always_inline bool in_flush_all(void)
 }
 
 /* ---- TLB invalidation ---- */
+/*
+ * DEV's name to the consumer unless it has it. False when that record could
+ * not be sent: a record naming DEV would then reach the consumer unnamed, so
+ * the caller drops it as lost instead.
+ */
+static __always_inline bool name_dev(__u64 dev)
+{
+	__u32 zero = 0;
+	struct seen_devs *s = bpf_map_lookup_elem(&seen_devs, &zero);
+	struct smt_rec_name *r;
+	const char *name;
+	int i, slot = -1;
+
+	if (!s)
+		return false;
+	for (i = 0; i < SMT_SEEN_DEVS; i++) {
+		if (s->dev[i] == dev)
+			return true;
+		if (!s->dev[i]) {
+			slot = i;
+			break;
+		}
+	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		return false;
+	r->ts = 0;
+	r->type = SMT_REC_DEV_NAME;
+	r->pad = 0;
+	r->pad2 = 0;
+	r->dev = dev;
+	r->name[0] = 0;
+	name = BPF_CORE_READ((struct device *)dev, kobj.name);
+	if (name)
+		bpf_probe_read_kernel_str(r->name, SMT_NAME_LEN, name);
+	bpf_ringbuf_submit(r, 0);
+	if (slot >= 0)
+		s->dev[slot] = dev;
+	return true;
+}
+
+/* The struct device * of an arm_smmu_device (0: unknown), named to the consumer;
+ * false: it could not be named (the caller drops its record, counted) */
+static __always_inline bool smmu_dev(__u64 smmu, int dev_off, __u64 *dev)
+{
+	*dev = read_ptr(smmu, dev_off);
+	return !*dev || name_dev(*dev);
+}
+
+/* Header of an smt_rec_inval: every field but the tlbi[] entries */
+static __always_inline void inval_init(struct smt_rec_inval *r, __u64 ts, __u64 dev)
+{
+	r->ts = ts;
+	r->type = SMT_REC_INVAL;
+	r->ntlbi = 0;
+	r->flags = 0;
+	r->sync_scope = 0;
+	r->pad = 0;
+	r->cpu = bpf_get_smp_processor_id();
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->tlbi_cpu = r->cpu;
+	r->pad2 = 0;
+	r->smmu = dev;
+	r->sync_domain = 0;
+	r->dur = 0;
+}
+
+static __always_inline void inval_tlbi(struct smt_inval_tlbi *t, __u64 domain, __u32 scope,
+				       __u64 iova, __u64 size, __u64 ts)
+{
+	t->ts = ts;
+	t->domain = domain;
+	t->iova = scope == SMT_TLBI_VA ? iova : 0;
+	t->size = scope == SMT_TLBI_VA ? size : 0;
+	t->scope = scope;
+	t->pad = 0;
+}
+
 static __always_inline int emit_tlbi(__u64 domain, __u32 scope, __u64 iova, __u64 size,
 				     __u64 smmu, int smmu_dev_off, __u64 ts)
 {
-	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	struct smt_rec_inval *r;
+	__u64 dev;
 
-	if (!e)
+	if (!smmu_dev(smmu, smmu_dev_off, &dev)) {
+		stat_inc(SMT_STAT_DROPS);
 		return 0;
-	fill_common(e, SMT_EV_TLBI, ts);
-	e->scope = scope;
-	if (domain) {
-		e->domain = domain;
-		e->present |= SMT_HAS_DOMAIN;
 	}
-	if (scope == SMT_TLBI_VA) {
-		e->iova = iova;
-		e->size = size;
-		e->present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
+	r = bpf_ringbuf_reserve(&events, SMT_REC_INVAL_SIZE(1), 0);
+	if (!r) {
+		stat_inc(SMT_STAT_DROPS);
+		return 0;
 	}
-	if (read_smmu_name(e->smmu, smmu, smmu_dev_off))
-		e->present |= SMT_HAS_SMMU;
-	submit(e);
+	inval_init(r, ts, dev);
+	r->ntlbi = 1;
+	inval_tlbi(&r->tlbi[0], domain, scope, iova, size, ts);
+	submit(r);
 	return 0;
 }
 
@@ -628,6 +723,48 @@ struct {
 	__type(value, __u64);
 } asids SEC(".maps");
 
+/*
+ * The record a command-queue call is building (its TLBIs as decoded), per
+ * CPU: used only within one run of the entry program, which never runs
+ * twice at once on a CPU (a kprobe or trampoline program is skipped while
+ * it runs), then sent or handed to inval_pend.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct smt_rec_inval);
+} inval_buf SEC(".maps");
+
+/*
+ * A call that asks for a CMD_SYNC, from its entry to its return: its TLBIs
+ * and the sync go out as one record at the return, when the sync's duration
+ * is known. Keyed like `pending` (task and context: the call may sleep or
+ * move between the two only before it disables IRQs). LRU: a lost return
+ * must not leak entries.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pend_key);
+	__type(value, struct smt_rec_inval);
+} inval_pend SEC(".maps");
+
+/* Send the NTLBI first TLBIs of R (and its sync, if flagged): NEV events. */
+static __always_inline void inval_out(struct smt_rec_inval *r, __u32 ntlbi, __u32 nev)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	if (ntlbi > SMT_INVAL_MAX_TLBI)
+		ntlbi = SMT_INVAL_MAX_TLBI;
+	r->ntlbi = ntlbi;
+	if (bpf_ringbuf_output(&events, r, SMT_REC_INVAL_SIZE(ntlbi), flags))
+		stat_add(SMT_STAT_DROPS, nev);
+	else if (flags == BPF_RB_FORCE_WAKEUP)
+		stat_inc(SMT_STAT_WAKEUPS);
+}
+
 /* Domain-aware v3 invalidation functions: their domain (and granule, for
  * commands without a range) holds for the commands issued until they return. */
 static __always_inline int on_v3_ctx_entry(__u64 smmu_domain, __u64 granule)
@@ -667,16 +804,19 @@ static __always_inline __u64 cmd_range_size(__u64 w0, __u64 w1, __u64 granule)
  */
 __noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __u64 granule)
 {
-	__u32 op = w0 & 0xff, scope, tag;
+	__u32 op = w0 & 0xff, scope, tag, zero = 0, n;
 	__u64 ts = bpf_ktime_get_ns();
 	struct asid_key k = { .smmu = smmu };
-	__u64 domain = ctx_domain, *d;
+	__u64 domain = ctx_domain, iova = 0, size = 0, *d;
+	struct smt_rec_inval *r;
 
 	switch (op) {
 	case CMDQ_OP_TLBI_NH_ALL:
 	case CMDQ_OP_TLBI_EL2_ALL:
 	case CMDQ_OP_TLBI_NSNH_ALL:
-		return emit_tlbi(0, SMT_TLBI_ALL, 0, 0, smmu, v3_offs.smmu_dev, ts);
+		domain = 0;
+		scope = SMT_TLBI_ALL;
+		goto add;
 	case CMDQ_OP_TLBI_NH_ASID:
 	case CMDQ_OP_TLBI_EL2_ASID:
 		scope = SMT_TLBI_CONTEXT;
@@ -713,12 +853,24 @@ __noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __
 		stat_inc(SMT_STAT_CMDQ_NODOMAIN);
 		return 0;
 	}
-	if (scope == SMT_TLBI_CONTEXT)
-		return emit_tlbi(domain, scope, 0, 0, smmu, v3_offs.smmu_dev, ts);
-	/* VA[63:12] (stage 1) / IPA[51:12] (stage 2) */
-	return emit_tlbi(domain, scope,
-			 op == CMDQ_OP_TLBI_S2_IPA ? w1 & 0x000ffffffffff000ull : w1 & ~0xfffull,
-			 cmd_range_size(w0, w1, granule), smmu, v3_offs.smmu_dev, ts);
+	if (scope == SMT_TLBI_VA) {
+		/* VA[63:12] (stage 1) / IPA[51:12] (stage 2) */
+		iova = op == CMDQ_OP_TLBI_S2_IPA ? w1 & 0x000ffffffffff000ull : w1 & ~0xfffull;
+		size = cmd_range_size(w0, w1, granule);
+	}
+add:
+	r = bpf_map_lookup_elem(&inval_buf, &zero);
+	if (!r)
+		return 0;
+	n = r->ntlbi;
+	if (n >= SMT_INVAL_MAX_TLBI) {
+		/* full: these go out now, ahead of (and older than) the rest */
+		inval_out(r, SMT_INVAL_MAX_TLBI, SMT_INVAL_MAX_TLBI);
+		n = 0;
+	}
+	inval_tlbi(&r->tlbi[n], domain, scope, iova, size, ts);
+	r->ntlbi = n + 1;
+	return 0;
 }
 
 /*
@@ -727,19 +879,37 @@ __noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __
  * never in cmds[] (5.10 even passes cmds=NULL, n=0): sync comes from the
  * argument. The sync's time is taken after the commands were read, so a
  * stream orders it after the TLBIs it completes.
+ *
+ * One record per call: the TLBIs keep the time they were decoded and go out
+ * with the sync at the return (the consumer's reorder window puts them back
+ * in ts order; a call without a sync sends its TLBIs at once). Past
+ * SMT_INVAL_MAX_TLBI the earlier ones go out at entry, so records arrive in
+ * issue order even where two ts are equal.
  */
 static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
 {
 	__u64 cmds = cmdlist_nargs >= 5 ? a2 : a1;
 	__s64 n = (int)(cmdlist_nargs >= 5 ? a3 : a2);
 	bool sync = (cmdlist_nargs >= 5 ? a4 : a3) & 0xff;
-	__u64 ctx_domain = 0, granule = 0;
+	__u64 ctx_domain = 0, granule = 0, dev;
 	struct pend_key ck = pkey(PEND_V3_CTX);
+	struct smt_rec_inval *r;
 	struct pend *ctx;
+	__u32 zero = 0;
 	int i;
 
 	if (in_flush_all())
 		return 0;
+	r = bpf_map_lookup_elem(&inval_buf, &zero);
+	if (!r)
+		return 0;
+	if (!smmu_dev(smmu, v3_offs.smmu_dev, &dev)) {
+		/* unnamed, its events would lose their smmu: lost instead */
+		stat_add(SMT_STAT_DROPS, (n > 0 ? (n < CMDQ_MAX_DECODE ? n : CMDQ_MAX_DECODE) : 0) +
+					 sync);
+		return 0;
+	}
+	inval_init(r, 0, dev);
 	ctx = bpf_map_lookup_elem(&pending, &ck);
 	if (ctx) {
 		ctx_domain = ctx->domain;
@@ -757,9 +927,22 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 		stat_add(SMT_STAT_CMDQ_UNREAD, n - CMDQ_MAX_DECODE);
 	if (sync) {
 		struct pend_key k = pkey(PEND_SYNC_V3);
-		struct pend p = { .ts = bpf_ktime_get_ns(), .ptr = smmu };
 
-		bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+		/* taken after the commands were read: a stream orders it after them */
+		r->ts = bpf_ktime_get_ns();
+		r->flags = SMT_INVAL_SYNC;
+		r->sync_scope = SMT_SYNC_GLOBAL;
+		if (bpf_map_update_elem(&inval_pend, &k, r, BPF_NOEXIST)) {
+			/* an earlier call's return never came through here: its
+			 * TLBIs and sync are lost (one record: counted once each) */
+			struct smt_rec_inval *old = bpf_map_lookup_elem(&inval_pend, &k);
+
+			if (old)
+				stat_add(SMT_STAT_PEND_CLOBBER, old->ntlbi + 1);
+			bpf_map_update_elem(&inval_pend, &k, r, BPF_ANY);
+		}
+	} else if (r->ntlbi) {
+		inval_out(r, r->ntlbi, r->ntlbi);
 	}
 	return 0;
 }
@@ -768,38 +951,45 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, int timeout,
 				     int smmu_dev_off)
 {
-	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NAMES);
+	struct smt_rec_inval *r;
+	__u64 dev;
 
-	if (!e)
+	if (!smmu_dev(p->ptr, smmu_dev_off, &dev)) {
+		stat_inc(SMT_STAT_DROPS);
 		return 0;
-	fill_common(e, SMT_EV_SYNC, p->ts);
-	e->scope = scope;
-	e->dur = bpf_ktime_get_ns() - p->ts;
-	e->present |= SMT_HAS_DUR;
-	if (timeout >= 0) {
-		e->present |= SMT_HAS_TIMEOUT;
-		e->timeout = timeout;
 	}
-	if (domain) {
-		e->domain = domain;
-		e->present |= SMT_HAS_DOMAIN;
+	r = bpf_ringbuf_reserve(&events, SMT_REC_INVAL_SIZE(0), 0);
+	if (!r) {
+		stat_inc(SMT_STAT_DROPS);
+		return 0;
 	}
-	if (read_smmu_name(e->smmu, p->ptr, smmu_dev_off))
-		e->present |= SMT_HAS_SMMU;
-	submit(e);
+	inval_init(r, p->ts, dev);
+	r->dur = bpf_ktime_get_ns() - p->ts;
+	r->flags = SMT_INVAL_SYNC;
+	if (timeout >= 0)
+		r->flags |= SMT_INVAL_HAS_TIMEOUT | (timeout ? SMT_INVAL_TIMEOUT : 0);
+	r->sync_scope = scope;
+	r->sync_domain = domain;
+	submit(r);
 	return 0;
 }
 
 static __always_inline int on_cmdlist_return(long ret)
 {
 	struct pend_key k = pkey(PEND_SYNC_V3);
-	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	struct smt_rec_inval *r = bpf_map_lookup_elem(&inval_pend, &k);
+	__u32 n;
 
-	if (!p)
+	if (!r)
 		return 0;
+	r->dur = bpf_ktime_get_ns() - r->ts;
+	r->cpu = bpf_get_smp_processor_id();
 	/* -ETIMEDOUT from arm_smmu_cmdq_poll_until_sync ("CMD_SYNC timeout") */
-	emit_sync(p, SMT_SYNC_GLOBAL, 0, cmdlist_ret_valid ? (int)ret != 0 : -1, v3_offs.smmu_dev);
-	bpf_map_delete_elem(&pending, &k);
+	if (cmdlist_ret_valid)
+		r->flags |= SMT_INVAL_HAS_TIMEOUT | ((int)ret != 0 ? SMT_INVAL_TIMEOUT : 0);
+	n = r->ntlbi;
+	inval_out(r, n, n + 1);
+	bpf_map_delete_elem(&inval_pend, &k);
 	return 0;
 }
 

@@ -12,6 +12,11 @@
 #define SMT_GATE_PD	(1u << 1)
 #define SMT_GATE_RPM	(1u << 2)
 
+/* SMMU devices the BPF side remembers having named (SMT_REC_DEV_NAME); the
+ * consumer holds more, so it never forgets one of these */
+#define SMT_SEEN_DEVS	16
+#define SMT_DEV_NAMES	64
+
 /* stats array slots (u64 each), SMT_STAT_STRIDE of them per CPU */
 enum smt_stat {
 	SMT_STAT_DROPS = 0,	/* ring buffer full: record dropped */

@@ -6,9 +6,10 @@
  *
  * The layout is fixed and versioned (SMT_ABI_VERSION). Fields are ordered so
  * that a record is usable as a *prefix*: BPF reserves only
- * SMT_EVENT_SIZE_NUMERIC bytes for map/unmap/tlbi-without-smmu records and
- * SMT_EVENT_SIZE_NAMES for records that carry names; the consumer copies the
- * prefix into a zeroed struct. Bump SMT_ABI_VERSION on any layout change.
+ * SMT_EVENT_SIZE_NUMERIC bytes for map/unmap records and SMT_EVENT_SIZE_NAMES
+ * for records that carry names; the consumer copies the prefix into a zeroed
+ * struct. TLBIs and syncs come as struct smt_rec_inval (below), which the
+ * consumer splits into events. Bump SMT_ABI_VERSION on any layout change.
  *
  * Usable from BPF (after vmlinux.h, which provides __u64 & co.) and from
  * userspace (linux/types.h).
@@ -20,7 +21,7 @@
 #include <linux/types.h>
 #endif
 
-#define SMT_ABI_VERSION 1
+#define SMT_ABI_VERSION 2	/* 2: the record types below (smt_event unchanged) */
 
 #define SMT_COMM_LEN 16
 #define SMT_NAME_LEN 64	/* device, SMMU, clock, power-domain names incl. NUL */
@@ -126,5 +127,70 @@ struct smt_event {
 
 #define SMT_EVENT_SIZE_NUMERIC	((unsigned long)&((struct smt_event *)0)->smmu)
 #define SMT_EVENT_SIZE_NAMES	((unsigned long)&((struct smt_event *)0)->sids)
+
+/*
+ * Ring-buffer records that are not events (type >= SMT_REC_BASE, beyond
+ * every enum smt_ev_type): the consumer turns them into events. They start
+ * with ts and type where struct smt_event has them.
+ */
+#define SMT_REC_BASE		0x100
+#define SMT_REC_DEV_NAME	0x100	/* struct smt_rec_name */
+#define SMT_REC_INVAL		0x101	/* struct smt_rec_inval */
+
+/*
+ * The name of a struct device * that later records carry as a number (an
+ * SMMU's): emitted before the first record naming that pointer, so a record
+ * costs no string read. The consumer keeps the names.
+ */
+struct smt_rec_name {
+	__u64 ts;
+	__u16 type;		/* SMT_REC_DEV_NAME */
+	__u16 pad;
+	__u32 pad2;
+	__u64 dev;
+	char name[SMT_NAME_LEN];
+};
+
+/* one TLBI of an smt_rec_inval: a `tlbi` event of the record's SMMU, cpu, pid, comm */
+struct smt_inval_tlbi {
+	__u64 ts;
+	__u64 domain;		/* 0: none (scope all) */
+	__u64 iova;		/* scope va only */
+	__u64 size;
+	__u32 scope;		/* enum smt_tlbi_scope */
+	__u32 pad;
+};
+
+#define SMT_INVAL_SYNC		(1u << 0)	/* a `sync` event follows the TLBIs */
+#define SMT_INVAL_HAS_TIMEOUT	(1u << 1)	/* the sync's `timeout` is known */
+#define SMT_INVAL_TIMEOUT	(1u << 2)	/* ... and it timed out */
+#define SMT_INVAL_MAX_TLBI	4
+
+/*
+ * TLBIs and/or the sync of one SMMU, in issue order: NTLBI `tlbi` events,
+ * then a `sync` if SMT_INVAL_SYNC. One record per command-queue call that
+ * asks for a sync (emitted at its return, when the sync's duration is known),
+ * so a DMA unmap's TLBI and CMD_SYNC cost one record, not two. The record is
+ * variable-sized: only the NTLBI first tlbi[] entries are sent.
+ */
+struct smt_rec_inval {
+	__u64 ts;		/* the sync's ts (its call's entry, after the commands) */
+	__u16 type;		/* SMT_REC_INVAL */
+	__u8 ntlbi;		/* <= SMT_INVAL_MAX_TLBI */
+	__u8 flags;		/* SMT_INVAL_* */
+	__u16 sync_scope;	/* enum smt_sync_scope */
+	__u16 pad;
+	__s32 cpu;		/* the sync's cpu */
+	__s32 pid;
+	char comm[SMT_COMM_LEN];
+	__s32 tlbi_cpu;		/* the TLBIs' cpu (where they were decoded) */
+	__u32 pad2;
+	__u64 smmu;		/* the SMMU's struct device *, named by an smt_rec_name; 0: none */
+	__u64 sync_domain;	/* 0: none */
+	__u64 dur;		/* the sync's duration in ns */
+	struct smt_inval_tlbi tlbi[SMT_INVAL_MAX_TLBI];
+};
+
+#define SMT_REC_INVAL_SIZE(n)	((unsigned long)&((struct smt_rec_inval *)0)->tlbi[n])
 
 #endif /* SMMUTRACE_EVENTS_H */

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <glob.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +37,12 @@ struct pending_ev {
 	uint64_t seq;
 };
 
+/* SMMU names the records carry as struct device * (SMT_REC_DEV_NAME) */
+struct dev_name {
+	uint64_t dev;
+	char name[SMT_NAME_LEN];
+};
+
 struct capture {
 	struct smmutrace_bpf *skel;
 	struct ring_buffer *rb;
@@ -58,6 +65,8 @@ struct capture {
 	bool any_out;
 	uint64_t lost_seen;	/* drops already reported in `lost` events */
 	uint64_t user_lost;	/* records dropped here (reorder buffer at its cap) */
+	struct dev_name names[SMT_DEV_NAMES];
+	int nnames, name_next;	/* names held; the slot a new one takes when full */
 	uint64_t recursion_misses;	/* program runs the kernel skipped (last read) */
 	uint64_t misses_read_ns;	/* when they were last read */
 	/* kprobes made through tracefs, named KP_PREFIX<n>, so their misses are countable */
@@ -771,13 +780,122 @@ int capture__inject(struct capture *c, const struct smt_event *ev)
 	return push(c, ev);
 }
 
-/* the record (a prefix of struct smt_event) straight into its reorder slot */
+static void on_dev_name(struct capture *c, const struct smt_rec_name *r)
+{
+	struct dev_name *n = NULL;
+
+	for (int i = 0; i < c->nnames && !n; i++)
+		if (c->names[i].dev == r->dev)
+			n = &c->names[i];
+	if (!n && c->nnames < SMT_DEV_NAMES) {
+		n = &c->names[c->nnames++];
+	} else if (!n) {
+		/* more devices than slots: those past the kernel side's SMT_SEEN_DEVS
+		 * are named again with every record, so only they may go */
+		n = &c->names[SMT_SEEN_DEVS + c->name_next];
+		c->name_next = (c->name_next + 1) % (SMT_DEV_NAMES - SMT_SEEN_DEVS);
+	}
+	n->dev = r->dev;
+	memcpy(n->name, r->name, SMT_NAME_LEN);
+	n->name[SMT_NAME_LEN - 1] = 0;
+}
+
+static const char *dev_name(const struct capture *c, uint64_t dev)
+{
+	for (int i = 0; i < c->nnames; i++)
+		if (c->names[i].dev == dev)
+			return c->names[i].name;
+	return NULL;
+}
+
+/* The event fields an smt_rec_inval shares among its events. */
+static void inval_event(const struct smt_rec_inval *r, const char *smmu, struct smt_event *ev,
+			unsigned int type, uint64_t ts, int cpu)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = ts;
+	ev->type = type;
+	ev->present = SMT_HAS_CPU | SMT_HAS_PID | SMT_HAS_COMM;
+	ev->cpu = cpu;
+	ev->pid = r->pid;
+	memcpy(ev->comm, r->comm, SMT_COMM_LEN);
+	if (smmu) {
+		memcpy(ev->smmu, smmu, SMT_NAME_LEN);
+		ev->present |= SMT_HAS_SMMU;
+	}
+}
+
+/* Split a TLBI/sync record back into the events it stands for, in issue order. */
+static void on_inval(struct capture *c, const struct smt_rec_inval *r, size_t size)
+{
+	const char *smmu = NULL;
+	struct smt_event ev;
+
+	if (r->ntlbi > SMT_INVAL_MAX_TLBI || size < SMT_REC_INVAL_SIZE(r->ntlbi)) {
+		c->user_lost++;	/* never sent by our programs: counted, not guessed at */
+		return;
+	}
+	if (r->smmu) {
+		smmu = dev_name(c, r->smmu);
+		/* the kernel side sends the name first or drops the record */
+		if (!smmu)
+			pr_debug("SMMU device 0x%llx never named\n", (unsigned long long)r->smmu);
+	}
+	for (int i = 0; i < r->ntlbi; i++) {
+		const struct smt_inval_tlbi *t = &r->tlbi[i];
+
+		inval_event(r, smmu, &ev, SMT_EV_TLBI, t->ts, r->tlbi_cpu);
+		ev.scope = t->scope;
+		if (t->domain) {
+			ev.domain = t->domain;
+			ev.present |= SMT_HAS_DOMAIN;
+		}
+		if (t->scope == SMT_TLBI_VA) {
+			ev.iova = t->iova;
+			ev.size = t->size;
+			ev.present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
+		}
+		if (push(c, &ev))
+			c->user_lost++;
+	}
+	if (!(r->flags & SMT_INVAL_SYNC))
+		return;
+	inval_event(r, smmu, &ev, SMT_EV_SYNC, r->ts, r->cpu);
+	ev.scope = r->sync_scope;
+	ev.dur = r->dur;
+	ev.present |= SMT_HAS_DUR;
+	if (r->flags & SMT_INVAL_HAS_TIMEOUT) {
+		ev.timeout = !!(r->flags & SMT_INVAL_TIMEOUT);
+		ev.present |= SMT_HAS_TIMEOUT;
+	}
+	if (r->sync_domain) {
+		ev.domain = r->sync_domain;
+		ev.present |= SMT_HAS_DOMAIN;
+	}
+	if (push(c, &ev))
+		c->user_lost++;
+}
+
+/* the record (a prefix of struct smt_event) straight into its reorder slot;
+ * TLBI/sync records are split into their events, name records kept */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
 	struct pending_ev *p;
 	size_t n = size < sizeof(p->ev) ? size : sizeof(p->ev);
+	__u16 type;
 
+	if (size < SMT_EVENT_SIZE_NUMERIC && size < SMT_REC_INVAL_SIZE(0))
+		return 0;
+	memcpy(&type, (char *)data + offsetof(struct smt_event, type), sizeof(type));
+	if (type == SMT_REC_DEV_NAME && size >= sizeof(struct smt_rec_name)) {
+		on_dev_name(c, data);
+		return 0;
+	}
+	if (type == SMT_REC_INVAL) {
+		on_inval(c, data, size);
+		return 0;
+	}
 	if (size < SMT_EVENT_SIZE_NUMERIC)
 		return 0;
 	p = next_slot(c);
@@ -806,6 +924,7 @@ static uint64_t stat_sum(struct capture *c, __u32 slot)
 }
 
 _Static_assert(SMT_STAT_MAX <= SMT_STAT_STRIDE, "a CPU's stats slots overflow its stride");
+_Static_assert(SMT_SEEN_DEVS < SMT_DEV_NAMES, "the consumer forgets no name the kernel side holds");
 
 static int map_stats(struct capture *c)
 {

@@ -2,8 +2,9 @@
 /*
  * Live capture: check the environment, resolve the hook table against
  * kallsyms and BTF, load and attach the BPF programs, and turn ring-buffer
- * records into struct smt_event in timestamp order (kretprobe records carry
- * their entry time, so they arrive late: a short reorder window fixes that),
+ * records into struct smt_event in timestamp order (records sent at a call's
+ * return carry its entry time: map/unmap, and a command-queue call's TLBIs
+ * and sync; they arrive late and a short reorder window fixes that),
  * with `lost` events where the kernel side had to drop records.
  */
 #ifndef SMMUTRACE_CAPTURE_H

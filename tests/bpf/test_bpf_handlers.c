@@ -725,6 +725,148 @@ static void test_v3_cmdlist_5_args_and_7_2_domain_inv_range(void **state)
 	assert_int_equal(only(SMT_EV_SYNC)->scope, SMT_SYNC_GLOBAL);
 }
 
+/*
+ * One command-queue call is one record (its TLBIs and sync, sent at the
+ * return); the consumer splits it into the events one record each gave
+ * before: every field, the TLBIs' time of decoding at entry, the sync's
+ * entry time and duration, issue order.
+ */
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+static void test_v3_call_record_splits_into_the_tlbi_and_sync_events_with_entry_times(void **state)
+{
+	uint64_t smmu = fake_smmu("9050000.smmuv3");
+	uint64_t sd = fake_domain(smmu, V3_DOM_SMMU, 256), cmds = cmd_buf(1);
+	uint64_t before, mid, after;
+	const struct smt_event *t, *s;
+
+	put_cmd(cmds, 0, NH_VA(5, 0, 0), VA_W1(0x41000, 1, 3));
+	sync_mem();
+	RUN("twin_kprobe___arm_smmu_tlb_inv_range", 0, 0x41000, 0x1000, 4096, sd);
+	before = mono_ns();
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 1, 0);
+	usleep(3000);	/* the sync's wait: the record goes out after it */
+	mid = mono_ns();
+	RUN("twin_kretprobe_arm_smmu_cmdq_issue_cmdlist", 0);
+	after = mono_ns();
+	RUN("twin_kretprobe___arm_smmu_tlb_inv_range", 0);
+	drain();
+	assert_int_equal(ngot, 2);
+	t = &got[0];
+	s = &got[1];
+	assert_int_equal(t->type, SMT_EV_TLBI);
+	assert_int_equal(t->present, SMT_HAS_CPU | SMT_HAS_PID | SMT_HAS_COMM | SMT_HAS_SMMU |
+				     SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE);
+	assert_int_equal(t->scope, SMT_TLBI_VA);
+	assert_int_equal(t->domain, sd + V3_DOM_DOMAIN);
+	assert_int_equal(t->iova, 0x41000);
+	assert_int_equal(t->size, 4096);
+	assert_int_equal(t->pid, getpid());
+	assert_string_equal(t->smmu, "9050000.smmuv3");
+	assert_true(t->comm[0] != 0);
+	assert_int_equal(s->type, SMT_EV_SYNC);
+	assert_int_equal(s->present, SMT_HAS_CPU | SMT_HAS_PID | SMT_HAS_COMM | SMT_HAS_SMMU |
+				     SMT_HAS_DUR | SMT_HAS_TIMEOUT);
+	assert_int_equal(s->scope, SMT_SYNC_GLOBAL);
+	assert_int_equal(s->timeout, 0);
+	assert_int_equal(s->pid, getpid());
+	assert_string_equal(s->comm, t->comm);
+	assert_string_equal(s->smmu, "9050000.smmuv3");
+	/* times of the entry, not of the record: TLBI <= sync < the wait < sync's end */
+	assert_true(before <= t->ts && t->ts <= s->ts && s->ts < mid);
+	assert_true(s->ts + s->dur >= mid && s->ts + s->dur <= after);
+	assert_true(s->dur >= 3000000);
+}
+
+/* more TLBIs than one record holds: events in issue order, the sync after all of them */
+static void test_v3_call_with_more_tlbis_than_a_record_keeps_issue_order(void **state)
+{
+	uint64_t smmu = fake_smmu("9050000.smmuv3");
+	uint64_t sd = fake_domain(smmu, V3_DOM_SMMU, 256), cmds = cmd_buf(11);
+	const int calls[] = { SMT_INVAL_MAX_TLBI, SMT_INVAL_MAX_TLBI + 1, 2 * SMT_INVAL_MAX_TLBI + 3 };
+	uint64_t last = 0;
+	int k = 0;
+
+	for (int i = 0; i < 11; i++)
+		put_cmd(cmds, i, NH_VA(6, 0, 0), VA_W1(0x200000 + i * 0x1000, 1, 3));
+	sync_mem();
+	RUN("twin_kprobe___arm_smmu_tlb_inv_range", 0, 0x200000, 11 * 4096, 4096, sd);
+	for (int c = 0; c < 3; c++)
+		cmdlist4(smmu, cmds, calls[c], 1, 0);
+	cmdlist4(smmu, cmds, 3, 0, 0);	/* no sync: sent at once */
+	RUN("twin_kretprobe___arm_smmu_tlb_inv_range", 0);
+	drain();
+	assert_int_equal(ngot, calls[0] + calls[1] + calls[2] + 3 + 3);
+	for (int c = 0; c < 4; c++) {
+		int n = c < 3 ? calls[c] : 3;
+
+		for (int i = 0; i < n; i++, k++) {
+			assert_int_equal(got[k].type, SMT_EV_TLBI);
+			assert_int_equal(got[k].iova, 0x200000 + i * 0x1000);
+			assert_string_equal(got[k].smmu, "9050000.smmuv3");
+		}
+		if (c < 3) {
+			assert_int_equal(got[k].type, SMT_EV_SYNC);
+			k++;
+		}
+	}
+	for (int i = 0; i < ngot; i++) {
+		assert_true(got[i].ts >= last);
+		last = got[i].ts;
+	}
+}
+
+/* names go to the consumer once per SMMU, past the kernel side's SMT_SEEN_DEVS too */
+static void test_v3_records_of_many_smmus_each_carry_their_own_name(void **state)
+{
+	enum { NSMMU = SMT_SEEN_DEVS + 4 };
+	uint64_t smmu[NSMMU], cmds = cmd_buf(1);
+	char name[32];
+
+	put_cmd(cmds, 0, 0x10, 0);	/* TLBI_NH_ALL: needs no domain */
+	for (int i = 0; i < NSMMU; i++) {
+		snprintf(name, sizeof(name), "%d.smmuv3", 9050000 + i);
+		smmu[i] = fake_smmu(name);
+	}
+	sync_mem();
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < NSMMU; i++)
+			cmdlist4(smmu[i], cmds, 1, 1, 0);
+	drain();
+	assert_int_equal(ngot, 2 * NSMMU * 2);
+	for (int i = 0; i < ngot; i++) {
+		snprintf(name, sizeof(name), "%d.smmuv3", 9050000 + (i / 2) % NSMMU);
+		assert_true(got[i].present & SMT_HAS_SMMU);
+		assert_string_equal(got[i].smmu, name);
+	}
+}
+
+/* a call whose return never came: its TLBIs and sync are counted lost, not silently replaced */
+static void test_v3_call_without_its_return_is_counted_lost(void **state)
+{
+	uint64_t smmu = fake_smmu("9050000.smmuv3"), cmds = cmd_buf(2);
+	uint64_t lost = 0;
+
+	put_cmd(cmds, 0, 0x10, 0);
+	put_cmd(cmds, 1, 0x30, 0);
+	sync_mem();
+	RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 2, 1, 0);
+	cmdlist4(smmu, cmds, 1, 1, 0);
+	drain();
+	assert_int_equal(count(SMT_EV_TLBI), 1);
+	assert_int_equal(count(SMT_EV_SYNC), 1);
+	for (int i = 0; i < ngot; i++)
+		if (got[i].type == SMT_EV_LOST)
+			lost += got[i].count;
+	assert_int_equal(lost, 3);
+}
+
 /* The programs the hook table names on a 5.10 kernel, driven as that kernel calls them. */
 static const struct hook_cand *cand_510(struct ksyms **ks, struct hook_res *res, const char *hook)
 {
@@ -1339,6 +1481,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v3_sync_only_call_with_null_cmds_as_on_5_10, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v3_batch_of_64_decoded_and_the_rest_reported_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v3_cmdlist_5_args_and_7_2_domain_inv_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_call_record_splits_into_the_tlbi_and_sync_events_with_entry_times, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_call_with_more_tlbis_than_a_record_keeps_issue_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_records_of_many_smmus_each_carry_their_own_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_call_without_its_return_is_counted_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_5_10_symbols_v3_inv_range_clone_cmdlist_and_v2_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v3_event_queue_translation_fault_names_domain_device_and_smmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_reports_device_sids_and_smmu, setup, teardown),

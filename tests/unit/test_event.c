@@ -165,13 +165,41 @@ static void test_layout_is_that_of_the_abi_version(void **state)
 #undef AT
 	};
 
-	if (SMT_ABI_VERSION != 1)
+	/* version 2 added the records below; smt_event kept version 1's layout */
+	static const struct { const char *name; size_t now, v2; } recs[] = {
+#define AT(s, f, o) { #s "." #f, offsetof(struct s, f), o }
+		AT(smt_rec_name, ts, 0), AT(smt_rec_name, type, 8), AT(smt_rec_name, dev, 16),
+		AT(smt_rec_name, name, 24),
+		AT(smt_rec_inval, ts, 0), AT(smt_rec_inval, type, 8), AT(smt_rec_inval, ntlbi, 10),
+		AT(smt_rec_inval, flags, 11), AT(smt_rec_inval, sync_scope, 12),
+		AT(smt_rec_inval, cpu, 16), AT(smt_rec_inval, pid, 20), AT(smt_rec_inval, comm, 24),
+		AT(smt_rec_inval, tlbi_cpu, 40), AT(smt_rec_inval, smmu, 48),
+		AT(smt_rec_inval, sync_domain, 56), AT(smt_rec_inval, dur, 64),
+		AT(smt_rec_inval, tlbi, 72),
+		AT(smt_inval_tlbi, ts, 0), AT(smt_inval_tlbi, domain, 8), AT(smt_inval_tlbi, iova, 16),
+		AT(smt_inval_tlbi, size, 24), AT(smt_inval_tlbi, scope, 32),
+#undef AT
+	};
+
+	if (SMT_ABI_VERSION != 2)
 		fail_msg("SMT_ABI_VERSION is %d: write its layout into this test", SMT_ABI_VERSION);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (fields[i].now != fields[i].v1)
 			fail_msg("%s is at %zu, at %zu in ABI version 1: bump SMT_ABI_VERSION",
 				 fields[i].name, fields[i].now, fields[i].v1);
 	}
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		if (recs[i].now != recs[i].v2)
+			fail_msg("%s is at %zu, at %zu in ABI version 2: bump SMT_ABI_VERSION",
+				 recs[i].name, recs[i].now, recs[i].v2);
+	}
+	assert_int_equal(sizeof(struct smt_rec_name), 88);
+	assert_int_equal(sizeof(struct smt_inval_tlbi), 40);
+	assert_int_equal(SMT_INVAL_MAX_TLBI, 4);
+	/* a record type is never an event type */
+	assert_true(SMT_REC_BASE >= SMT_EV_MAX);
+	/* one TLBI and its sync fit where one numeric event did */
+	assert_true(SMT_REC_INVAL_SIZE(1) <= SMT_EVENT_SIZE_NUMERIC);
 	assert_int_equal(sizeof(struct smt_event), 496);
 	assert_int_equal(SMT_COMM_LEN, 16);
 	assert_int_equal(SMT_NAME_LEN, 64);
