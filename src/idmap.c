@@ -37,19 +37,20 @@ void idmap__free(struct idmap *m)
 	m->cap = m->used = 0;
 }
 
-static void place(uint32_t *slots, uint32_t cap, uint64_t hash, uint32_t id)
+static void place(struct idmap_slot *slots, uint32_t cap, uint32_t hash, uint32_t id)
 {
-	uint32_t s = (uint32_t)hash & (cap - 1);
+	uint32_t s = hash & (cap - 1);
 
-	while (slots[s])
+	while (slots[s].sid)
 		s = (s + 1) & (cap - 1);
-	slots[s] = id;
+	slots[s].sid = id;
+	slots[s].shash = hash;
 }
 
-static int grow(struct idmap *m, idmap_hash_fn hash_of, const void *ctx)
+static int grow(struct idmap *m)
 {
 	uint32_t ncap = m->cap ? m->cap * 2 : IDMAP_MIN_CAP;
-	uint32_t *n;
+	struct idmap_slot *n;
 
 	if (ncap < m->cap)
 		return -ENOMEM;
@@ -57,53 +58,51 @@ static int grow(struct idmap *m, idmap_hash_fn hash_of, const void *ctx)
 	if (!n)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < m->cap; k++)
-		if (m->slots[k])
-			place(n, ncap, hash_of(m->slots[k], ctx), m->slots[k]);
+		if (m->slots[k].sid)
+			place(n, ncap, m->slots[k].shash, m->slots[k].sid);
 	free(m->slots);
 	m->slots = n;
 	m->cap = ncap;
 	return 0;
 }
 
-int idmap__insert(struct idmap *m, uint64_t hash, uint32_t id, idmap_hash_fn hash_of,
-		    const void *ctx)
+int idmap__insert(struct idmap *m, uint64_t hash, uint32_t id)
 {
-	if ((uint64_t)(m->used + 1) * 2 > m->cap && grow(m, hash_of, ctx))
+	if ((uint64_t)(m->used + 1) * 2 > m->cap && grow(m))
 		return -ENOMEM;
-	place(m->slots, m->cap, hash, id);
+	place(m->slots, m->cap, (uint32_t)hash, id);
 	m->used++;
 	return 0;
 }
 
-void idmap__delete_slot(struct idmap *m, uint32_t hole, idmap_hash_fn hash_of,
-			  const void *ctx)
+void idmap__delete_slot(struct idmap *m, uint32_t hole)
 {
 	uint32_t mask = m->cap - 1;
 
 	/* backward shift: move later ids of the probe run into the hole */
 	for (uint32_t k = (hole + 1) & mask;; k = (k + 1) & mask) {
-		uint32_t id = m->slots[k], home;
+		uint32_t home;
 
-		if (!id)
+		if (!m->slots[k].sid)
 			break;
-		home = (uint32_t)hash_of(id, ctx) & mask;
+		home = m->slots[k].shash & mask;
 		/* the id may move to the hole only if its home is not in (hole, k] */
 		if ((k > hole && (home <= hole || home > k)) ||
 		    (k < hole && (home <= hole && home > k))) {
-			m->slots[hole] = id;
+			m->slots[hole] = m->slots[k];
 			hole = k;
 		}
 	}
-	m->slots[hole] = 0;
+	m->slots[hole].sid = 0;
+	m->slots[hole].shash = 0;
 	m->used--;
 }
 
-bool idmap__delete(struct idmap *m, uint64_t hash, uint32_t id, idmap_hash_fn hash_of,
-		     const void *ctx)
+bool idmap__delete(struct idmap *m, uint64_t hash, uint32_t id)
 {
 	idmap__for_each_candidate(m, hash, slot, v)
 		if (v == id) {
-			idmap__delete_slot(m, slot, hash_of, ctx);
+			idmap__delete_slot(m, slot);
 			return true;
 		}
 	return false;
