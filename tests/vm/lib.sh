@@ -314,15 +314,18 @@ rule_counts() {
 }
 
 # ---- running smmutrace in the background -----------------------------------
-# unmap_kprobes: kprobes registered on the SMMU drivers' unmap callback
-# (arm_smmu_unmap_pages; arm_smmu_unmap before 5.18)
+# unmap_kprobes: hooks registered on the SMMU unmap path: kprobes on the
+# drivers' unmap callback (arm_smmu_unmap_pages; arm_smmu_unmap before 5.18),
+# or, where smmutrace hooks the iommu core by trampoline instead (6.12+), the
+# ftrace direct call on __iommu_unmap (enabled_functions)
 unmap_kprobes() {
-	grep -cE ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null
+	{ grep -E ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list
+	  grep -E '^__iommu_unmap ' $TRACEFS/enabled_functions; } 2>/dev/null | wc -l
 }
 
 # smt_start NAME ARGS...: run "smmutrace ARGS" in the background, stdout to
 # /tmp/NAME.out (the console with SMT_STDOUT=console), stderr to /tmp/NAME.err; wait until it has attached its hooks
-# (its kprobe on arm-smmu-v3's unmap callback appeared and its open files stopped
+# (its hook on the unmap path appeared and its open files stopped
 # changing). Returns 1 if it died or did not attach within 60 s.
 smt_start() {
 	local name=$1 before pid i=0 last=-1 same=0 now
