@@ -314,13 +314,22 @@ rule_counts() {
 }
 
 # ---- running smmutrace in the background -----------------------------------
-# unmap_kprobes: hooks registered on the SMMU unmap path: kprobes on the
-# drivers' unmap callback (arm_smmu_unmap_pages; arm_smmu_unmap before 5.18),
-# or, where smmutrace hooks the iommu core by trampoline instead (6.12+), the
-# ftrace direct call on __iommu_unmap (enabled_functions)
+# unmap_kprobes: kprobes registered on the SMMU drivers' unmap callback
+# (arm_smmu_unmap_pages; arm_smmu_unmap before 5.18)
 unmap_kprobes() {
-	{ grep -E ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list
-	  grep -E '^__iommu_unmap ' $TRACEFS/enabled_functions; } 2>/dev/null | wc -l
+	grep -cE ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null
+}
+
+# unmap_hooked PID BEFORE: smmutrace PID has its hook on the unmap path: a
+# kprobe on the drivers' unmap callback beyond the BEFORE there were, or,
+# where it hooks the iommu core by trampoline instead (6.12+; those are
+# attached first: map and unmap, fentry and fexit), a trampoline on
+# __iommu_unmap and four BPF links of its own (one trampoline serves every
+# process, so enabled_functions alone cannot tell a second capture's)
+unmap_hooked() {
+	[ "$(unmap_kprobes)" -gt "$2" ] && return 0
+	grep -qE '^__iommu_unmap ' $TRACEFS/enabled_functions 2>/dev/null &&
+		[ "$(ls -l /proc/$1/fd 2>/dev/null | grep -c bpf_link)" -ge 4 ]
 }
 
 # smt_start NAME ARGS...: run "smmutrace ARGS" in the background, stdout to
@@ -340,7 +349,7 @@ smt_start() {
 	echo $pid >/tmp/$name.pid
 	while [ $i -lt 240 ]; do
 		kill -0 $pid 2>/dev/null || { diag "smmutrace $*: exited early"; diag_file /tmp/$name.err; return 1; }
-		if [ "$(unmap_kprobes)" -gt "$before" ]; then
+		if unmap_hooked $pid "$before"; then
 			now=$(ls /proc/$pid/fd 2>/dev/null | wc -l)
 			if [ "$now" = "$last" ]; then
 				same=$((same + 1))
