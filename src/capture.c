@@ -681,12 +681,15 @@ static void attach_all(struct capture *c)
 	 * rows it replaced are attached instead (their kprobes cost the same) */
 	for (int i = 0; i < hook_table_len; i++) {
 		struct hook_res *r = &c->res[i];
+		struct bpf_program *p;
 		int nl = c->nlinks, err;
 
 		if (!r->preferred || r->status != HOOK_RESOLVED)
 			continue;
-		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, false)));
-		if (!err)
+		/* as attach_one: an fentry program may be absent (fexit alone) */
+		p = trace_prog(c, r, false);
+		err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
+		if (!err && r->def->cands[r->cand].ret_prog)
 			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
 		if (!err) {
 			r->status = HOOK_ATTACHED;
