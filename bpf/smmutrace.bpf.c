@@ -35,6 +35,13 @@ const volatile bool emit_ties = true;		/* attach events learnt on the DMA path *
 /* every program only counts its run (SMMUTRACE_COUNT_ONLY): bench-board's floor,
  * the cost of the same hooks with nothing done in them */
 const volatile bool count_only = false;
+/*
+ * The SMMU drivers' map_pages callbacks (the v2 and v3 copies of
+ * arm_smmu_map_pages, from kallsyms; 0 = unknown). The iommu core's map and
+ * unmap see every IOMMU driver's domains: a domain is an SMMU's when its
+ * ops->map_pages is one of these. All 0: no filter.
+ */
+const volatile __u64 smmu_map_fn[2] = {};
 /* v3 event queue, from BTF: arm_smmu_device.evtq.q, arm_smmu_queue.ent_dwords,
  * arm_smmu_device.iommu (the iommu_device a device's dev_iommu points to) */
 const volatile int v3_evtq_off = -1;
@@ -522,6 +529,54 @@ static __always_inline int on_unmap_return(long ret, __u32 kind)
 	}
 	bpf_map_delete_elem(&pending, &k);
 	return 0;
+}
+
+/*
+ * iommu core hooks (map@core, unmap@core): the driver hooks see only their
+ * SMMU's domains; the core sees every IOMMU driver's (v2's and v3's alike,
+ * and those of non-SMMU IOMMUs on the same SoC, which have no TLBI hook here:
+ * their unmaps would look never invalidated). Keep an SMMU's domains only,
+ * by the driver callback behind domain->ops. A non-SMMU domain's io-pgtable
+ * unmaps are then reported by unmap@io-pgtable, as with the driver hooks.
+ */
+static __always_inline bool smmu_domain(__u64 domain)
+{
+	const struct iommu_domain_ops *ops;
+	__u64 fn;
+
+	if (!smmu_map_fn[0] && !smmu_map_fn[1])
+		return true;
+	/* 5.13+: domain->ops is a struct iommu_domain_ops (the loader sets
+	 * smmu_map_fn only from arm_smmu_map_pages, 5.15+) */
+	if (!bpf_core_field_exists(struct iommu_domain_ops, map_pages) || !domain)
+		return false;
+	ops = BPF_CORE_READ((struct iommu_domain *)domain, ops);
+	if (!ops)
+		return false;
+	fn = (__u64)BPF_CORE_READ(ops, map_pages);
+	return fn && (fn == smmu_map_fn[0] || fn == smmu_map_fn[1]);
+}
+
+/* __iommu_map / iommu_map_nosync / iommu_map(domain, iova, paddr, size, prot, gfp):
+ * ts = entry as for the driver hook (a map racing a sync on another CPU is
+ * ordered by when it started: SPEC §3), so entry state is kept to the return.
+ * A failed map's unroll (iommu_unmap of what was mapped) is a nested unmap
+ * of a range the stream never saw mapped: not a finding in a capture, which
+ * is never since_boot (SPEC §3 meta). */
+static __always_inline int on_core_map_entry(__u64 domain, __u64 iova, __u64 paddr, __u64 size)
+{
+	if (!smmu_domain(domain))
+		return 0;
+	return on_map_entry(domain, iova, paddr, size);
+}
+
+/* __iommu_unmap(domain, iova, size, gather): entry state under PEND_UNMAP, so
+ * the io-pgtable unmap it calls is known as nested and not reported twice */
+static __always_inline int on_core_unmap_entry(__u64 domain, __u64 iova, __u64 size)
+{
+	if (!smmu_domain(domain))
+		return 0;
+	return on_unmap_entry(domain, iova, size, PEND_UNMAP);
 }
 
 /* io-pgtable ops -> struct io_pgtable -> cookie: the owner (arm_smmu_domain, msm pagetable) */
@@ -1457,7 +1512,15 @@ KRETPROBE_TWIN(arm_smmu_map_pages, on_map_return(ret), long ret)
 KPROBE_TWIN(arm_smmu_map, on_map_entry(domain, iova, paddr, size),
 	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
 KRETPROBE_TWIN(arm_smmu_map, on_map_return(ret), long ret)
-KPROBE_TWIN(iommu_map, on_map_entry(domain, iova, paddr, size),
+/* iommu core (map@core): __iommu_map (<= 6.12: under iommu_map and iommu_map_sg),
+ * iommu_map_nosync (its 7.x name), iommu_map; SMMU domains only */
+KPROBE_TWIN(__iommu_map, on_core_map_entry(domain, iova, paddr, size),
+	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
+KRETPROBE_TWIN(__iommu_map, on_map_return(ret), long ret)
+KPROBE_TWIN(iommu_map_nosync, on_core_map_entry(domain, iova, paddr, size),
+	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
+KRETPROBE_TWIN(iommu_map_nosync, on_map_return(ret), long ret)
+KPROBE_TWIN(iommu_map, on_core_map_entry(domain, iova, paddr, size),
 	    __u64 domain, __u64 iova, __u64 paddr, __u64 size)
 KRETPROBE_TWIN(iommu_map, on_map_return(ret), long ret)
 
@@ -1469,7 +1532,7 @@ KRETPROBE_TWIN(arm_smmu_unmap_pages, on_unmap_return(ret, PEND_UNMAP), long ret)
 KPROBE_TWIN(arm_smmu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
 	    __u64 domain, __u64 iova, __u64 size)
 KRETPROBE_TWIN(arm_smmu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
-KPROBE_TWIN(__iommu_unmap, on_unmap_entry(domain, iova, size, PEND_UNMAP),
+KPROBE_TWIN(__iommu_unmap, on_core_unmap_entry(domain, iova, size),
 	    __u64 domain, __u64 iova, __u64 size)
 KRETPROBE_TWIN(__iommu_unmap, on_unmap_return(ret, PEND_UNMAP), long ret)
 
@@ -1603,6 +1666,17 @@ FENTRY(arm_lpae_unmap_pages, on_unmap_entry(lpae_domain(a[0]), a[1], a[2] * a[3]
 FEXIT(arm_lpae_unmap_pages, on_unmap_return(ret, PEND_LPAE))
 FENTRY(arm_lpae_unmap, on_unmap_entry(lpae_domain(a[0]), a[1], a[2], PEND_LPAE))
 FEXIT(arm_lpae_unmap, on_unmap_return(ret, PEND_LPAE))
+
+/* iommu core: where the driver's map/unmap are names both SMMU drivers define
+ * (kprobe traps by address), the core's map and unmap by trampoline instead
+ * (hooks__prefer_trampolines). fentry + fexit, not fexit alone: the map keeps
+ * its entry time (SPEC §3), the unmap its PEND_UNMAP state for io-pgtable. */
+FENTRY(__iommu_map, on_core_map_entry(a[0], a[1], a[2], a[3]))
+FEXIT(__iommu_map, on_map_return((int)ret))
+FENTRY(iommu_map_nosync, on_core_map_entry(a[0], a[1], a[2], a[3]))
+FEXIT(iommu_map_nosync, on_map_return((int)ret))
+FENTRY(__iommu_unmap, on_core_unmap_entry(a[0], a[1], a[2]))
+FEXIT(__iommu_unmap, on_unmap_return(ret, PEND_UNMAP))
 
 /* v2 */
 FENTRY(arm_smmu_tlb_inv_context_s1, on_v2_inv_context(a[0]))

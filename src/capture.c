@@ -333,13 +333,38 @@ static int check_env(const struct capture_opts *opts, char *err, size_t errlen)
 }
 
 /* ---- hook selection ---- */
+/* a primary row, or a fallback preferred to its group's primaries (prefer_trampoline) */
+static bool is_primary(const struct capture *c, int i)
+{
+	return !hook_table[i].fallback || c->res[i].preferred;
+}
+
 static bool group_attached(const struct capture *c, const char *group)
 {
 	for (int i = 0; i < hook_table_len; i++)
-		if (!hook_table[i].fallback && !strcmp(hook_table[i].group, group) &&
+		if (is_primary(c, i) && !strcmp(hook_table[i].group, group) &&
 		    c->res[i].status == HOOK_ATTACHED)
 			return true;
 	return false;
+}
+
+/*
+ * The driver's map_pages callbacks (v2's and v3's copies): the core hooks keep
+ * the domains whose ops->map_pages is one of them (smmu_domain() in BPF).
+ * Only from arm_smmu_map_pages, whose address is the callback's.
+ */
+static void set_smmu_map_fns(struct capture *c)
+{
+	int n = 0;
+
+	for (int i = 0; i < hook_table_len && n < 2; i++) {
+		const struct hook_res *r = &c->res[i];
+
+		if (strcmp(r->def->group, "map") || r->def->drv == HOOK_DRV_ANY ||
+		    r->status != HOOK_RESOLVED || strcmp(r->symbol, "arm_smmu_map_pages"))
+			continue;
+		c->skel->rodata->smmu_map_fn[n++] = r->addr;
+	}
 }
 
 static struct bpf_program *prog_by_name(struct capture *c, const char *name)
@@ -669,11 +694,38 @@ static void attach_one(struct capture *c, struct hook_res *r)
 
 static void attach_all(struct capture *c)
 {
+	/* preferred rows first: where one does not attach by trampoline, the
+	 * rows it replaced are attached instead (their kprobes cost the same) */
+	for (int i = 0; i < hook_table_len; i++) {
+		struct hook_res *r = &c->res[i];
+		struct bpf_program *p;
+		int nl = c->nlinks, err;
+
+		if (!r->preferred || r->status != HOOK_RESOLVED)
+			continue;
+		/* as attach_one: an fentry program may be absent (fexit alone) */
+		p = trace_prog(c, r, false);
+		err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
+		if (!err && r->def->cands[r->cand].ret_prog)
+			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
+		if (!err) {
+			r->status = HOOK_ATTACHED;
+			c->st.attached++;
+			continue;
+		}
+		while (c->nlinks > nl)
+			bpf_link__destroy(c->links[--c->nlinks]);
+		hooks__unprefer(c->res, i);
+		r->fentry = false;
+		snprintf(r->method, sizeof(r->method), "%s", r->by_addr ? "kprobe@addr" : "kprobe");
+		snprintf(r->reason, sizeof(r->reason), "fentry attach: %s; the driver hooks instead",
+			 strerror(-err));
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < hook_table_len; i++) {
 			struct hook_res *r = &c->res[i];
 
-			if (r->status != HOOK_RESOLVED || r->def->fallback != (pass == 1))
+			if (r->status != HOOK_RESOLVED || is_primary(c, i) != (pass == 0))
 				continue;
 			if (pass == 1 && group_attached(c, r->def->group)) {
 				r->status = HOOK_SKIPPED;
@@ -1344,6 +1396,7 @@ retry:
 	c->skel->rodata->v3_evtq_off = eo.evtq;
 	c->skel->rodata->v3_q_ent_dwords_off = eo.ent_dwords;
 	c->skel->rodata->v3_smmu_iommu_off = eo.iommu;
+	set_smmu_map_fns(c);
 	if (opts->test_layout) {
 		const struct capture_test_layout *t = opts->test_layout;
 
@@ -1357,6 +1410,8 @@ retry:
 		c->skel->rodata->v3_q_ent_dwords_off = t->v3_q_ent_dwords;
 		c->skel->rodata->v3_smmu_iommu_off = t->v3_smmu_iommu;
 		c->skel->rodata->cmdlist_ret_valid = !t->cmdlist_ret_unknown;
+		c->skel->rodata->smmu_map_fn[0] = t->smmu_map_fn[0];
+		c->skel->rodata->smmu_map_fn[1] = t->smmu_map_fn[1];
 	}
 	c->skel->rodata->filter_names = !opts->all_gates;
 	/* make bench-board's floor: the same hooks, every program only counting */
@@ -1393,6 +1448,10 @@ retry:
 			 strerror(-ret));
 		goto fail;
 	}
+	/* the fentry choice is final once loaded: the core map/unmap by trampoline
+	 * replace the driver's kprobe traps where they can (the kprobe programs of
+	 * the replaced rows stay loaded: attach_all falls back to them) */
+	hooks__prefer_trampolines(c->res);
 	ret = fill_gate_names(c, opts->topo);
 	if (ret) {
 		snprintf(err, errlen, "filling the gate-name filter: %s", strerror(-ret));

@@ -42,6 +42,7 @@ struct capture_test_layout {
 	int v2_range_cookie_arg;	/* 3 (5.10+) or 4 (5.4) */
 	int v3_evtq, v3_q_ent_dwords, v3_smmu_iommu;	/* fault@v3; -1 = unknown */
 	int cmdlist_ret_unknown;	/* 1: the queue hook is a clone with no usable return */
+	uint64_t smmu_map_fn[2];	/* the SMMU drivers' map_pages (core hooks' filter); 0 = none */
 };
 
 typedef void (*capture_event_fn)(const struct smt_event *ev, void *ctx);

@@ -13,6 +13,9 @@
 #define FN(fn)		{ .target = fn, .entry_prog = "kprobe_" fn }
 #define FN_RET(fn)	{ .target = fn, .entry_prog = "kprobe_" fn, .ret_prog = "kretprobe_" fn }
 #define TP(tp)		{ .target = tp, .entry_prog = "tp_btf_" tp }
+/* an iommu core function every call of the event goes through (see bottleneck) */
+#define CORE_RET(fn)	{ .target = fn, .entry_prog = "kprobe_" fn, .ret_prog = "kretprobe_" fn, \
+			  .bottleneck = true }
 
 /*
  * THE fallback table. Order inside cands[] is preference; a `fallback` row is
@@ -27,10 +30,21 @@ const struct hook_def hook_table[] = {
 	{ .hook = "map@v3", .event = "map", .group = "map",
 	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
 	  .cands = { FN_RET("arm_smmu_map_pages"), FN_RET("arm_smmu_map") } },
-	/* iommu_map is not on the 6.1 DMA path (iommu_map_atomic): a fallback only */
+	/*
+	 * The iommu core: every IOMMU driver's domains, v2's and v3's alike (the
+	 * BPF side keeps the SMMUs' by domain->ops). A fallback, except where it
+	 * attaches by trampoline and the driver rows would be kprobes (6.12, 7.2:
+	 * arm_smmu_map_pages is in both drivers, so by address): a trap and a
+	 * single-step per call against a trampoline (prefer_trampoline).
+	 *   __iommu_map(domain, iova, paddr, size, prot, gfp): static; under
+	 *     iommu_map and iommu_map_sg (6.12; 5.10, 6.1: also iommu_map_atomic,
+	 *     the DMA path there)
+	 *   iommu_map_nosync, same arguments: its 7.x name (7.2 has no __iommu_map)
+	 *   iommu_map misses iommu_map_sg's maps: never preferred
+	 */
 	{ .hook = "map@core", .event = "map", .group = "map",
-	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true,
-	  .cands = { FN_RET("iommu_map") } },
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true, .prefer_trampoline = true,
+	  .cands = { CORE_RET("__iommu_map"), CORE_RET("iommu_map_nosync"), FN_RET("iommu_map") } },
 	{ .hook = "map@tracepoint", .event = "map", .group = "map",
 	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY, .fallback = true,
 	  .cands = { TP("map") } },
@@ -40,9 +54,11 @@ const struct hook_def hook_table[] = {
 	{ .hook = "unmap@v3", .event = "unmap", .group = "unmap",
 	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_V3, .optional = true,
 	  .cands = { FN_RET("arm_smmu_unmap_pages"), FN_RET("arm_smmu_unmap") } },
+	/* __iommu_unmap(domain, iova, size, gather): under iommu_unmap and
+	 * iommu_unmap_fast on every version; the one caller of ops->unmap_pages */
 	{ .hook = "unmap@core", .event = "unmap", .group = "unmap",
-	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true,
-	  .cands = { FN_RET("__iommu_unmap") } },
+	  .kind = HOOK_KPROBE, .drv = HOOK_DRV_ANY, .fallback = true, .prefer_trampoline = true,
+	  .cands = { CORE_RET("__iommu_unmap") } },
 	{ .hook = "unmap@tracepoint", .event = "unmap", .group = "unmap",
 	  .kind = HOOK_TP, .drv = HOOK_DRV_ANY, .fallback = true,
 	  .cands = { TP("unmap") } },
@@ -457,6 +473,69 @@ void hooks__resolve(const struct ksyms *ks, struct hook_res *res)
 		r->cand = -1;
 		if (hook_table[i].kind == HOOK_KPROBE)
 			resolve_one(ks, &hook_table[i], r);
+	}
+}
+
+/* Rows Q of P's group that P would replace: its primaries that resolved. */
+static bool displaceable(const struct hook_res *res, int p, int q)
+{
+	const struct hook_def *d = res[p].def, *e = res[q].def;
+
+	return q != p && !e->fallback && !strcmp(e->group, d->group) &&
+	       (res[q].status == HOOK_RESOLVED || res[q].displaced_by == p + 1);
+}
+
+int hooks__prefer_trampolines(struct hook_res *res)
+{
+	int n = 0;
+
+	for (int p = 0; p < hook_table_len; p++) {
+		struct hook_res *r = &res[p];
+		bool traps = false;
+
+		if (!r->def->prefer_trampoline || r->status != HOOK_RESOLVED || !r->fentry ||
+		    r->cand < 0 || !r->def->cands[r->cand].bottleneck)
+			continue;
+		for (int q = 0; q < hook_table_len; q++) {
+			if (!displaceable(res, p, q))
+				continue;
+			/* a primary by trampoline too: nothing to gain, keep the driver's */
+			if (res[q].fentry) {
+				traps = false;
+				break;
+			}
+			traps = true;
+		}
+		if (!traps)
+			continue;
+		r->preferred = true;
+		for (int q = 0; q < hook_table_len; q++) {
+			struct hook_res *s = &res[q];
+
+			if (!displaceable(res, p, q))
+				continue;
+			s->status = HOOK_SKIPPED;
+			s->displaced_by = p + 1;
+			snprintf(s->reason, sizeof(s->reason), "%s: a kprobe trap per call; %s (%s, "
+				 "by trampoline) sees the same calls, every SMMU driver's",
+				 s->by_addr ? "name in both drivers, by address" : "kprobe",
+				 r->def->hook, r->symbol);
+			n++;
+		}
+	}
+	return n;
+}
+
+void hooks__unprefer(struct hook_res *res, int p)
+{
+	res[p].preferred = false;
+	for (int q = 0; q < hook_table_len; q++) {
+		if (res[q].displaced_by != p + 1)
+			continue;
+		res[q].status = HOOK_RESOLVED;
+		res[q].displaced_by = 0;
+		snprintf(res[q].reason, sizeof(res[q].reason), "%s did not attach: this one instead",
+			 res[p].def->hook);
 	}
 }
 

@@ -43,6 +43,10 @@ struct hook_cand {
 	const char *target;	/* function or tracepoint name */
 	const char *entry_prog;	/* BPF program for the entry / tracepoint */
 	const char *ret_prog;	/* kretprobe program, or NULL */
+	/* an iommu core function every call of the event goes through (every
+	 * driver's, every caller's: iommu_map and iommu_map_sg alike): it can
+	 * stand for the driver rows (prefer_trampoline) */
+	bool bottleneck;
 };
 
 struct hook_def {
@@ -56,6 +60,12 @@ struct hook_def {
 	const char *group;
 	bool fallback;
 	bool optional;		/* not a problem when absent (probe says "n/a") */
+	/* A fallback that replaces the primary rows of its group where its
+	 * candidate is a bottleneck attached by trampoline (fentry) and those
+	 * rows would be kprobes (6.12, 7.2: names both drivers define, by
+	 * address): a trap and a single-step per call saved. It sees the calls
+	 * of every driver's domains, so it stands for v2's and v3's rows. */
+	bool prefer_trampoline;
 	struct hook_cand cands[3];	/* in order of preference */
 	/* A gcc clone (.isra.N, .constprop.N) of the target may be used: its
 	 * arguments are known to be the original ones (the row says where
@@ -92,6 +102,8 @@ struct hook_res {
 	enum hook_status status;
 	char reason[160];
 	bool fentry;			/* attached as fentry (+ fexit) instead of kprobes */
+	bool preferred;			/* prefer_trampoline applied: attached as a primary */
+	int displaced_by;		/* 1 + the row that replaced this one, or 0 */
 };
 
 /* Which driver a text address belongs to, from the unique-symbol ranges. */
@@ -102,6 +114,17 @@ enum hook_drv ksyms__driver_of(const struct ksyms *ks, unsigned long long addr);
  * (HOOK_TP rows are left HOOK_UNRESOLVED for the BTF check).
  */
 void hooks__resolve(const struct ksyms *ks, struct hook_res *res);
+
+/*
+ * prefer_trampoline, on RES with the fentry choice made (res->fentry): each
+ * such row whose candidate is a bottleneck attached by trampoline, in a
+ * group whose resolved primaries would all be kprobes, is marked preferred
+ * and those primaries HOOK_SKIPPED with the reason (displaced_by). Returns
+ * the number of rows skipped. hooks__unprefer(RES, P) undoes it for row P
+ * (its trampoline did not attach): its primaries are HOOK_RESOLVED again.
+ */
+int hooks__prefer_trampolines(struct hook_res *res);
+void hooks__unprefer(struct hook_res *res, int p);
 
 /*
  * Every program the table names (and the raw_tp_<tp> stand-in of each

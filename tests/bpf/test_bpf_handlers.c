@@ -169,6 +169,7 @@ static void *fake_device(const char *name)
 
 static struct capture *cap;
 static int ret_unknown;	/* open_capture: the queue hook's return value is unusable (5.10 clone) */
+static uint64_t map_fns[2];	/* open_capture: the SMMU drivers' map_pages (core hooks' filter) */
 static struct smt_event got[4096];
 static int ngot;
 
@@ -189,6 +190,7 @@ static int open_capture(size_t ringbuf, int cmdlist_nargs, const struct topology
 	struct capture_test_layout layout = {
 		V2_DOM_SMMU, V2_DOM_DOMAIN, SMMU_DEV, V3_DOM_SMMU, V3_DOM_DOMAIN, SMMU_DEV,
 		cmdlist_nargs, 3, V3_EVTQ, V3_Q_ENT_DWORDS, V3_SMMU_IOMMU, ret_unknown,
+		{ map_fns[0], map_fns[1] },
 	};
 	struct capture_opts o = {
 		.no_attach = true, .load_twins = true, .all_gates = !topo, .topo = topo,
@@ -455,6 +457,72 @@ static void test_io_pgtable_unmap_inside_driver_unmap_is_not_doubled(void **stat
 	assert_int_equal(got[0].domain, 0xd0d0);
 	assert_int_equal(got[1].domain, 0xbbbb);	/* drm/msm-style: the ops identify the table */
 	assert_int_equal(got[1].size, 8192);
+}
+
+/* an iommu_domain whose ops->map_pages is MAP_PAGES */
+static void *fake_iommu_domain(uint64_t map_pages)
+{
+	void *ops = alloc_fake(size_of("iommu_domain_ops"));
+	void *d = alloc_fake(size_of("iommu_domain"));
+
+	put64(ops, off("iommu_domain_ops", "map_pages"), map_pages);
+	put64(d, off("iommu_domain", "ops"), kaddr(ops));
+	return d;
+}
+
+/*
+ * Where trampolines work, map and unmap are hooked in the iommu core
+ * (__iommu_map, 7.x's iommu_map_nosync, __iommu_unmap), which sees every
+ * IOMMU driver's domains: only those whose ops->map_pages is an SMMU
+ * driver's are reported, with the driver hooks' fields, and io-pgtable's
+ * unmap under the core's unmap is not reported twice.
+ */
+static void test_core_map_unmap_report_smmu_domains_only(void **state)
+{
+	void *v3 = fake_iommu_domain(0xffff800080123400ull);
+	void *v2 = fake_iommu_domain(0xffff800080555500ull);
+	void *other = fake_iommu_domain(0xffff800080999900ull);	/* another IOMMU driver */
+	const struct smt_event *u;
+
+	capture__free(cap);
+	map_fns[0] = 0xffff800080555500ull;
+	map_fns[1] = 0xffff800080123400ull;
+	assert_int_equal(open_capture(0, 4, NULL), 0);
+	map_fns[0] = map_fns[1] = 0;
+	sync_mem();
+	RUN("twin_kprobe___iommu_map", kaddr(v3), 0x100000, 0x80000000ull, 8192);
+	RUN("twin_kretprobe___iommu_map", 0);
+	RUN("twin_kprobe___iommu_map", kaddr(other), 0x200000, 0x90000000ull, 4096);
+	RUN("twin_kretprobe___iommu_map", 0);
+	RUN("twin_kprobe_iommu_map_nosync", kaddr(v2), 0x300000, 0xa0000000ull, 4096);
+	RUN("twin_kretprobe_iommu_map_nosync", (__u64)-12);
+	RUN("twin_kprobe___iommu_unmap", kaddr(v3), 0x100000, 8192, 0);
+	RUN("twin_kprobe_arm_lpae_unmap_pages", 0xaaaa, 0x100000, 4096, 2);
+	RUN("twin_kretprobe_arm_lpae_unmap_pages", 8192);
+	RUN("twin_kretprobe___iommu_unmap", 8192);
+	RUN("twin_kprobe___iommu_unmap", kaddr(other), 0x200000, 4096, 0);
+	RUN("twin_kprobe_arm_lpae_unmap_pages", 0xbbbb, 0x200000, 4096, 1);
+	RUN("twin_kretprobe_arm_lpae_unmap_pages", 4096);
+	RUN("twin_kretprobe___iommu_unmap", 4096);
+	drain();
+	assert_int_equal(count(SMT_EV_MAP), 2);
+	assert_int_equal(got[0].type, SMT_EV_MAP);
+	assert_int_equal(got[0].domain, kaddr(v3));
+	assert_int_equal(got[0].iova, 0x100000);
+	assert_int_equal(got[0].size, 8192);
+	assert_int_equal(got[0].paddr, 0x80000000ull);
+	assert_int_equal(got[0].ret, 0);
+	assert_int_equal(got[1].type, SMT_EV_MAP);
+	assert_int_equal(got[1].domain, kaddr(v2));
+	assert_int_equal(got[1].ret, -12);
+	assert_int_equal(count(SMT_EV_UNMAP), 2);
+	u = &got[2];
+	assert_int_equal(u->type, SMT_EV_UNMAP);
+	assert_int_equal(u->domain, kaddr(v3));
+	assert_int_equal(u->size, 8192);
+	assert_int_equal(u->ret, 8192);
+	/* the other driver's page table, seen by io-pgtable alone, as without the core hooks */
+	assert_int_equal(got[3].domain, 0xbbbb);
 }
 
 /* v2: arm_smmu_domain { smmu @0, domain @64 }, arm_smmu_device { dev @16 } */
@@ -1472,6 +1540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_consumer_counts_losses_without_map_syscalls_that_blind_kprobes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_pgtable_unmap_inside_driver_unmap_is_not_doubled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_core_map_unmap_report_smmu_domains_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_tlbi_and_sync_decode_domain_smmu_scope_and_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_sync_of_context_names_domain_from_iotlb_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v3_nh_va_range_and_granule_take_the_domain_of_the_enclosing_call, setup, teardown),

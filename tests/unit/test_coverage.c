@@ -127,6 +127,44 @@ static void test_v3_range_hook_covers_tlbi_on_6_12(void **state)
 	assert_true(blind("9050000.smmuv3", "tlbi"));
 }
 
+/*
+ * 6.12 with trampolines: map and unmap come from the iommu core instead of
+ * the drivers' rows (skipped). The core sees every driver's domains, so the
+ * v3 and the v2 SMMU both keep their map and unmap, by the core rows; with
+ * the core rows missing too, both are blind again (nothing claimed twice).
+ */
+static void test_core_map_unmap_cover_both_drivers_when_preferred(void **state)
+{
+	struct cov_smmu smmus[2] = { V3, V2 };
+	const char *core[] = { "map@core", "unmap@core" };
+
+	(void)state;
+	resolve(DATA "kallsyms/6.12-arm64-v2v3.txt");
+	for (int i = 0; i < 2; i++) {
+		row(core[i])->fentry = true;
+		snprintf(row(core[i])->method, sizeof(row(core[i])->method), "fentry");
+	}
+	assert_int_equal(hooks__prefer_trampolines(res), 4);
+	coverage__compute(&cov, res, smmus, 2, NULL, true);
+	assert_true(cell("9050000.smmuv3", COV_MAP)->yes);
+	assert_string_equal(cell("9050000.smmuv3", COV_MAP)->how, "map@core: __iommu_map (fentry)");
+	assert_string_equal(cell("15000000.iommu", COV_MAP)->how, "map@core: __iommu_map (fentry)");
+	assert_string_equal(cell("9050000.smmuv3", COV_UNMAP)->how,
+			    "unmap@core: __iommu_unmap (fentry)");
+	assert_string_equal(cell("15000000.iommu", COV_UNMAP)->how,
+			    "unmap@core: __iommu_unmap (fentry)");
+	assert_false(blind("9050000.smmuv3", "map") || blind("15000000.iommu", "unmap"));
+	/* a live capture: the core rows attached, the driver rows skipped */
+	row("map@core")->status = HOOK_ATTACHED;
+	row("unmap@core")->status = HOOK_ATTACHED;
+	coverage__compute(&cov, res, smmus, 2, NULL, false);
+	assert_true(cell("15000000.iommu", COV_MAP)->yes && cell("9050000.smmuv3", COV_UNMAP)->yes);
+	row("unmap@core")->status = HOOK_FAILED;
+	coverage__compute(&cov, res, smmus, 2, NULL, false);
+	assert_false(cell("9050000.smmuv3", COV_UNMAP)->yes);
+	assert_true(blind("9050000.smmuv3", "unmap") && blind("15000000.iommu", "unmap"));
+}
+
 static void test_only_attached_hooks_count_on_a_live_capture(void **state)
 {
 	struct cov_smmu smmus[1] = { V3 };
@@ -376,6 +414,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v3_blind_for_tlbi_when_only_v2_tlbi_hooks_resolve),
 		cmocka_unit_test(test_v3_range_hook_covers_tlbi_on_6_12),
+		cmocka_unit_test(test_core_map_unmap_cover_both_drivers_when_preferred),
 		cmocka_unit_test(test_only_attached_hooks_count_on_a_live_capture),
 		cmocka_unit_test(test_gate_rules_need_both_halves_of_the_boards_gate_events),
 		cmocka_unit_test(test_rule_table),

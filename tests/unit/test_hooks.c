@@ -183,6 +183,122 @@ static void test_7_2_domain_inv_range_and_event_queue(void **state)
 	ksyms__free(ks);
 }
 
+/* the fentry choice capture.c makes where trampolines work, for ROW */
+static struct hook_res *with_fentry(const char *row)
+{
+	struct hook_res *r = (struct hook_res *)hook(row);
+
+	assert_int_equal(r->status, HOOK_RESOLVED);
+	r->fentry = true;
+	snprintf(r->method, sizeof(r->method), "fentry");
+	return r;
+}
+
+/*
+ * 6.12: arm_smmu_map_pages/_unmap_pages are in both drivers, so kprobes by
+ * address (a trap + single-step per call); where trampolines work the iommu
+ * core's __iommu_map/__iommu_unmap replace them, and the driver rows say why.
+ */
+static void test_core_map_unmap_by_trampoline_replace_driver_kprobes_by_address(void **state)
+{
+	struct ksyms *ks = load(DATA "6.12-arm64-v2v3.txt");
+	const char *drv[] = { "map@v2", "map@v3", "unmap@v2", "unmap@v3" };
+
+	assert_string_equal(hook("map@core")->symbol, "__iommu_map");
+	assert_string_equal(hook("unmap@core")->symbol, "__iommu_unmap");
+	with_fentry("map@core");
+	with_fentry("unmap@core");
+	with_fentry("unmap@io-pgtable");
+	assert_int_equal(hooks__prefer_trampolines(res), 4);
+	assert_true(hook("map@core")->preferred && hook("unmap@core")->preferred);
+	assert_int_equal(hook("map@core")->status, HOOK_RESOLVED);
+	for (int i = 0; i < 4; i++) {
+		const struct hook_res *r = hook(drv[i]);
+
+		assert_int_equal(r->status, HOOK_SKIPPED);
+		assert_true(r->by_addr);
+		assert_non_null(strstr(r->reason, "by address"));
+		assert_non_null(strstr(r->reason, i < 2 ? "map@core (__iommu_map" :
+						      "unmap@core (__iommu_unmap"));
+	}
+	/* io-pgtable's own group is not the driver's: it stays */
+	assert_int_equal(hook("unmap@io-pgtable")->status, HOOK_RESOLVED);
+	assert_false(hook("unmap@io-pgtable")->preferred);
+	/* the tracepoint fallback is left to the attach pass (not needed then) */
+	assert_false(hook("map@tracepoint")->preferred);
+	/* the same again changes nothing */
+	assert_int_equal(hooks__prefer_trampolines(res), 4);
+	/* a trampoline that would not attach: the driver rows come back */
+	hooks__unprefer(res, (int)(hook("map@core") - res));
+	assert_false(hook("map@core")->preferred);
+	assert_int_equal(hook("map@v3")->status, HOOK_RESOLVED);
+	assert_int_equal(hook("map@v3")->displaced_by, 0);
+	assert_int_equal(hook("unmap@v3")->status, HOOK_SKIPPED);
+	ksyms__free(ks);
+}
+
+/* 7.2 has no __iommu_map: its new name iommu_map_nosync, under iommu_map and iommu_map_sg */
+static void test_7_2_core_map_is_iommu_map_nosync(void **state)
+{
+	struct ksyms *ks = load(DATA "7.2-arm64-v2v3.txt");
+
+	assert_string_equal(hook("map@core")->symbol, "iommu_map_nosync");
+	with_fentry("map@core");
+	assert_int_equal(hooks__prefer_trampolines(res), 2);
+	assert_int_equal(hook("map@v3")->status, HOOK_SKIPPED);
+	assert_int_equal(hook("unmap@v3")->status, HOOK_RESOLVED);	/* unmap@core not by trampoline */
+	ksyms__free(ks);
+}
+
+/* without trampolines (6.1, 5.10) nothing changes: the driver rows by address */
+static void test_no_trampoline_no_core_preference(void **state)
+{
+	struct ksyms *ks = load(DATA "6.1-arm64-v2v3.txt");
+
+	assert_int_equal(hooks__prefer_trampolines(res), 0);
+	assert_int_equal(hook("map@v3")->status, HOOK_RESOLVED);
+	assert_int_equal(hook("unmap@v2")->status, HOOK_RESOLVED);
+	assert_false(hook("map@core")->preferred);
+	ksyms__free(ks);
+}
+
+/* iommu_map alone misses iommu_map_sg's maps: never preferred, even by trampoline */
+static void test_core_map_not_preferred_when_only_iommu_map_exists(void **state)
+{
+	char text[] = "ffff800080100000 t arm_smmu_map_pages\n"
+		      "ffff800080100100 t arm_smmu_tlb_sync_context\n"
+		      "ffff800080100200 t __arm_smmu_tlb_sync\n"
+		      "ffff800080900680 t iommu_map\n"
+		      "ffff800080a00000 t arm_smmu_map_pages\n"
+		      "ffff800080a00100 t arm_smmu_cmdq_issue_cmdlist\n"
+		      "ffff800080a00200 t arm_smmu_tlb_inv_context\n";
+	FILE *f = fmemopen(text, strlen(text), "r");
+	struct ksyms *ks = NULL;
+	char err[256];
+
+	assert_int_equal(ksyms__load(&ks, f, "k", err, sizeof(err)), 0);
+	hooks__resolve(ks, res);
+	assert_string_equal(hook("map@core")->symbol, "iommu_map");
+	assert_true(hook("map@v3")->by_addr);
+	with_fentry("map@core");
+	assert_int_equal(hooks__prefer_trampolines(res), 0);
+	assert_int_equal(hook("map@v3")->status, HOOK_RESOLVED);
+	ksyms__free(ks);
+	fclose(f);
+}
+
+/* a primary that is itself a trampoline is kept: nothing to gain */
+static void test_driver_row_by_trampoline_is_not_replaced(void **state)
+{
+	struct ksyms *ks = load(DATA "6.6-arm64-v3only.txt");
+
+	with_fentry("unmap@core");
+	with_fentry("unmap@v3");
+	assert_int_equal(hooks__prefer_trampolines(res), 0);
+	assert_int_equal(hook("unmap@v3")->status, HOOK_RESOLVED);
+	ksyms__free(ks);
+}
+
 /* only cmdq@v3 claims tlbi and sync for v3: the domain hooks emit nothing alone */
 static void test_v3_tlbi_and_sync_come_from_the_command_queue_only(void **state)
 {
@@ -358,6 +474,11 @@ int main(void)
 		cmocka_unit_test(test_5_10_cmdq_clone_by_address_and_its_inv_range),
 		cmocka_unit_test(test_7_2_domain_inv_range_and_event_queue),
 		cmocka_unit_test(test_v3_tlbi_and_sync_come_from_the_command_queue_only),
+		cmocka_unit_test(test_core_map_unmap_by_trampoline_replace_driver_kprobes_by_address),
+		cmocka_unit_test(test_7_2_core_map_is_iommu_map_nosync),
+		cmocka_unit_test(test_no_trampoline_no_core_preference),
+		cmocka_unit_test(test_core_map_not_preferred_when_only_iommu_map_exists),
+		cmocka_unit_test(test_driver_row_by_trampoline_is_not_replaced),
 		cmocka_unit_test(test_6_12_keeps_same_hooks),
 		cmocka_unit_test(test_v3_only_kernel_has_no_v2_hooks),
 		cmocka_unit_test(test_tracepoint_rows_are_left_for_btf),

@@ -320,9 +320,21 @@ unmap_kprobes() {
 	grep -cE ' arm_smmu_unmap(_pages)?\+0x0' /sys/kernel/debug/kprobes/list 2>/dev/null
 }
 
+# unmap_hooked PID BEFORE: smmutrace PID has its hook on the unmap path: a
+# kprobe on the drivers' unmap callback beyond the BEFORE there were, or,
+# where it hooks the iommu core by trampoline instead (6.12+; those are
+# attached first: map and unmap, fentry and fexit), a trampoline on
+# __iommu_unmap and four BPF links of its own (one trampoline serves every
+# process, so enabled_functions alone cannot tell a second capture's)
+unmap_hooked() {
+	[ "$(unmap_kprobes)" -gt "$2" ] && return 0
+	grep -qE '^__iommu_unmap ' $TRACEFS/enabled_functions 2>/dev/null &&
+		[ "$(ls -l /proc/$1/fd 2>/dev/null | grep -c bpf_link)" -ge 4 ]
+}
+
 # smt_start NAME ARGS...: run "smmutrace ARGS" in the background, stdout to
 # /tmp/NAME.out (the console with SMT_STDOUT=console), stderr to /tmp/NAME.err; wait until it has attached its hooks
-# (its kprobe on arm-smmu-v3's unmap callback appeared and its open files stopped
+# (its hook on the unmap path appeared and its open files stopped
 # changing). Returns 1 if it died or did not attach within 60 s.
 smt_start() {
 	local name=$1 before pid i=0 last=-1 same=0 now
@@ -337,7 +349,7 @@ smt_start() {
 	echo $pid >/tmp/$name.pid
 	while [ $i -lt 240 ]; do
 		kill -0 $pid 2>/dev/null || { diag "smmutrace $*: exited early"; diag_file /tmp/$name.err; return 1; }
-		if [ "$(unmap_kprobes)" -gt "$before" ]; then
+		if unmap_hooked $pid "$before"; then
 			now=$(ls /proc/$pid/fd 2>/dev/null | wc -l)
 			if [ "$now" = "$last" ]; then
 				same=$((same + 1))
