@@ -67,7 +67,9 @@ suite() {
 
 for s in $SUITES; do
 	case $s in
-	unit) suite unit sh -c "make -s -j$JOBS unit-bins && scripts/run-unit.sh .output" ;;
+	# the benchmarks are built (not run) with the unit tests, so that a change
+	# to what they link cannot leave `make bench` broken unnoticed
+	unit) suite unit sh -c "make -s -j$JOBS unit-bins bench-bins && scripts/run-unit.sh .output" ;;
 	unit-asan) suite unit-asan sh -c "make -s -j$JOBS OUTPUT=.output-asan SANITIZE=1 unit-bins && \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		scripts/run-unit.sh .output-asan" ;;

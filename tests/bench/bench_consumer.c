@@ -29,31 +29,11 @@
 #include <bpf/libbpf.h>
 #include "capture.h"
 #include "recording.h"
+#include "bench_util.h"
 #include "smmutrace_capture.h"
 #include "smmutrace.skel.h"
 
 #define MAX_ROUNDS	16
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static int prog_fd(struct capture *c, const char *name)
 {
@@ -122,7 +102,13 @@ static void write_ev(const struct smt_event *ev, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct capture_test_layout layout = { 0, 64, 16, 8, 128, 16, 4, 3, 320, 160, 512, 0 };
+	/* no core-hook filter (smmu_map_fn 0): the twins' domains are made up */
+	struct capture_test_layout layout = {
+		.v2_dom_smmu = 0, .v2_dom_domain = 64, .v2_smmu_dev = 16,
+		.v3_dom_smmu = 8, .v3_dom_domain = 128, .v3_smmu_dev = 16,
+		.cmdlist_nargs = 4, .v2_range_cookie_arg = 3,
+		.v3_evtq = 320, .v3_q_ent_dwords = 160, .v3_smmu_iommu = 512,
+	};
 	struct capture_opts o = {
 		.no_attach = true, .load_twins = true, .all_gates = true,
 		.ringbuf_bytes = 64u << 20,
@@ -190,10 +176,10 @@ int main(int argc, char **argv)
 		/* alternated, each on its own fresh records */
 		fill(&p, pairs, interleave, 2 * r);
 		delivered = 0;
-		t0 = now_s();
+		t0 = bench_cpu_s();
 		if (capture__poll(cap, 0, count_ev, NULL))
 			return 1;
-		t_null[r] = now_s() - t0;
+		t_null[r] = bench_cpu_s() - t0;
 		if (delivered != 2ull * pairs) {
 			fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
 				2 * pairs);
@@ -201,10 +187,10 @@ int main(int argc, char **argv)
 		}
 		fill(&p, pairs, interleave, 2 * r + 1);
 		delivered = 0;
-		t0 = now_s();
+		t0 = bench_cpu_s();
 		if (capture__poll(cap, 0, write_ev, w))
 			return 1;
-		t_write[r] = now_s() - t0;
+		t_write[r] = bench_cpu_s() - t0;
 		if (delivered != 2ull * pairs) {
 			fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
 				2 * pairs);
@@ -220,7 +206,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	{
-		double tn = median(t_null, rounds), tw = median(t_write, rounds), n = 2.0 * pairs;
+		double tn = bench_median(t_null, rounds), tw = bench_median(t_write, rounds), n = 2.0 * pairs;
 
 		printf("consumer (%s, %u events a poll, medians of %d, CPU time): ring buffer -> "
 		       "callback %.1f ns/event; -> recording writer %.1f ns/event (%.2f M events/s); "

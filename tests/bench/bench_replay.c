@@ -26,21 +26,9 @@
 #include <zlib.h>
 #include "engine.h"
 #include "recording.h"
+#include "bench_util.h"
 #include "recording_blocks.h"
 #include "topology.h"
-
-/*
- * CPU time of this process, not wall time: the benchmark is single-threaded
- * and often runs on a shared machine, where wall time mostly measures the
- * other jobs (the file is in the page cache either way).
- */
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* "VmRSS" or "VmHWM" from /proc/self/status, in bytes */
 static unsigned long long proc_status_kb(const char *key)
@@ -59,22 +47,6 @@ static unsigned long long proc_status_kb(const char *key)
 	return v * 1024;
 }
 
-static FILE *open_file(const char *path, struct recording_reader **r)
-{
-	char err[512];
-	FILE *f = fopen(path, "rb");
-
-	if (!f) {
-		fprintf(stderr, "bench_replay: %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	if (recording_reader__open(r, f, path, err, sizeof(err))) {
-		fprintf(stderr, "bench_replay: %s\n", err);
-		exit(1);
-	}
-	return f;
-}
-
 static double run_inflate(const char *path, unsigned long long *nevents, unsigned long long *ubytes)
 {
 	struct recording_reader *r;
@@ -86,8 +58,8 @@ static double run_inflate(const char *path, unsigned long long *nevents, unsigne
 	FILE *f;
 
 	*nevents = *ubytes = 0;
-	t0 = now_s();
-	f = open_file(path, &r);
+	t0 = bench_cpu_s();
+	f = bench_open_recording("bench_replay", path, &r);
 	while ((rc = recording_reader__next_block(r, &data, &len, &n)) == 1) {
 		*nevents += n;
 		*ubytes += len;
@@ -98,7 +70,7 @@ static double run_inflate(const char *path, unsigned long long *nevents, unsigne
 	}
 	recording_reader__free(r);
 	fclose(f);
-	return now_s() - t0;
+	return bench_cpu_s() - t0;
 }
 
 static uint32_t le32(const unsigned char *p)
@@ -120,7 +92,7 @@ static double run_zlib_inflate(const char *path)
 	double t0;
 	FILE *f;
 
-	t0 = now_s();
+	t0 = bench_cpu_s();
 	f = fopen(path, "rb");
 	if (!f || fread(h, 1, 16, f) != 16 || inflateInit2(&zs, -15) != Z_OK) {
 		fprintf(stderr, "bench_replay: %s: cannot read\n", path);
@@ -156,7 +128,7 @@ static double run_zlib_inflate(const char *path)
 	free(z);
 	free(u);
 	fclose(f);
-	return now_s() - t0;
+	return bench_cpu_s() - t0;
 }
 
 /* reader only: inflate + decode every event, no engine */
@@ -169,8 +141,8 @@ static double run_decode(const char *path)
 	int rc;
 	FILE *f;
 
-	t0 = now_s();
-	f = open_file(path, &r);
+	t0 = bench_cpu_s();
+	f = bench_open_recording("bench_replay", path, &r);
 	while ((rc = recording_reader__next_ref(r, &ev)) == 1)
 		sum += ev->ts;	/* touch the event, as a consumer would */
 	if (rc < 0) {
@@ -181,7 +153,7 @@ static double run_decode(const char *path)
 	fclose(f);
 	if (sum == 42)
 		fprintf(stderr, "\n");
-	return now_s() - t0;
+	return bench_cpu_s() - t0;
 }
 
 static void count_finding(const struct finding *fd, void *ctx)
@@ -206,8 +178,8 @@ static double run_replay(const char *path, const struct topology *topo, bool bat
 	FILE *f;
 
 	memset(findings, 0, sizeof(unsigned long long) * RULE_MAX);
-	t0 = now_s();
-	f = open_file(path, &r);
+	t0 = bench_cpu_s();
+	f = bench_open_recording("bench_replay", path, &r);
 	e = engine__new(&opts);
 	if (!e) {
 		fprintf(stderr, "bench_replay: engine__new failed\n");
@@ -231,27 +203,14 @@ static double run_replay(const char *path, const struct topology *topo, bool bat
 	engine__free(e);
 	recording_reader__free(r);
 	fclose(f);
-	return now_s() - t0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return bench_cpu_s() - t0;
 }
 
 /* the board text in the recording's metadata, or NULL */
 static char *meta_board(const char *path)
 {
 	struct recording_reader *r;
-	FILE *f = open_file(path, &r);
+	FILE *f = bench_open_recording("bench_replay", path, &r);
 	char *text = recording__meta_board(recording_reader__meta_json(r));
 
 	recording_reader__free(r);
@@ -326,11 +285,11 @@ int main(int argc, char **argv)
 			hwm = proc_status_kb("VmHWM");
 		t_batch[i] = run_replay(path, &topo, true, &bsum, bfindings);
 	}
-	inflate = median(t_inflate, runs);
-	zinflate = median(t_zlib, runs);
-	decode = median(t_decode, runs);
-	replay = median(t_replay, runs);
-	batched = median(t_batch, runs);
+	inflate = bench_median(t_inflate, runs);
+	zinflate = bench_median(t_zlib, runs);
+	decode = bench_median(t_decode, runs);
+	replay = bench_median(t_replay, runs);
+	batched = bench_median(t_batch, runs);
 	getrusage(RUSAGE_SELF, &ru);
 
 	printf("recording:            %s\n", path);

@@ -28,48 +28,11 @@
 #include <libdeflate.h>
 #include <zlib.h>
 #include "recording.h"
+#include "bench_util.h"
 #include "recording_blocks.h"
 
 #define MAX_RUNS	16
 #define MAX_LEVELS	9
-
-/* CPU time of this process (user + system: write() is part of the cost) */
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static FILE *open_reader(const char *path, struct recording_reader **r)
-{
-	char err[512];
-	FILE *f = fopen(path, "rb");
-
-	if (!f) {
-		fprintf(stderr, "bench_writer: %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-	if (recording_reader__open(r, f, path, err, sizeof(err))) {
-		fprintf(stderr, "bench_writer: %s\n", err);
-		exit(1);
-	}
-	return f;
-}
 
 static double run_writer(const char *out, const struct smt_event *evs, size_t n, int level,
 			 unsigned long long *bytes)
@@ -77,7 +40,7 @@ static double run_writer(const char *out, const struct smt_event *evs, size_t n,
 	struct recording_writer_opts opts = { .level = level };
 	struct recording_writer *w;
 	char err[512];
-	double t0 = now_s();
+	double t0 = bench_cpu_s();
 
 	if (recording_writer__open(&w, out, "{}", &opts, err, sizeof(err))) {
 		fprintf(stderr, "bench_writer: %s\n", err);
@@ -95,7 +58,7 @@ static double run_writer(const char *out, const struct smt_event *evs, size_t n,
 		exit(1);
 	}
 	*bytes += RECORDING_CLOSE_LEN;
-	return now_s() - t0;
+	return bench_cpu_s() - t0;
 }
 
 struct blocks {
@@ -109,7 +72,7 @@ struct blocks {
 static void load_blocks(const char *path, struct blocks *b)
 {
 	struct recording_reader *r;
-	FILE *f = open_reader(path, &r);
+	FILE *f = bench_open_recording("bench_writer", path, &r);
 	const void *data;
 	size_t len, cap = 0;
 	unsigned int nev;
@@ -151,7 +114,7 @@ static double run_libdeflate(const struct blocks *b, int level, uint8_t *out, si
 			     unsigned long long *clen)
 {
 	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
-	double t0 = now_s();
+	double t0 = bench_cpu_s();
 
 	*clen = 0;
 	for (size_t i = 0; i < b->n; i++) {
@@ -163,7 +126,7 @@ static double run_libdeflate(const struct blocks *b, int level, uint8_t *out, si
 		}
 		*clen += k;
 	}
-	t0 = now_s() - t0;
+	t0 = bench_cpu_s() - t0;
 	libdeflate_free_compressor(c);
 	return t0;
 }
@@ -177,7 +140,7 @@ static double run_zlib(const struct blocks *b, int level, uint8_t *out, size_t c
 
 	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		exit(1);
-	t0 = now_s();
+	t0 = bench_cpu_s();
 	*clen = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		if (deflateReset(&zs) != Z_OK)
@@ -192,7 +155,7 @@ static double run_zlib(const struct blocks *b, int level, uint8_t *out, size_t c
 		}
 		*clen += cap - zs.avail_out;
 	}
-	t0 = now_s() - t0;
+	t0 = bench_cpu_s() - t0;
 	deflateEnd(&zs);
 	return t0;
 }
@@ -240,7 +203,7 @@ int main(int argc, char **argv)
 		levels[nlevels++] = 6;
 	}
 
-	f = open_reader(argv[optind], &r);
+	f = bench_open_recording("bench_writer", argv[optind], &r);
 	cap = max_events < 1u << 20 ? max_events : 1u << 20;
 	evs = malloc(cap * sizeof(*evs));
 	while (evs && n < max_events) {
@@ -288,9 +251,9 @@ int main(int argc, char **argv)
 			tld[i] = run_libdeflate(&b, levels[l], buf, bcap, &ld_bytes);
 			tz[i] = run_zlib(&b, levels[l], buf, bcap, &z_bytes);
 		}
-		w = median(tw, runs);
-		ld = median(tld, runs);
-		z = median(tz, runs);
+		w = bench_median(tw, runs);
+		ld = bench_median(tld, runs);
+		z = bench_median(tz, runs);
 		printf("level %d: writer %.3f s (%.2f M events/s, %.1f ns/event), %.2f bytes/event on disk\n",
 		       levels[l], w, n / w / 1e6, w * 1e9 / n, (double)bytes / n);
 		printf("  compress only: libdeflate %.3f s, zlib %.3f s (zlib / libdeflate %.2f); "
