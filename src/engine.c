@@ -152,6 +152,13 @@ static bool comm_is(const struct engine *e, uint32_t id, struct comm_key k)
 	return x.w[0] == k.w[0] && x.w[1] == k.w[1];
 }
 
+static uint64_t comm_hash_of(uint32_t id, const void *ctx)
+{
+	const struct engine *e = ctx;
+
+	return comm_hash(comm_key(e->comms[id]));
+}
+
 static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 {
 	struct comm_key k;
@@ -183,7 +190,7 @@ static uint32_t comm_intern(struct engine *e, const struct smt_event *ev)
 		e->ncomms = 1;
 	}
 	memcpy(e->comms[e->ncomms], &k, SMT_COMM_LEN);
-	if (idmap__insert(&e->comm_ids, h, e->ncomms))
+	if (idmap__insert(&e->comm_ids, h, e->ncomms, comm_hash_of, e))
 		return 0;
 	return e->last_comm = e->ncomms++;
 }
@@ -306,6 +313,13 @@ static void node_finding_init(const struct engine *e, struct finding *f, enum ru
 
 /* ---- domains --------------------------------------------------------------- */
 
+static uint64_t dmap_hash_of(uint32_t v, const void *ctx)
+{
+	const struct engine *e = ctx;
+
+	return idmap__mix64(e->doms[v - 1].ptr);
+}
+
 /* the domain of PTR in the index: its position + 1, 0 if none */
 static uint32_t domain_lookup(const struct engine *e, uint64_t ptr)
 {
@@ -364,7 +378,7 @@ static struct domain *domain_get(struct engine *e, uint64_t ptr)
 	if (e->g.serve_words)
 		d->serve = calloc((size_t)e->g.serve_words, sizeof(uint64_t));
 	if ((e->g.serve_words && !d->serve) ||
-	    idmap__insert(&e->dmap, idmap__mix64(ptr), idx + 1)) {
+	    idmap__insert(&e->dmap, idmap__mix64(ptr), idx + 1, dmap_hash_of, e)) {
 		free(d->serve);
 		d->used = false;
 		d->next_free = e->dom_free;
@@ -483,12 +497,19 @@ static inline uint64_t hidx_hash(uint32_t dom, uint64_t start)
 	return idmap__mix64(start ^ ((uint64_t)dom << 40) ^ dom);
 }
 
+static uint64_t hidx_hash_of(uint32_t i, const void *ctx)
+{
+	const struct iova_node *x = iova_node(ctx, i);
+
+	return hidx_hash(x->domain, x->start);
+}
+
 /* index node I (its domain and start are set); a full table only costs speed */
 static void hidx_insert(struct engine *e, uint32_t i)
 {
 	const struct iova_node *x = iova_node(&e->pool, i);
 
-	idmap__insert(&e->hidx, hidx_hash(x->domain, x->start), i);
+	idmap__insert(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
 }
 
 static uint32_t hidx_find(const struct engine *e, uint32_t dom, uint64_t start)
@@ -507,7 +528,7 @@ static void hidx_remove(struct engine *e, uint32_t i)
 	const struct iova_node *x = iova_node(&e->pool, i);
 
 	/* not there when the table could not grow */
-	idmap__delete(&e->hidx, hidx_hash(x->domain, x->start), i);
+	idmap__delete(&e->hidx, hidx_hash(x->domain, x->start), i, hidx_hash_of, &e->pool);
 }
 
 /* release a node that is indexed */
@@ -607,7 +628,7 @@ static void domain_free(struct engine *e, uint64_t ptr)
 	if (!d)
 		return;
 	idx = dom_index(e, d);
-	idmap__delete(&e->dmap, idmap__mix64(ptr), idx + 1);
+	idmap__delete(&e->dmap, idmap__mix64(ptr), idx + 1, dmap_hash_of, e);
 	e->last_dom = 0;
 	domain_release(e, &e->doms[idx]);
 	memset(&e->doms[idx], 0, sizeof(e->doms[idx]));
@@ -1976,9 +1997,7 @@ static bool prefetch_hash(const struct engine *e, const struct smt_event *ev, ui
 
 static void prefetch_node(const struct engine *e, uint64_t hash)
 {
-	/* the home slot's id, if its hash bits are ours: most often the node itself */
-	const struct idmap_slot *s = idmap__home_slot(&e->hidx, hash);
-	uint32_t i = s->shash == (uint32_t)hash ? s->sid : 0;
+	uint32_t i = *idmap__home_slot(&e->hidx, hash);
 
 	if (i) {
 		const char *n = (const char *)iova_node(&e->pool, i);

@@ -37,20 +37,19 @@ void idmap__free(struct idmap *m)
 	m->cap = m->used = 0;
 }
 
-static void place(struct idmap_slot *slots, uint32_t cap, uint32_t hash, uint32_t id)
+static void place(uint32_t *slots, uint32_t cap, uint64_t hash, uint32_t id)
 {
-	uint32_t s = hash & (cap - 1);
+	uint32_t s = (uint32_t)hash & (cap - 1);
 
-	while (slots[s].sid)
+	while (slots[s])
 		s = (s + 1) & (cap - 1);
-	slots[s].sid = id;
-	slots[s].shash = hash;
+	slots[s] = id;
 }
 
-static int grow(struct idmap *m)
+static int grow(struct idmap *m, idmap_hash_fn hash_of, const void *ctx)
 {
 	uint32_t ncap = m->cap ? m->cap * 2 : IDMAP_MIN_CAP;
-	struct idmap_slot *n;
+	uint32_t *n;
 
 	if (ncap < m->cap)
 		return -ENOMEM;
@@ -58,51 +57,53 @@ static int grow(struct idmap *m)
 	if (!n)
 		return -ENOMEM;
 	for (uint32_t k = 0; k < m->cap; k++)
-		if (m->slots[k].sid)
-			place(n, ncap, m->slots[k].shash, m->slots[k].sid);
+		if (m->slots[k])
+			place(n, ncap, hash_of(m->slots[k], ctx), m->slots[k]);
 	free(m->slots);
 	m->slots = n;
 	m->cap = ncap;
 	return 0;
 }
 
-int idmap__insert(struct idmap *m, uint64_t hash, uint32_t id)
+int idmap__insert(struct idmap *m, uint64_t hash, uint32_t id, idmap_hash_fn hash_of,
+		    const void *ctx)
 {
-	if ((uint64_t)(m->used + 1) * 2 > m->cap && grow(m))
+	if ((uint64_t)(m->used + 1) * 2 > m->cap && grow(m, hash_of, ctx))
 		return -ENOMEM;
-	place(m->slots, m->cap, (uint32_t)hash, id);
+	place(m->slots, m->cap, hash, id);
 	m->used++;
 	return 0;
 }
 
-void idmap__delete_slot(struct idmap *m, uint32_t hole)
+void idmap__delete_slot(struct idmap *m, uint32_t hole, idmap_hash_fn hash_of,
+			  const void *ctx)
 {
 	uint32_t mask = m->cap - 1;
 
 	/* backward shift: move later ids of the probe run into the hole */
 	for (uint32_t k = (hole + 1) & mask;; k = (k + 1) & mask) {
-		uint32_t home;
+		uint32_t id = m->slots[k], home;
 
-		if (!m->slots[k].sid)
+		if (!id)
 			break;
-		home = m->slots[k].shash & mask;
+		home = (uint32_t)hash_of(id, ctx) & mask;
 		/* the id may move to the hole only if its home is not in (hole, k] */
 		if ((k > hole && (home <= hole || home > k)) ||
 		    (k < hole && (home <= hole && home > k))) {
-			m->slots[hole] = m->slots[k];
+			m->slots[hole] = id;
 			hole = k;
 		}
 	}
-	m->slots[hole].sid = 0;
-	m->slots[hole].shash = 0;
+	m->slots[hole] = 0;
 	m->used--;
 }
 
-bool idmap__delete(struct idmap *m, uint64_t hash, uint32_t id)
+bool idmap__delete(struct idmap *m, uint64_t hash, uint32_t id, idmap_hash_fn hash_of,
+		     const void *ctx)
 {
 	idmap__for_each_candidate(m, hash, slot, v)
 		if (v == id) {
-			idmap__delete_slot(m, slot);
+			idmap__delete_slot(m, slot, hash_of, ctx);
 			return true;
 		}
 	return false;

@@ -130,6 +130,13 @@ static int smmu_lane(struct report *r, const char *name, uint32_t *idx)
 
 /* ---- domains ------------------------------------------------------------- */
 
+static uint64_t dom_hash_of(uint32_t v, const void *ctx)
+{
+	const struct report *r = ctx;
+
+	return idmap__mix64(r->m.domains[v - 1].ptr);
+}
+
 static uint32_t dom_lookup(const struct report *r, uint64_t ptr)
 {
 	idmap__for_each_candidate(&r->doms, idmap__mix64(ptr), slot, v)
@@ -145,10 +152,10 @@ static int dom_put(struct report *r, uint32_t val)
 
 	idmap__for_each_candidate(&r->doms, idmap__mix64(ptr), slot, v)
 		if (r->m.domains[v - 1].ptr == ptr) {
-			r->doms.slots[slot].sid = val;
+			r->doms.slots[slot] = val;
 			return 0;
 		}
-	return idmap__insert(&r->doms, idmap__mix64(ptr), val);
+	return idmap__insert(&r->doms, idmap__mix64(ptr), val, dom_hash_of, r);
 }
 
 static const char *default_smmu(const struct report *r)
