@@ -774,6 +774,23 @@ static size_t zlib_deflate_variant(uint8_t *out, size_t cap, const uint8_t *in, 
  * way (stored, fixed or Huffman-only codes, RLE, level 9, a full flush
  * inside) read back as the same events.
  */
+
+/* zlib's own inflate() takes the CLEN-byte raw deflate block Z to exactly ULEN bytes in OUT */
+static void zlib_inflate_block(const uint8_t *z, uint32_t clen, uint8_t *out, uint32_t ulen)
+{
+	z_stream zs = { 0 };
+
+	assert_int_equal(inflateInit2(&zs, -15), Z_OK);
+	zs.next_in = (uint8_t *)z;
+	zs.avail_in = clen;
+	zs.next_out = out;
+	zs.avail_out = ulen;
+	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(zs.avail_in, 0);
+	assert_int_equal(zs.avail_out, 0);
+	inflateEnd(&zs);
+}
+
 static void test_blocks_are_zlib_raw_deflate_both_ways(void **state)
 {
 	static const struct { int level, strategy; size_t flush_at; } variants[] = {
@@ -815,21 +832,12 @@ static void test_blocks_are_zlib_raw_deflate_both_ways(void **state)
 		for (off = hlen; memcmp(file + off, RECORDING_BLOCK_MAGIC, 4) == 0;
 		     off += RECORDING_BLOCK_HDR_LEN + le32(file + off + 8)) {
 			uint32_t ulen = le32(file + off + 4), clen = le32(file + off + 8);
-			z_stream zs = { 0 };
 			uint8_t *h = out + olen;
 			size_t c;
 
 			/* zlib inflates the writer's block to what the reader gives */
 			assert_int_equal(recording_reader__next_block(r, &data, &dlen, &nev), 1);
-			assert_int_equal(inflateInit2(&zs, -15), Z_OK);
-			zs.next_in = file + off + RECORDING_BLOCK_HDR_LEN;
-			zs.avail_in = clen;
-			zs.next_out = plain;
-			zs.avail_out = ulen;
-			assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-			assert_int_equal(zs.avail_in, 0);
-			assert_int_equal(zs.avail_out, 0);
-			inflateEnd(&zs);
+			zlib_inflate_block(file + off + RECORDING_BLOCK_HDR_LEN, clen, plain, ulen);
 			assert_int_equal(dlen, ulen);
 			assert_memory_equal(data, plain, ulen);
 			if (v == 0)
@@ -942,18 +950,9 @@ static void test_every_level_writes_blocks_zlib_inflates_to_the_same_bytes(void 
 				 memcmp(file + off, RECORDING_BLOCK_MAGIC, 4) == 0;
 		     off += RECORDING_BLOCK_HDR_LEN + le32(file + off + 8)) {
 			uint32_t ulen = le32(file + off + 4), clen = le32(file + off + 8);
-			z_stream zs = { 0 };
 
 			assert_int_equal(recording_reader__next_block(r, &data, &dlen, &nev), 1);
-			assert_int_equal(inflateInit2(&zs, -15), Z_OK);
-			zs.next_in = file + off + RECORDING_BLOCK_HDR_LEN;
-			zs.avail_in = clen;
-			zs.next_out = plain;
-			zs.avail_out = ulen;
-			assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-			assert_int_equal(zs.avail_in, 0);
-			assert_int_equal(zs.avail_out, 0);
-			inflateEnd(&zs);
+			zlib_inflate_block(file + off + RECORDING_BLOCK_HDR_LEN, clen, plain, ulen);
 			assert_int_equal(dlen, ulen);
 			assert_memory_equal(data, plain, ulen);
 			/* deflate did compress: the block is not stored */
