@@ -631,6 +631,31 @@ static struct bpf_link *attach_kprobe(struct capture *c, struct bpf_program *p,
 	return bpf_program__attach_kprobe_opts(p, r->symbol, &o);
 }
 
+/* destroy the links made since there were NL (a hook attaches whole or not at all) */
+static void drop_links_to(struct capture *c, int nl)
+{
+	while (c->nlinks > nl)
+		bpf_link__destroy(c->links[--c->nlinks]);
+}
+
+/*
+ * R's fentry and fexit programs attached (an fentry may be absent: a row's
+ * fexit alone reads the arguments itself). 0, or -errno with none of them
+ * left attached.
+ */
+static int attach_trampolines(struct capture *c, const struct hook_res *r)
+{
+	struct bpf_program *p = trace_prog(c, r, false);
+	int nl = c->nlinks;
+	int err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
+
+	if (!err && r->def->cands[r->cand].ret_prog)
+		err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
+	if (err)
+		drop_links_to(c, nl);
+	return err;
+}
+
 static void attach_one(struct capture *c, struct hook_res *r)
 {
 	const struct hook_cand *k = &r->def->cands[r->cand];
@@ -652,17 +677,12 @@ static void attach_one(struct capture *c, struct hook_res *r)
 		return;
 	}
 	if (r->fentry) {
-		p = trace_prog(c, r, false);
-		err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
-		if (!err && k->ret_prog)
-			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
+		err = attach_trampolines(c, r);
 		if (!err) {
 			r->status = HOOK_ATTACHED;
 			return;
 		}
 		/* e.g. a function ftrace may not patch: the same handlers by kprobe */
-		while (c->nlinks > nl)
-			bpf_link__destroy(c->links[--c->nlinks]);
 		r->fentry = false;
 		snprintf(r->method, sizeof(r->method), "kprobe");
 		snprintf(r->reason, sizeof(r->reason), "fentry attach: %s; kprobe used",
@@ -673,8 +693,7 @@ static void attach_one(struct capture *c, struct hook_res *r)
 	if (!err && k->ret_prog)
 		err = add_link(c, attach_kprobe(c, prog_by_name(c, k->ret_prog), r, true));
 	if (err) {
-		while (c->nlinks > nl)
-			bpf_link__destroy(c->links[--c->nlinks]);
+		drop_links_to(c, nl);
 		r->status = HOOK_FAILED;
 		if (access("/sys/bus/event_source/devices/kprobe", F_OK) &&
 		    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
@@ -698,23 +717,16 @@ static void attach_all(struct capture *c)
 	 * rows it replaced are attached instead (their kprobes cost the same) */
 	for (int i = 0; i < hook_table_len; i++) {
 		struct hook_res *r = &c->res[i];
-		struct bpf_program *p;
-		int nl = c->nlinks, err;
+		int err;
 
 		if (!r->preferred || r->status != HOOK_RESOLVED)
 			continue;
-		/* as attach_one: an fentry program may be absent (fexit alone) */
-		p = trace_prog(c, r, false);
-		err = p ? add_link(c, bpf_program__attach_trace(p)) : 0;
-		if (!err && r->def->cands[r->cand].ret_prog)
-			err = add_link(c, bpf_program__attach_trace(trace_prog(c, r, true)));
+		err = attach_trampolines(c, r);
 		if (!err) {
 			r->status = HOOK_ATTACHED;
 			c->st.attached++;
 			continue;
 		}
-		while (c->nlinks > nl)
-			bpf_link__destroy(c->links[--c->nlinks]);
 		hooks__unprefer(c->res, i);
 		r->fentry = false;
 		snprintf(r->method, sizeof(r->method), "%s", r->by_addr ? "kprobe@addr" : "kprobe");
@@ -832,13 +844,19 @@ int capture__inject(struct capture *c, const struct smt_event *ev)
 	return push(c, ev);
 }
 
+/* the name held for DEV, or NULL */
+static struct dev_name *find_dev_name(struct capture *c, uint64_t dev)
+{
+	for (int i = 0; i < c->nnames; i++)
+		if (c->names[i].dev == dev)
+			return &c->names[i];
+	return NULL;
+}
+
 static void on_dev_name(struct capture *c, const struct smt_rec_name *r)
 {
-	struct dev_name *n = NULL;
+	struct dev_name *n = find_dev_name(c, r->dev);
 
-	for (int i = 0; i < c->nnames && !n; i++)
-		if (c->names[i].dev == r->dev)
-			n = &c->names[i];
 	if (!n && c->nnames < SMT_DEV_NAMES) {
 		n = &c->names[c->nnames++];
 	} else if (!n) {
@@ -850,14 +868,6 @@ static void on_dev_name(struct capture *c, const struct smt_rec_name *r)
 	n->dev = r->dev;
 	memcpy(n->name, r->name, SMT_NAME_LEN);
 	n->name[SMT_NAME_LEN - 1] = 0;
-}
-
-static const char *dev_name(const struct capture *c, uint64_t dev)
-{
-	for (int i = 0; i < c->nnames; i++)
-		if (c->names[i].dev == dev)
-			return c->names[i].name;
-	return NULL;
 }
 
 /* The event fields an smt_rec_inval shares among its events. */
@@ -888,7 +898,9 @@ static void on_inval(struct capture *c, const struct smt_rec_inval *r, size_t si
 		return;
 	}
 	if (r->smmu) {
-		smmu = dev_name(c, r->smmu);
+		const struct dev_name *n = find_dev_name(c, r->smmu);
+
+		smmu = n ? n->name : NULL;
 		/* the kernel side sends the name first or drops the record */
 		if (!smmu)
 			pr_debug("SMMU device 0x%llx never named\n", (unsigned long long)r->smmu);
