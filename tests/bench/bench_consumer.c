@@ -100,6 +100,30 @@ static void write_ev(const struct smt_event *ev, void *ctx)
 	}
 }
 
+/*
+ * CPU seconds of one poll taking PAIRS fresh map/unmap pairs (made for ROUND)
+ * from the ring buffer to FN; exits 1 if the poll fails or delivers another
+ * number of events than were made.
+ */
+static double timed_poll(struct capture *cap, const struct progs *p, unsigned int pairs,
+			 bool interleave, unsigned int round, capture_event_fn fn, void *ctx)
+{
+	double t0, t;
+
+	fill(p, pairs, interleave, round);
+	delivered = 0;
+	t0 = bench_cpu_s();
+	if (capture__poll(cap, 0, fn, ctx))
+		exit(1);
+	t = bench_cpu_s() - t0;
+	if (delivered != 2ull * pairs) {
+		fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
+			2 * pairs);
+		exit(1);
+	}
+	return t;
+}
+
 int main(int argc, char **argv)
 {
 	/* no core-hook filter (smmu_map_fn 0): the twins' domains are made up */
@@ -171,31 +195,9 @@ int main(int argc, char **argv)
 	}
 
 	for (int r = 0; r < rounds; r++) {
-		double t0;
-
 		/* alternated, each on its own fresh records */
-		fill(&p, pairs, interleave, 2 * r);
-		delivered = 0;
-		t0 = bench_cpu_s();
-		if (capture__poll(cap, 0, count_ev, NULL))
-			return 1;
-		t_null[r] = bench_cpu_s() - t0;
-		if (delivered != 2ull * pairs) {
-			fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
-				2 * pairs);
-			return 1;
-		}
-		fill(&p, pairs, interleave, 2 * r + 1);
-		delivered = 0;
-		t0 = bench_cpu_s();
-		if (capture__poll(cap, 0, write_ev, w))
-			return 1;
-		t_write[r] = bench_cpu_s() - t0;
-		if (delivered != 2ull * pairs) {
-			fprintf(stderr, "bench_consumer: %llu events delivered, %u made\n", delivered,
-				2 * pairs);
-			return 1;
-		}
+		t_null[r] = timed_poll(cap, &p, pairs, interleave, 2 * r, count_ev, NULL);
+		t_write[r] = timed_poll(cap, &p, pairs, interleave, 2 * r + 1, write_ev, w);
 	}
 	if (capture__drain(cap, count_ev, NULL) || recording_writer__close(w))
 		return 1;
