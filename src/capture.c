@@ -54,6 +54,9 @@ struct capture {
 	char fentry_note[200];
 	bool fentry_ok;		/* a trampoline attached here (probe_fentry) */
 	bool count_only;	/* SMMUTRACE_COUNT_ONLY: programs count their runs, emit nothing */
+	/* SMMUTRACE_DISCARD: records are taken off the ring buffer and dropped
+	 * unread (make bench-board: the kernel side's cost without the consumer's) */
+	bool discard;
 	char layout_note[200];
 	uint64_t reorder_ns;
 	/* reorder buffer: buf[head..n) are pending, in (ts, seq) order unless unsorted */
@@ -949,6 +952,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	size_t n = size < sizeof(p->ev) ? size : sizeof(p->ev);
 	__u16 type;
 
+	if (c->discard)
+		return 0;
 	if (size < SMT_EVENT_SIZE_NUMERIC && size < SMT_REC_INVAL_SIZE(0))
 		return 0;
 	memcpy(&type, (char *)data + offsetof(struct smt_event, type), sizeof(type));
@@ -1428,6 +1433,7 @@ retry:
 	c->skel->rodata->filter_names = !opts->all_gates;
 	/* make bench-board's floor: the same hooks, every program only counting */
 	c->count_only = getenv("SMMUTRACE_COUNT_ONLY") != NULL;
+	c->discard = getenv("SMMUTRACE_DISCARD") != NULL;
 	c->skel->rodata->count_only = c->count_only;
 	c->skel->rodata->wakeup_bytes = rb_bytes / 4 < (256u << 10) ? rb_bytes / 4 : (256u << 10);
 	bpf_map__set_max_entries(c->skel->maps.events, rb_bytes);

@@ -5,10 +5,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include "capture.h"
 #include "coverage.h"
 #include "env.h"
+#include "monitor_bpf_stats.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -153,6 +155,48 @@ int capture__parse_opt(struct capture_opts *o, struct capture_start_opts *so, co
 	return 0;
 }
 
+static int by_run_ns(const void *a, const void *b)
+{
+	const struct metrics_bpf_prog *x = a, *y = b;
+
+	return x->run_ns < y->run_ns ? 1 : x->run_ns > y->run_ns ? -1 : 0;
+}
+
+/*
+ * What tracing cost: this process's CPU time (the consumer: decoding,
+ * writing, compressing) and, while kernel.bpf_stats_enabled is 1, the run
+ * time of each BPF program in the kernel (make bench-board's breakdown).
+ */
+static void log_cost(struct capture *c)
+{
+	struct metrics_bpf_prog p[METRICS_MAX_BPF_PROGS];
+	struct capture_prog progs[METRICS_MAX_BPF_PROGS];
+	uint64_t runs = 0, ns = 0;
+	struct rusage ru;
+	size_t n;
+
+	if (!getrusage(RUSAGE_SELF, &ru))
+		pr_debug("consumer CPU time: user %ld.%06ld s, system %ld.%06ld s\n",
+			 (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+			 (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
+	if (!bpf_stats__enabled()) {
+		pr_debug("BPF run time: not counted (sysctl kernel.bpf_stats_enabled=1 counts it)\n");
+		return;
+	}
+	n = bpf_stats__collect(progs, capture__progs(c, progs, METRICS_MAX_BPF_PROGS), p,
+			       METRICS_MAX_BPF_PROGS);
+	qsort(p, n, sizeof(p[0]), by_run_ns);
+	for (size_t i = 0; i < n; i++) {
+		runs += p[i].runs;
+		ns += p[i].run_ns;
+	}
+	pr_debug("BPF run time: %" PRIu64 ".%06" PRIu64 " s in %" PRIu64 " runs\n",
+		 ns / 1000000000u, ns % 1000000000u / 1000u, runs);
+	for (size_t i = 0; i < n && p[i].runs; i++)
+		pr_debug("  %-40s %10" PRIu64 " runs %12" PRIu64 " ns %6" PRIu64 " ns/run\n",
+			 p[i].name, p[i].runs, p[i].run_ns, p[i].run_ns / p[i].runs);
+}
+
 void capture__log_stats(struct capture *c)
 {
 	struct capture_stats st;
@@ -166,6 +210,7 @@ void capture__log_stats(struct capture *c)
 	pr_debug("SMMUv3: %" PRIu64 " TLBIs of no known domain, %" PRIu64 " other commands, %"
 		 PRIu64 " non-fault event records\n", st.tlbi_no_domain, st.cmdq_other,
 		 st.evtq_other);
+	log_cost(c);
 }
 
 int capture__run(struct capture *c, const struct capture_loop *l)

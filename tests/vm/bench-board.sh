@@ -12,6 +12,9 @@
 #            wakes for partly filled pages: an upper bound)
 #   count    smmutrace record with SMMUTRACE_COUNT_ONLY: the same hooks, same
 #            attach methods, every program only counting its run (the floor)
+#   discard  smmutrace record with SMMUTRACE_DISCARD: the programs' full work,
+#            the records taken off the ring buffer and dropped unread (record
+#            less discard is the consumer: decode, order, encode, compress)
 #   record   smmutrace record -o FILE
 # Only the read is timed, two ways: wall time, and busy time = wall time minus
 # the CPU's idle and iowait time (NO_HZ accounting, exact to 10 ms): the CPU
@@ -28,7 +31,7 @@ exec 2>&1
 reads=${SMT_BENCH_READS:-8192}
 rounds=${SMT_BENCH_ROUNDS:-5}
 DD="dd if=/dev/vda of=/dev/null bs=4k count=$reads iflag=direct"
-setups="none ftrace ftrace-reader count record"
+setups="none ftrace ftrace-reader count discard record"
 
 # idle_s: seconds the CPU was idle or waiting for I/O since boot
 idle_s() { awk '$1 == "cpu" { printf "%.2f", ($5 + $6) / 100 }' /proc/stat; }
@@ -78,8 +81,9 @@ run_ftrace() {
 run_smt() {
 	local name=$1 t rc=0
 	[ "$name" = count ] && export SMMUTRACE_COUNT_ONLY=1
+	[ "$name" = discard ] && export SMMUTRACE_DISCARD=1
 	smt_start "$name" record -o /tmp/$name.smtrec || rc=1
-	unset SMMUTRACE_COUNT_ONLY
+	unset SMMUTRACE_COUNT_ONLY SMMUTRACE_DISCARD
 	if [ $rc != 0 ]; then
 		echo "bench: smmutrace record ($name) did not start: $(head -c 300 /tmp/$name.err)" >&2
 		return 1
@@ -115,6 +119,31 @@ while [ $r -lt $rounds ]; do
 		echo "$s $1 $2" >>/tmp/bench.times
 	done
 done
+# where record's added time goes: one more record run, outside the medians,
+# with the kernel counting BPF run time (which itself costs a little per run)
+# and smmutrace -v printing its own CPU time and each program's run time
+# proc_cpu_ticks PID: user + system clock ticks (1/100 s) of PID and its threads
+proc_cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' /proc/$1/stat; }
+breakdown() {
+	local t
+	[ -w /proc/sys/kernel/bpf_stats_enabled ] || { echo "bench: breakdown: no bpf_stats_enabled"; return; }
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	if smt_start costed record -v -o /tmp/costed.smtrec; then
+		local pid c0 c1
+		pid=$(cat /tmp/costed.pid)
+		c0=$(proc_cpu_ticks $pid)
+		t=$(timed_dd)
+		c1=$(proc_cpu_ticks $pid)
+		smt_stop costed
+		echo "bench: breakdown run (bpf_stats on, not in the medians): wall, busy $t s"
+		echo "bench: breakdown: consumer (smmutrace's own CPU time) during the read: $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", (b - a) / 100 }') s"
+		grep -E 'BPF run time|^smmutrace:   ' /tmp/costed.err | sed 's/^smmutrace: /bench: breakdown: /'
+	else
+		echo "bench: breakdown: record did not start"
+	fi
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+}
+breakdown
 echo "bench: ftrace runs:${ft:-?}"
 grep -h 'count-only:' /tmp/count.err 2>/dev/null | sed 's/^/bench: last count run: /'
 # what the last record run holds (grep, not the JSON helpers: 130 000 events)
@@ -133,8 +162,8 @@ function median(arr, s,   i, j, t, k) {
 	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
 END {
-	ns = split("none ftrace ftrace-reader count record", S, " ")
-	split("nothing traced|ftrace iommu:map/unmap|ftrace + concurrent reader|counting-only BPF (floor)|smmutrace record", L, "|")
+	ns = split("none ftrace ftrace-reader count discard record", S, " ")
+	split("nothing traced|ftrace iommu:map/unmap|ftrace + concurrent reader|counting-only BPF (floor)|records dropped unread|smmutrace record", L, "|")
 	for (i = 1; i <= ns; i++) { mb[S[i]] = median(b, S[i]); mw[S[i]] = median(w, S[i]) }
 	base = mb["none"]
 	printf "  medians of %d rounds        busy (s)  added busy      wall (s)\n", n["none"]
@@ -154,6 +183,9 @@ END {
 	}
 	if (mb["record"] >= 0) printf "capture overhead vs ftrace: %.1f\n", (mb["record"] - base) / ft
 	if (mb["count"] >= 0) printf "counting-only floor vs ftrace: %.1f\n", (mb["count"] - base) / ft
+	if (mb["count"] >= 0 && mb["discard"] >= 0 && mb["record"] >= 0)
+		printf "record added time: hooks %.2f s, handlers %.2f s, consumer %.2f s\n",
+			mb["count"] - base, mb["discard"] - mb["count"], mb["record"] - mb["discard"]
 	if (mb["ftrace-reader"] > base && mb["record"] >= 0)
 		printf "capture overhead vs ftrace with a concurrent reader: %.1f\n",
 			(mb["record"] - base) / (mb["ftrace-reader"] - base)
