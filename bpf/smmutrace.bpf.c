@@ -32,6 +32,15 @@ const volatile __u32 cmdlist_nargs = 4;
 /* its return value (-ETIMEDOUT = CMD_SYNC timeout) is usable: not so in a gcc clone */
 const volatile bool cmdlist_ret_valid = true;
 const volatile bool emit_ties = true;		/* attach events learnt on the DMA path */
+/*
+ * Entry state of the DMA path's calls (map, unmap, io-pgtable unmap, v3
+ * invalidation context, command-queue sync) in task-local storage instead of
+ * the LRU hashes: a storage lookup costs a fraction of an LRU update + lookup
+ * + delete. Set by the loader where kprobe programs may use task storage and
+ * bpf_get_current_task_btf (6.2+); the LRU path stays for older kernels and
+ * catches what the storage cannot take.
+ */
+const volatile bool task_state = false;
 /* every program only counts its run (SMMUTRACE_COUNT_ONLY): bench-board's floor,
  * the cost of the same hooks with nothing done in them */
 const volatile bool count_only = false;
@@ -121,6 +130,82 @@ struct {
 	__type(value, struct pend);
 } pending SEC(".maps");
 
+/*
+ * Task-local entry state (task_state): per context a task runs a call in
+ * (task, softirq, hardirq, nested hardirq: an interrupt's call must not
+ * take the state of the call it interrupted), one slot per kind of the DMA
+ * path and the sync record a command-queue call builds (inval_pend's).
+ */
+#define CTX_LEVELS	4
+
+enum ts_kind {
+	TS_MAP,
+	TS_UNMAP,
+	TS_LPAE,
+	TS_V3_CTX,
+	TS_KINDS,
+};
+#define TS_SYNC_BIT	(1u << TS_KINDS)
+
+struct smt_ctx_state {
+	struct pend p[TS_KINDS];
+	__u32 valid;	/* 1 << enum ts_kind, TS_SYNC_BIT */
+	__u32 pad;
+	struct smt_rec_inval sync;
+};
+
+struct smt_task_pend {
+	struct smt_ctx_state ctx[CTX_LEVELS];
+};
+
+/* where task storage is missing (5.10) the loader makes this a plain array
+ * that nothing uses: task_state is false and the verifier drops its code */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct smt_task_pend);
+} task_pend SEC(".maps");
+
+/*
+ * Entries that went to the LRU hashes because the task storage could not be
+ * had (its recursion guard, or no memory): while any is outstanding, a miss
+ * in the storage also looks there. A lost return leaves it counted: slower,
+ * never wrong.
+ */
+__u64 spilled = 0;
+/* flush_iotlb_all calls in progress: in_flush_all() looks only when some are */
+__u64 flushes = 0;
+/* bumped when a cached fact may have changed: an ASID's domain (asid_gen),
+ * a detach (tie_gen), a domain freed (dom_gen) */
+__u64 asid_gen = 0;
+__u64 tie_gen = 0;
+__u64 dom_gen = 0;
+
+/*
+ * One-entry caches per CPU and context level of what the DMA path asks on
+ * every call: the last domain/device tie reported, the last ASID's domain,
+ * the last domain found to be an SMMU's. Per level: an interrupting program
+ * never tears the entry of the one it interrupted.
+ */
+struct smt_cache_ent {
+	__u64 tie_domain, tie_dev, tie_gen;
+	__u64 asid_smmu, asid_domain, asid_gen;
+	__u32 asid_tag, dom_smmu;
+	__u64 dom, dom_gen;
+};
+
+struct smt_cpu_cache {
+	struct smt_cache_ent lvl[CTX_LEVELS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct smt_cpu_cache);
+} cpu_cache SEC(".maps");
+
 /* rpm fold mode: last state emitted per struct device */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -207,12 +292,28 @@ static __always_inline void stat_inc(__u32 slot)
 static __always_inline __u32 irq_ctx(void)
 {
 #ifdef __TARGET_ARCH_arm64
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t;
 
+	if (task_state) {
+		/* a BTF pointer: a plain load, no probe_read */
+		t = bpf_get_current_task_btf();
+		return (__u32)t->thread_info.preempt_count & 0x000f0100;
+	}
+	t = (struct task_struct *)bpf_get_current_task();
 	return (__u32)BPF_CORE_READ(t, thread_info.preempt_count) & 0x000f0100;
 #else
 	return 0;
 #endif
+}
+
+/* irq_ctx() as a level: 0 task, 1 softirq, 2 hardirq, 3 nested hardirq */
+static __always_inline __u32 ctx_level(void)
+{
+	__u32 pc = irq_ctx(), hard = (pc >> 16) & 0xf;
+
+	if (hard)
+		return hard > 1 ? 3 : 2;
+	return pc ? 1 : 0;
 }
 
 static __always_inline struct pend_key pkey(__u32 kind)
@@ -224,11 +325,114 @@ static __always_inline struct pend_key pkey(__u32 kind)
 }
 
 /* Save entry state; state already there means its call never returned through us: lost */
-static __always_inline void pend_save(struct pend_key *k, struct pend *p)
+static __always_inline void pend_save_lru(struct pend_key *k, struct pend *p)
 {
 	if (bpf_map_lookup_elem(&pending, k))
 		stat_inc(SMT_STAT_PEND_CLOBBER);
 	bpf_map_update_elem(&pending, k, p, BPF_ANY);
+}
+
+/* the current task's state for its context level; CREATE: make it if missing */
+static __always_inline struct smt_ctx_state *task_ctx(bool create)
+{
+	struct smt_task_pend *v;
+	__u32 lvl;
+
+	v = bpf_task_storage_get(&task_pend, bpf_get_current_task_btf(), 0,
+				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!v)
+		return NULL;
+	lvl = ctx_level();
+	if (lvl >= CTX_LEVELS)
+		return NULL;
+	return &v->ctx[lvl];
+}
+
+/* this CPU's cache entry for the current context level */
+static __always_inline struct smt_cache_ent *cache_ent(void)
+{
+	__u32 zero = 0, lvl = ctx_level();
+	struct smt_cpu_cache *c = bpf_map_lookup_elem(&cpu_cache, &zero);
+
+	if (!c || lvl >= CTX_LEVELS)
+		return NULL;
+	return &c->lvl[lvl];
+}
+
+/* the task-state slot of a PEND_* kind, or -1: kept in the LRU hash */
+static __always_inline int ts_slot(__u32 kind)
+{
+	if (!task_state)
+		return -1;
+	switch (kind) {
+	case PEND_MAP:
+		return TS_MAP;
+	case PEND_UNMAP:
+		return TS_UNMAP;
+	case PEND_LPAE:
+		return TS_LPAE;
+	case PEND_V3_CTX:
+		return TS_V3_CTX;
+	}
+	return -1;
+}
+
+/*
+ * Entry state of KIND for the current task and context. CLOBBER: state
+ * already there is a call whose return never came through us, counted as
+ * lost (not for the context kinds, which a nested call may replace).
+ */
+static __always_inline void pend_save(__u32 kind, struct pend *p, bool clobber)
+{
+	int slot = ts_slot(kind);
+	struct pend_key k;
+	struct smt_ctx_state *cs;
+
+	if (slot >= 0 && slot < TS_KINDS) {
+		cs = task_ctx(true);
+		if (cs) {
+			if (clobber && (cs->valid & (1u << slot)))
+				stat_inc(SMT_STAT_PEND_CLOBBER);
+			cs->p[slot] = *p;
+			cs->valid |= 1u << slot;
+			return;
+		}
+		__sync_fetch_and_add(&spilled, 1);
+	}
+	k = pkey(kind);
+	if (clobber)
+		pend_save_lru(&k, p);
+	else
+		bpf_map_update_elem(&pending, &k, p, BPF_ANY);
+}
+
+/* The entry state of KIND (NULL: none); OUT gets a copy, and TAKE removes it. */
+static __always_inline bool pend_get(__u32 kind, struct pend *out, bool take)
+{
+	int slot = ts_slot(kind);
+	struct pend_key k;
+	struct smt_ctx_state *cs;
+	struct pend *p;
+
+	if (slot >= 0 && slot < TS_KINDS) {
+		cs = task_ctx(false);
+		if (cs && (cs->valid & (1u << slot))) {
+			*out = cs->p[slot];
+			if (take)
+				cs->valid &= ~(1u << slot);
+			return true;
+		}
+		if (!spilled)
+			return false;
+	}
+	k = pkey(kind);
+	p = bpf_map_lookup_elem(&pending, &k);
+	if (!p)
+		return false;
+	*out = *p;
+	if (take && !bpf_map_delete_elem(&pending, &k) && slot >= 0)
+		__sync_fetch_and_add(&spilled, -1);
+	return true;
 }
 
 /* Reserve a record of SIZE bytes (a prefix of struct smt_event), zeroed. */
@@ -461,77 +665,69 @@ static __always_inline int on_pd_return(long ret)
 /* ---- map / unmap (entry saved, record emitted at return with ts = entry) ---- */
 static __always_inline int on_map_entry(__u64 domain, __u64 iova, __u64 paddr, __u64 size)
 {
-	struct pend_key k = pkey(PEND_MAP);
 	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain, .iova = iova,
 			  .paddr = paddr, .size = size };
 
-	pend_save(&k, &p);
+	pend_save(PEND_MAP, &p, true);
 	return 0;
 }
 
 static __always_inline int on_map_return(long ret)
 {
-	struct pend_key k = pkey(PEND_MAP);
 	struct smt_event *e;
-	struct pend *p;
+	struct pend p;
 
-	p = bpf_map_lookup_elem(&pending, &k);
-	if (!p)
+	if (!pend_get(PEND_MAP, &p, true))
 		return 0;
 	e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
-	if (e) {
-		fill_common(e, SMT_EV_MAP, p->ts);
-		e->domain = p->domain;
-		e->iova = p->iova;
-		e->size = p->size;
-		e->paddr = p->paddr;
-		e->ret = (int)ret;	/* int in every map op */
-		e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE |
-			      SMT_HAS_PADDR | SMT_HAS_RET;
-		submit(e);
-	}
-	bpf_map_delete_elem(&pending, &k);
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_MAP, p.ts);
+	e->domain = p.domain;
+	e->iova = p.iova;
+	e->size = p.size;
+	e->paddr = p.paddr;
+	e->ret = (int)ret;	/* int in every map op */
+	e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_PADDR | SMT_HAS_RET;
+	submit(e);
 	return 0;
 }
 
 static __always_inline int on_unmap_entry(__u64 domain, __u64 iova, __u64 size, __u32 kind)
 {
-	struct pend_key k = pkey(kind);
-	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain, .iova = iova, .size = size };
+	struct pend p = { .domain = domain, .iova = iova, .size = size };
 
 	if (kind == PEND_LPAE) {
 		/* io-pgtable under the driver's own unmap: already reported by it */
-		struct pend_key outer = pkey(PEND_UNMAP);
+		struct pend outer;
 
-		if (bpf_map_lookup_elem(&pending, &outer)) {
+		if (pend_get(PEND_UNMAP, &outer, false)) {
 			stat_inc(SMT_STAT_NESTED);
 			return 0;
 		}
 	}
-	pend_save(&k, &p);
+	p.ts = bpf_ktime_get_ns();
+	pend_save(kind, &p, true);
 	return 0;
 }
 
 static __always_inline int on_unmap_return(long ret, __u32 kind)
 {
-	struct pend_key k = pkey(kind);
 	struct smt_event *e;
-	struct pend *p;
+	struct pend p;
 
-	p = bpf_map_lookup_elem(&pending, &k);
-	if (!p)
+	if (!pend_get(kind, &p, true))
 		return 0;
 	e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
-	if (e) {
-		fill_common(e, SMT_EV_UNMAP, p->ts);
-		e->domain = p->domain;
-		e->iova = p->iova;
-		e->size = p->size;
-		e->ret = (__s64)(__u64)ret;	/* size_t bytes unmapped */
-		e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
-		submit(e);
-	}
-	bpf_map_delete_elem(&pending, &k);
+	if (!e)
+		return 0;
+	fill_common(e, SMT_EV_UNMAP, p.ts);
+	e->domain = p.domain;
+	e->iova = p.iova;
+	e->size = p.size;
+	e->ret = (__s64)(__u64)ret;	/* size_t bytes unmapped */
+	e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
+	submit(e);
 	return 0;
 }
 
@@ -546,6 +742,8 @@ static __always_inline int on_unmap_return(long ret, __u32 kind)
 static __always_inline bool smmu_domain(__u64 domain)
 {
 	const struct iommu_domain_ops *ops;
+	struct smt_cache_ent *ce;
+	bool yes;
 	__u64 fn;
 
 	if (!smmu_map_fn[0] && !smmu_map_fn[1])
@@ -554,11 +752,19 @@ static __always_inline bool smmu_domain(__u64 domain)
 	 * smmu_map_fn only from arm_smmu_map_pages, 5.15+) */
 	if (!bpf_core_field_exists(struct iommu_domain_ops, map_pages) || !domain)
 		return false;
+	/* a domain's ops never change while it lives; a freed one bumps dom_gen */
+	ce = cache_ent();
+	if (ce && ce->dom == domain && ce->dom_gen == dom_gen)
+		return ce->dom_smmu;
 	ops = BPF_CORE_READ((struct iommu_domain *)domain, ops);
-	if (!ops)
-		return false;
-	fn = (__u64)BPF_CORE_READ(ops, map_pages);
-	return fn && (fn == smmu_map_fn[0] || fn == smmu_map_fn[1]);
+	fn = ops ? (__u64)BPF_CORE_READ(ops, map_pages) : 0;
+	yes = fn && (fn == smmu_map_fn[0] || fn == smmu_map_fn[1]);
+	if (ce) {
+		ce->dom = domain;
+		ce->dom_gen = dom_gen;
+		ce->dom_smmu = yes;
+	}
+	return yes;
 }
 
 /* __iommu_map / iommu_map_nosync / iommu_map(domain, iova, paddr, size, prot, gfp):
@@ -597,8 +803,13 @@ static __always_inline __u64 lpae_domain(__u64 ops)
  */
 static __always_inline bool in_flush_all(void)
 {
-	struct pend_key k = pkey(PEND_FLUSH);
-	struct pend *p = bpf_map_lookup_elem(&pending, &k);
+	struct pend_key k;
+	struct pend *p;
+
+	if (!flushes)
+		return false;
+	k = pkey(PEND_FLUSH);
+	p = bpf_map_lookup_elem(&pending, &k);
 
 	/* a lost kretprobe must not hide this task's TLBIs for long */
 	return p && bpf_ktime_get_ns() - p->ts < 100000000ull;
@@ -824,20 +1035,18 @@ static __always_inline void inval_out(struct smt_rec_inval *r, __u32 ntlbi, __u3
  * commands without a range) holds for the commands issued until they return. */
 static __always_inline int on_v3_ctx_entry(__u64 smmu_domain, __u64 granule)
 {
-	struct pend_key k = pkey(PEND_V3_CTX);
-	struct pend p = { .ts = bpf_ktime_get_ns(),
-			  .domain = cookie_domain(smmu_domain, v3_offs.dom_domain),
+	struct pend p = { .domain = cookie_domain(smmu_domain, v3_offs.dom_domain),
 			  .size = granule };
 
-	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	pend_save(PEND_V3_CTX, &p, false);
 	return 0;
 }
 
 static __always_inline int on_v3_ctx_return(void)
 {
-	struct pend_key k = pkey(PEND_V3_CTX);
+	struct pend p;
 
-	bpf_map_delete_elem(&pending, &k);
+	pend_get(PEND_V3_CTX, &p, true);
 	return 0;
 }
 
@@ -863,6 +1072,7 @@ __noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __
 	__u64 ts = bpf_ktime_get_ns();
 	struct asid_key k = { .smmu = smmu };
 	__u64 domain = ctx_domain, iova = 0, size = 0, *d;
+	struct smt_cache_ent *ce;
 	struct smt_rec_inval *r;
 
 	switch (op) {
@@ -895,14 +1105,30 @@ __noinline int smt_cmdq_cmd(__u64 smmu, __u64 w0, __u64 w1, __u64 ctx_domain, __
 		return 0;
 	}
 	k.tag = tag;
+	ce = cache_ent();
+	if (ce && ce->asid_smmu == smmu && ce->asid_tag == tag && ce->asid_gen == asid_gen &&
+	    (!domain || domain == ce->asid_domain)) {
+		/* what the asids map holds, as this CPU last saw it */
+		domain = ce->asid_domain;
+		goto known;
+	}
 	d = bpf_map_lookup_elem(&asids, &k);
 	if (domain) {
 		/* an LRU update per command costs more than the lookup: only on change */
-		if (!d || *d != domain)
+		if (!d || *d != domain) {
 			bpf_map_update_elem(&asids, &k, &domain, BPF_ANY);
+			__sync_fetch_and_add(&asid_gen, 1);
+		}
 	} else if (d) {
 		domain = *d;
 	}
+	if (ce && domain) {
+		ce->asid_smmu = smmu;
+		ce->asid_tag = tag;
+		ce->asid_domain = domain;
+		ce->asid_gen = asid_gen;
+	}
+known:
 	if (!domain) {
 		/* SPEC: a va/context TLBI needs its domain; counted, never invented */
 		stat_inc(SMT_STAT_CMDQ_NODOMAIN);
@@ -947,9 +1173,8 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 	__s64 n = (int)(cmdlist_nargs >= 5 ? a3 : a2);
 	bool sync = (cmdlist_nargs >= 5 ? a4 : a3) & 0xff;
 	__u64 ctx_domain = 0, granule = 0, dev;
-	struct pend_key ck = pkey(PEND_V3_CTX);
 	struct smt_rec_inval *r;
-	struct pend *ctx;
+	struct pend ctx;
 	__u32 zero = 0;
 	int i;
 
@@ -965,10 +1190,9 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 		return 0;
 	}
 	inval_init(r, 0, dev);
-	ctx = bpf_map_lookup_elem(&pending, &ck);
-	if (ctx) {
-		ctx_domain = ctx->domain;
-		granule = ctx->size;
+	if (pend_get(PEND_V3_CTX, &ctx, false)) {
+		ctx_domain = ctx.domain;
+		granule = ctx.size;
 	}
 	for (i = 0; i < CMDQ_MAX_DECODE && cmds; i++) {
 		__u64 w[2] = {};
@@ -981,12 +1205,26 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 	if (n > CMDQ_MAX_DECODE)
 		stat_add(SMT_STAT_CMDQ_UNREAD, n - CMDQ_MAX_DECODE);
 	if (sync) {
-		struct pend_key k = pkey(PEND_SYNC_V3);
+		struct pend_key k;
+		struct smt_ctx_state *cs;
 
 		/* taken after the commands were read: a stream orders it after them */
 		r->ts = bpf_ktime_get_ns();
 		r->flags = SMT_INVAL_SYNC;
 		r->sync_scope = SMT_SYNC_GLOBAL;
+		if (task_state) {
+			cs = task_ctx(true);
+			if (cs) {
+				/* an earlier call's return never came through here */
+				if (cs->valid & TS_SYNC_BIT)
+					stat_add(SMT_STAT_PEND_CLOBBER, cs->sync.ntlbi + 1);
+				cs->sync = *r;
+				cs->valid |= TS_SYNC_BIT;
+				return 0;
+			}
+			__sync_fetch_and_add(&spilled, 1);
+		}
+		k = pkey(PEND_SYNC_V3);
 		if (bpf_map_update_elem(&inval_pend, &k, r, BPF_NOEXIST)) {
 			/* an earlier call's return never came through here: its
 			 * TLBIs and sync are lost (one record: counted once each) */
@@ -1029,14 +1267,11 @@ static __always_inline int emit_sync(struct pend *p, __u32 scope, __u64 domain, 
 	return 0;
 }
 
-static __always_inline int on_cmdlist_return(long ret)
+/* R's sync completed with RET: send R */
+static __always_inline void sync_out(struct smt_rec_inval *r, long ret)
 {
-	struct pend_key k = pkey(PEND_SYNC_V3);
-	struct smt_rec_inval *r = bpf_map_lookup_elem(&inval_pend, &k);
 	__u32 n;
 
-	if (!r)
-		return 0;
 	r->dur = bpf_ktime_get_ns() - r->ts;
 	r->cpu = bpf_get_smp_processor_id();
 	/* -ETIMEDOUT from arm_smmu_cmdq_poll_until_sync ("CMD_SYNC timeout") */
@@ -1044,7 +1279,31 @@ static __always_inline int on_cmdlist_return(long ret)
 		r->flags |= SMT_INVAL_HAS_TIMEOUT | ((int)ret != 0 ? SMT_INVAL_TIMEOUT : 0);
 	n = r->ntlbi;
 	inval_out(r, n, n + 1);
-	bpf_map_delete_elem(&inval_pend, &k);
+}
+
+static __always_inline int on_cmdlist_return(long ret)
+{
+	struct smt_rec_inval *r;
+	struct smt_ctx_state *cs;
+	struct pend_key k;
+
+	if (task_state) {
+		cs = task_ctx(false);
+		if (cs && (cs->valid & TS_SYNC_BIT)) {
+			cs->valid &= ~TS_SYNC_BIT;
+			sync_out(&cs->sync, ret);
+			return 0;
+		}
+		if (!spilled)
+			return 0;
+	}
+	k = pkey(PEND_SYNC_V3);
+	r = bpf_map_lookup_elem(&inval_pend, &k);
+	if (!r)
+		return 0;
+	sync_out(r, ret);
+	if (!bpf_map_delete_elem(&inval_pend, &k) && task_state)
+		__sync_fetch_and_add(&spilled, -1);
 	return 0;
 }
 
@@ -1112,7 +1371,11 @@ static __always_inline int on_flush_all(__u64 domain)
 	struct pend p = { .ts = bpf_ktime_get_ns(), .domain = domain };
 
 	set_ctx_domain(domain);
-	bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
+	/* counted when first saved: a nested flush replaces the state */
+	if (!bpf_map_update_elem(&pending, &k, &p, BPF_NOEXIST))
+		__sync_fetch_and_add(&flushes, 1);
+	else
+		bpf_map_update_elem(&pending, &k, &p, BPF_ANY);
 	return emit_domain_only(SMT_EV_FLUSH_ALL, domain);
 }
 
@@ -1120,12 +1383,15 @@ static __always_inline int on_flush_all_return(void)
 {
 	struct pend_key k = pkey(PEND_FLUSH);
 
-	bpf_map_delete_elem(&pending, &k);
+	if (!bpf_map_delete_elem(&pending, &k))
+		__sync_fetch_and_add(&flushes, -1);
 	return 0;
 }
 
 static __always_inline int on_domain_free(__u64 domain)
 {
+	/* its address may come back as another driver's domain */
+	__sync_fetch_and_add(&dom_gen, 1);
 	return emit_domain_only(SMT_EV_DOMAIN_FREE, domain);
 }
 
@@ -1251,6 +1517,7 @@ static __always_inline int on_detach(__u64 domain, __u64 dev)
 	struct smt_event *e;
 
 	bpf_map_delete_elem(&ties, &t);
+	__sync_fetch_and_add(&tie_gen, 1);
 	e = RESERVE(SMT_EVENT_SIZE_NAMES);
 	if (!e)
 		return 0;
@@ -1276,15 +1543,26 @@ static __always_inline int on_getdom_entry(__u64 dev)
 	return 0;
 }
 
+/* TS 0: now */
 static __always_inline int emit_tie(__u64 domain, __u64 dev, __u64 ts)
 {
 	struct tie_key t = { .domain = domain, .dev = dev };
+	struct smt_cache_ent *ce;
 
 	if (!emit_ties || !domain || !dev)
 		return 0;
+	/* the same pair as this CPU's last one, and no detach since: reported */
+	ce = cache_ent();
+	if (ce && ce->tie_domain == domain && ce->tie_dev == dev && ce->tie_gen == tie_gen)
+		return 0;
+	if (ce) {
+		ce->tie_domain = domain;
+		ce->tie_dev = dev;
+		ce->tie_gen = tie_gen;
+	}
 	if (bpf_map_lookup_elem(&ties, &t))
 		return 0;
-	return emit_attach(domain, (struct device *)dev, ts);
+	return emit_attach(domain, (struct device *)dev, ts ? ts : bpf_ktime_get_ns());
 }
 
 static __always_inline int on_getdom_return(__u64 domain)
@@ -1305,7 +1583,7 @@ static __always_inline int on_getdom_return(__u64 domain)
  * return time stands for its entry time */
 static __always_inline int on_getdom_fexit(__u64 dev, __u64 domain)
 {
-	return emit_tie(domain, dev, bpf_ktime_get_ns());
+	return emit_tie(domain, dev, 0);
 }
 
 /* ---- faults ---- */

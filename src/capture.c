@@ -52,6 +52,8 @@ struct capture {
 	int nlinks;
 	char btf_source[256];
 	char fentry_note[200];
+	bool task_state;	/* entry state in task-local storage (choose_entry_state) */
+	char state_note[120];
 	bool fentry_ok;		/* a trampoline attached here (probe_fentry) */
 	bool count_only;	/* SMMUTRACE_COUNT_ONLY: programs count their runs, emit nothing */
 	/* SMMUTRACE_DISCARD: records are taken off the ring buffer and dropped
@@ -356,6 +358,41 @@ static bool group_attached(const struct capture *c, const char *group)
  * the domains whose ops->map_pages is one of them (smmu_domain() in BPF).
  * Only from arm_smmu_map_pages, whose address is the callback's.
  */
+/*
+ * Entry state in task-local storage (bpf task_state): needs the map type and,
+ * in kprobe programs (which share the handlers), bpf_task_storage_get and
+ * bpf_get_current_task_btf, both there since 6.2. Elsewhere, or with
+ * SMMUTRACE_NO_TASK_STATE set, the LRU hashes as before, and the storage map
+ * becomes a one-slot array nothing uses (5.10 has no such map type).
+ */
+static void choose_entry_state(struct capture *c)
+{
+	struct bpf_map *m = c->skel->maps.task_pend;
+	const char *why = NULL;
+
+	if (getenv("SMMUTRACE_NO_TASK_STATE"))
+		why = "SMMUTRACE_NO_TASK_STATE is set";
+	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1)
+		why = "no task storage maps (5.11+)";
+	else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get,
+					 NULL) != 1 ||
+		 libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_current_task_btf,
+					 NULL) != 1)
+		why = "kprobe programs cannot use task storage (6.2+)";
+	c->task_state = !why;
+	c->skel->rodata->task_state = c->task_state;
+	if (why) {
+		snprintf(c->state_note, sizeof(c->state_note),
+			 "entry state: LRU hashes (%s)", why);
+		bpf_map__set_type(m, BPF_MAP_TYPE_ARRAY);
+		bpf_map__set_map_flags(m, 0);
+		bpf_map__set_max_entries(m, 1);
+	} else {
+		snprintf(c->state_note, sizeof(c->state_note),
+			 "entry state: task-local storage (LRU hashes when it cannot be had)");
+	}
+}
+
 static void set_smmu_map_fns(struct capture *c)
 {
 	int n = 0;
@@ -1192,6 +1229,11 @@ const char *capture__fentry_note(const struct capture *c)
 	return c->fentry_note;
 }
 
+const char *capture__state_note(const struct capture *c)
+{
+	return c->state_note;
+}
+
 const char *capture__layout_note(const struct capture *c)
 {
 	return c->layout_note;
@@ -1414,6 +1456,7 @@ retry:
 	c->skel->rodata->v3_q_ent_dwords_off = eo.ent_dwords;
 	c->skel->rodata->v3_smmu_iommu_off = eo.iommu;
 	set_smmu_map_fns(c);
+	choose_entry_state(c);
 	if (opts->test_layout) {
 		const struct capture_test_layout *t = opts->test_layout;
 

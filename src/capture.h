@@ -79,6 +79,8 @@ const struct hook_res *capture__hooks(const struct capture *c);
 const char *capture__btf_source(const struct capture *c);
 /* One line about fentry on this kernel (probe shows it). */
 const char *capture__fentry_note(const struct capture *c);
+/* Where the programs keep a call's entry state until its return (probe shows it). */
+const char *capture__state_note(const struct capture *c);
 /* Whether the arm-smmu driver struct offsets were found in BTF (probe shows it). */
 const char *capture__layout_note(const struct capture *c);
 /* The hook table as a JSON array (for probe --json and recording metadata); malloc'd. */

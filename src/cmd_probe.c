@@ -85,8 +85,8 @@ static void print_table(struct capture *c, bool load_only)
 
 	if (!uname(&u))
 		printf("kernel: %s %s\n", u.release, u.machine);
-	printf("BTF: %s\n%s\n%s\n\n", capture__btf_source(c), capture__fentry_note(c),
-	       capture__layout_note(c));
+	printf("BTF: %s\n%s\n%s\n%s\n\n", capture__btf_source(c), capture__fentry_note(c),
+	       capture__layout_note(c), capture__state_note(c));
 	printf("%-20s %-30s %-11s %-9s %s\n", "HOOK", "TARGET", "METHOD", "STATUS", "REASON");
 	for (int i = 0; i < hook_table_len; i++) {
 		const struct hook_res *r = &res[i];
@@ -217,6 +217,7 @@ static int print_json(struct capture *c, const struct coverage *cov, const char 
 	jsonw__kv_str(w, "btf", capture__btf_source(c));
 	jsonw__kv_str(w, "fentry", capture__fentry_note(c));
 	jsonw__kv_str(w, "layout", capture__layout_note(c));
+	jsonw__kv_str(w, "entry_state", capture__state_note(c));
 	jsonw__key(w, "hooks");
 	jsonw__raw(w, hooks);
 	jsonw__key(w, "events");

@@ -204,12 +204,21 @@ static int open_capture(size_t ringbuf, int cmdlist_nargs, const struct topology
 	return ret;
 }
 
+/* CPU the next run() runs on (-1: wherever the test is); reset by run() */
+static int run_cpu = -1;
+
 static void run(const char *prog, int nargs, ...)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(capture__skel(cap)->obj, prog);
 	__u64 args[8] = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(args[0]) * nargs);
 	va_list ap;
+
+	if (run_cpu >= 0) {
+		o.flags = BPF_F_TEST_RUN_ON_CPU;
+		o.cpu = run_cpu;
+		run_cpu = -1;
+	}
 
 	if (!p)
 		fail_msg("no program %s", prog);
@@ -525,6 +534,40 @@ static void test_core_map_unmap_report_smmu_domains_only(void **state)
 	assert_int_equal(got[3].domain, 0xbbbb);
 }
 
+/*
+ * The core hooks remember, per CPU, the last domain found to be an SMMU's (its
+ * ops never change while it lives). A freed domain's address may come back as
+ * another driver's: after domain_free the answer is read again.
+ */
+static void test_core_hooks_read_a_freed_domain_address_again(void **state)
+{
+	void *d = fake_iommu_domain(0xffff800080999900ull);	/* another IOMMU driver */
+	void *ops = alloc_fake(size_of("iommu_domain_ops"));
+
+	capture__free(cap);
+	map_fns[0] = 0xffff800080555500ull;
+	map_fns[1] = 0xffff800080123400ull;
+	assert_int_equal(open_capture(0, 4, NULL), 0);
+	map_fns[0] = map_fns[1] = 0;
+	sync_mem();
+	RUN("twin_kprobe___iommu_map", kaddr(d), 0x100000, 0x80000000ull, 4096);
+	RUN("twin_kretprobe___iommu_map", 0);
+	/* the same address, now an SMMU domain: without a free in between it
+	 * could not be, and the cached answer holds */
+	put64(ops, off("iommu_domain_ops", "map_pages"), 0xffff800080123400ull);
+	put64(d, off("iommu_domain", "ops"), kaddr(ops));
+	sync_mem();
+	RUN("twin_kprobe___iommu_map", kaddr(d), 0x200000, 0x80001000ull, 4096);
+	RUN("twin_kretprobe___iommu_map", 0);
+	RUN("twin_kprobe_iommu_domain_free", kaddr(d));
+	RUN("twin_kprobe___iommu_map", kaddr(d), 0x300000, 0x80002000ull, 4096);
+	RUN("twin_kretprobe___iommu_map", 0);
+	drain();
+	assert_int_equal(count(SMT_EV_MAP), 1);
+	assert_int_equal(only(SMT_EV_MAP)->iova, 0x300000);
+	assert_int_equal(only(SMT_EV_DOMAIN_FREE)->domain, kaddr(d));
+}
+
 /* v2: arm_smmu_domain { smmu @0, domain @64 }, arm_smmu_device { dev @16 } */
 static uint64_t fake_smmu(const char *name)
 {
@@ -682,6 +725,35 @@ static void test_v3_asid_learnt_in_context_attributes_a_later_bare_nh_asid(void 
 	capture__stats(cap, &st);
 	assert_int_equal(st.tlbi_no_domain, 1);
 	assert_int_equal(st.lost, 0);
+}
+
+/* an ASID that a later domain-aware call gives to another domain belongs to that one */
+static void test_v3_asid_given_to_another_domain_attributes_to_the_new_one(void **state)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t smmu = fake_smmu("9050000.smmuv3");
+	uint64_t a = fake_domain(smmu, V3_DOM_SMMU, 256), b = fake_domain(smmu, V3_DOM_SMMU, 256);
+	uint64_t cmds = cmd_buf(1);
+
+	put_cmd(cmds, 0, NH_ASID(9), 0);
+	sync_mem();
+	/* learnt and used on CPU 0, which remembers it */
+	run_cpu = 0, RUN("twin_kprobe_arm_smmu_tlb_inv_context", a);
+	run_cpu = 0, RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 0, 0);
+	run_cpu = 0, RUN("twin_kretprobe_arm_smmu_tlb_inv_context", 0);
+	run_cpu = 0, RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 0, 0);
+	/* given to b on another CPU (the same one where the host has one CPU) */
+	run_cpu = ncpus > 1, RUN("twin_kprobe_arm_smmu_tlb_inv_context", b);
+	run_cpu = ncpus > 1, RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 0, 0);
+	run_cpu = ncpus > 1, RUN("twin_kretprobe_arm_smmu_tlb_inv_context", 0);
+	/* bare on CPU 0 again: now b's */
+	run_cpu = 0, RUN("twin_kprobe_arm_smmu_cmdq_issue_cmdlist", smmu, cmds, 1, 0, 0);
+	drain();
+	assert_int_equal(count(SMT_EV_TLBI), 4);
+	assert_int_equal(nth(SMT_EV_TLBI, 0)->domain, a + V3_DOM_DOMAIN);
+	assert_int_equal(nth(SMT_EV_TLBI, 1)->domain, a + V3_DOM_DOMAIN);
+	assert_int_equal(nth(SMT_EV_TLBI, 2)->domain, b + V3_DOM_DOMAIN);
+	assert_int_equal(nth(SMT_EV_TLBI, 3)->domain, b + V3_DOM_DOMAIN);
 }
 
 static void test_v3_stage2_vmid_is_not_confused_with_an_equal_asid(void **state)
@@ -1084,6 +1156,29 @@ static void test_boot_time_domain_tie_from_fexit_alone_is_reported_once(void **s
 	assert_int_equal(only(SMT_EV_ATTACH)->domain, 0xcafe);
 	assert_string_equal(got[0].name, "0000:00:01.0");
 	assert_int_equal(got[0].sids[0], 9);
+}
+
+/* two devices' DMA interleaved (the per-CPU memory of the last tie thrashes):
+ * still one attach each, and a detach makes the next one news again */
+static void test_interleaved_ties_are_reported_once_each_until_detach(void **state)
+{
+	uint32_t sid = 0xa;
+	void *d1 = fake_iommu_dev("0000:00:01.0", "9050000.smmuv3", 1, &sid);
+	void *d2 = fake_iommu_dev("0000:00:02.0", "9050000.smmuv3", 1, &sid);
+
+	sync_mem();
+	for (int i = 0; i < 3; i++) {
+		RUN("twin_fexit_iommu_get_dma_domain", kaddr(d1), 0xa000);
+		RUN("twin_fexit_iommu_get_dma_domain", kaddr(d2), 0xb000);
+	}
+	RUN("twin_kprobe_iommu_detach_device", 0xa000, kaddr(d1));
+	RUN("twin_fexit_iommu_get_dma_domain", kaddr(d1), 0xa000);
+	RUN("twin_fexit_iommu_get_dma_domain", kaddr(d1), 0xa000);
+	drain();
+	assert_int_equal(count(SMT_EV_ATTACH), 3);
+	assert_int_equal(nth(SMT_EV_ATTACH, 0)->domain, 0xa000);
+	assert_int_equal(nth(SMT_EV_ATTACH, 1)->domain, 0xb000);
+	assert_int_equal(nth(SMT_EV_ATTACH, 2)->domain, 0xa000);
 }
 
 static void test_faults_carry_iova_flags_and_domain(void **state)
@@ -1532,6 +1627,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_program_loads),
 		cmocka_unit_test_setup_teardown(test_rpm_status_maps_kernel_states_and_reads_device_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_core_hooks_read_a_freed_domain_address_again,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v3_asid_given_to_another_domain_attributes_to_the_new_one,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interleaved_ties_are_reported_once_each_until_detach,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rpm_return_int_reports_state_changes_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clk_enable_disable_carry_clock_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_and_unmap_report_entry_time_and_return_value, setup, teardown),
