@@ -1173,6 +1173,7 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 	__s64 n = (int)(cmdlist_nargs >= 5 ? a3 : a2);
 	bool sync = (cmdlist_nargs >= 5 ? a4 : a3) & 0xff;
 	__u64 ctx_domain = 0, granule = 0, dev;
+	struct smt_ctx_state *cs = NULL;
 	struct smt_rec_inval *r;
 	struct pend ctx;
 	__u32 zero = 0;
@@ -1180,6 +1181,9 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 
 	if (in_flush_all())
 		return 0;
+	/* one storage lookup for the context's domain and the sync record */
+	if (task_state)
+		cs = task_ctx(true);
 	r = bpf_map_lookup_elem(&inval_buf, &zero);
 	if (!r)
 		return 0;
@@ -1190,7 +1194,10 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 		return 0;
 	}
 	inval_init(r, 0, dev);
-	if (pend_get(PEND_V3_CTX, &ctx, false)) {
+	if (cs && (cs->valid & (1u << TS_V3_CTX))) {
+		ctx_domain = cs->p[TS_V3_CTX].domain;
+		granule = cs->p[TS_V3_CTX].size;
+	} else if ((!cs || spilled) && pend_get(PEND_V3_CTX, &ctx, false)) {
 		ctx_domain = ctx.domain;
 		granule = ctx.size;
 	}
@@ -1206,14 +1213,12 @@ static __always_inline int on_cmdlist_entry(__u64 smmu, __u64 a1, __u64 a2, __u6
 		stat_add(SMT_STAT_CMDQ_UNREAD, n - CMDQ_MAX_DECODE);
 	if (sync) {
 		struct pend_key k;
-		struct smt_ctx_state *cs;
 
 		/* taken after the commands were read: a stream orders it after them */
 		r->ts = bpf_ktime_get_ns();
 		r->flags = SMT_INVAL_SYNC;
 		r->sync_scope = SMT_SYNC_GLOBAL;
 		if (task_state) {
-			cs = task_ctx(true);
 			if (cs) {
 				/* an earlier call's return never came through here */
 				if (cs->valid & TS_SYNC_BIT)
