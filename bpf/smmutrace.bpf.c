@@ -37,8 +37,8 @@ const volatile bool emit_ties = true;		/* attach events learnt on the DMA path *
  * invalidation context, command-queue sync) in task-local storage instead of
  * the LRU hashes: a storage lookup costs a fraction of an LRU update + lookup
  * + delete. Set by the loader where kprobe programs may use task storage and
- * bpf_get_current_task_btf (6.2+); the LRU path stays for older kernels and
- * catches what the storage cannot take.
+ * bpf_get_current_task_btf (6.1+ here; not 5.10); the LRU path stays for
+ * older kernels and catches what the storage cannot take.
  */
 const volatile bool task_state = false;
 /* every program only counts its run (SMMUTRACE_COUNT_ONLY): bench-board's floor,

@@ -361,7 +361,7 @@ static bool group_attached(const struct capture *c, const char *group)
 /*
  * Entry state in task-local storage (bpf task_state): needs the map type and,
  * in kprobe programs (which share the handlers), bpf_task_storage_get and
- * bpf_get_current_task_btf, both there since 6.2. Elsewhere, or with
+ * bpf_get_current_task_btf (on the board: 6.1, 6.12, 7.2). Elsewhere, or with
  * SMMUTRACE_NO_TASK_STATE set, the LRU hashes as before, and the storage map
  * becomes a one-slot array nothing uses (5.10 has no such map type).
  */
@@ -378,7 +378,7 @@ static void choose_entry_state(struct capture *c)
 					 NULL) != 1 ||
 		 libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_current_task_btf,
 					 NULL) != 1)
-		why = "kprobe programs cannot use task storage (6.2+)";
+		why = "this kernel's kprobe programs cannot use task storage";
 	c->task_state = !why;
 	c->skel->rodata->task_state = c->task_state;
 	if (why) {
