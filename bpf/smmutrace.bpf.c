@@ -289,16 +289,23 @@ static __always_inline void stat_inc(__u32 slot)
  * and the outer record is silently lost. arm64 keeps preempt_count in
  * thread_info; elsewhere (x86: per-CPU, no kprobes on the CI kernel) 0.
  */
+/* irq_ctx() of T, a BTF task pointer: a plain load, no probe_read */
+static __always_inline __u32 irq_bits(struct task_struct *t)
+{
+#ifdef __TARGET_ARCH_arm64
+	return (__u32)t->thread_info.preempt_count & 0x000f0100;
+#else
+	return 0;
+#endif
+}
+
 static __always_inline __u32 irq_ctx(void)
 {
 #ifdef __TARGET_ARCH_arm64
 	struct task_struct *t;
 
-	if (task_state) {
-		/* a BTF pointer: a plain load, no probe_read */
-		t = bpf_get_current_task_btf();
-		return (__u32)t->thread_info.preempt_count & 0x000f0100;
-	}
+	if (task_state)
+		return irq_bits(bpf_get_current_task_btf());
 	t = (struct task_struct *)bpf_get_current_task();
 	return (__u32)BPF_CORE_READ(t, thread_info.preempt_count) & 0x000f0100;
 #else
@@ -306,14 +313,19 @@ static __always_inline __u32 irq_ctx(void)
 #endif
 }
 
-/* irq_ctx() as a level: 0 task, 1 softirq, 2 hardirq, 3 nested hardirq */
-static __always_inline __u32 ctx_level(void)
+/* irq_ctx() bits as a level: 0 task, 1 softirq, 2 hardirq, 3 nested hardirq */
+static __always_inline __u32 level_of(__u32 pc)
 {
-	__u32 pc = irq_ctx(), hard = (pc >> 16) & 0xf;
+	__u32 hard = (pc >> 16) & 0xf;
 
 	if (hard)
 		return hard > 1 ? 3 : 2;
 	return pc ? 1 : 0;
+}
+
+static __always_inline __u32 ctx_level(void)
+{
+	return level_of(irq_ctx());
 }
 
 static __always_inline struct pend_key pkey(__u32 kind)
@@ -335,14 +347,14 @@ static __always_inline void pend_save_lru(struct pend_key *k, struct pend *p)
 /* the current task's state for its context level; CREATE: make it if missing */
 static __always_inline struct smt_ctx_state *task_ctx(bool create)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct smt_task_pend *v;
 	__u32 lvl;
 
-	v = bpf_task_storage_get(&task_pend, bpf_get_current_task_btf(), 0,
-				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	v = bpf_task_storage_get(&task_pend, t, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!v)
 		return NULL;
-	lvl = ctx_level();
+	lvl = level_of(irq_bits(t));
 	if (lvl >= CTX_LEVELS)
 		return NULL;
 	return &v->ctx[lvl];
