@@ -978,6 +978,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+void capture__feed_record(struct capture *c, void *data, size_t size)
+{
+	on_record(c, data, size);
+}
+
 /*
  * No BPF map syscall while tracing: BPF_MAP_LOOKUP_ELEM raises bpf_prog_active
  * on its CPU, and a kprobe program that fires meanwhile (an IRQ-context unmap)
