@@ -216,6 +216,17 @@ static const char *event_problem(const struct smt_event *ev)
 
 /* ---- writer ----------------------------------------------------------------- */
 
+/*
+ * A string field's last value written in this block, as the whole struct
+ * field, and its reference: the next event's comm or SMMU name is most often
+ * the same, and comparing 16 or 64 bytes costs less than measuring, hashing
+ * and looking it up (about a fifth of the writer's encoding instructions).
+ */
+struct str_cache {
+	uint64_t raw[SMT_NAME_LEN / 8];
+	uint32_t ref;			/* 1 + its index in the string table; 0 = none */
+};
+
 struct recording_writer {
 	int fd;
 	bool own_fd;
@@ -245,6 +256,8 @@ struct recording_writer {
 	uint32_t ndoms;
 	uint64_t dom_val[REC_MAX_DOMS];
 	uint16_t dom_slot[REF_HASH_SLOTS];
+	/* the last comm, smmu and name written in this block (see str_cache) */
+	struct str_cache last_comm, last_smmu, last_name;
 };
 
 static int write_all(int fd, const void *p, size_t n)
@@ -422,25 +435,48 @@ static uint32_t hash_u64(uint64_t v)
 	return (uint32_t)v;
 }
 
-/* a string as a reference to an earlier literal of this block, or as a literal */
-static uint8_t *put_str(struct recording_writer *w, uint8_t *p, const char *s, size_t n)
+/* the struct field S (CAP bytes, 16 or 64) holds what cache C holds */
+static inline bool str_cached(const struct str_cache *c, const char *s, size_t cap)
 {
-	uint32_t h = hash_bytes(s, n) & (REF_HASH_SLOTS - 1);
+	uint64_t d = 0, v;
+
+	for (size_t i = 0; i < cap / 8; i++) {
+		memcpy(&v, s + 8 * i, 8);
+		d |= v ^ c->raw[i];
+	}
+	return c->ref && !d;
+}
+
+/*
+ * A string as a reference to an earlier literal of this block, or as a
+ * literal; S is a struct field of CAP bytes holding N before its NUL. C
+ * remembers the field and its reference, when it has one.
+ */
+static uint8_t *put_str(struct recording_writer *w, uint8_t *p, const char *s, size_t n,
+			struct str_cache *c, size_t cap)
+{
+	uint32_t h = hash_bytes(s, n) & (REF_HASH_SLOTS - 1), i;
 
 	for (; w->str_slot[h]; h = (h + 1) & (REF_HASH_SLOTS - 1)) {
-		uint32_t i = w->str_slot[h] - 1u;
-
+		i = w->str_slot[h] - 1u;
 		if (w->str_len[i] == n && !memcmp(w->buf + w->str_off[i], s, n))
-			return put_varint(p, (uint64_t)i << 1 | 1);
+			goto ref;
 	}
 	p = put_varint(p, (uint64_t)n << 1);
+	c->ref = 0;
 	if (w->nstrs < REC_MAX_STRS) {
 		w->str_off[w->nstrs] = (uint32_t)(p - w->buf);
 		w->str_len[w->nstrs] = (uint8_t)n;
 		w->str_slot[h] = (uint16_t)++w->nstrs;
+		memcpy(c->raw, s, cap);
+		c->ref = w->nstrs;
 	}
 	memcpy(p, s, n);
 	return p + n;
+ref:
+	memcpy(c->raw, s, cap);
+	c->ref = i + 1;
+	return put_varint(p, (uint64_t)i << 1 | 1);
 }
 
 static uint8_t *put_domain(struct recording_writer *w, uint8_t *p, uint64_t v)
@@ -471,10 +507,35 @@ static size_t name_len(const char *s, size_t cap)
 	return strnlen(s, cap - 1);
 }
 
+/*
+ * A string field of CAP bytes: 0 when empty, else nonzero: *HIT says it is
+ * the one C holds (written as C's reference), otherwise the length.
+ */
+static inline size_t str_field(const struct str_cache *c, const char *s, size_t cap, bool *hit)
+{
+	*hit = false;
+	if (!s[0])
+		return 0;
+	if (str_cached(c, s, cap)) {
+		*hit = true;
+		return 1;
+	}
+	return name_len(s, cap);
+}
+
+static inline uint8_t *put_str_field(struct recording_writer *w, uint8_t *p, const char *s,
+				     size_t n, bool hit, struct str_cache *c, size_t cap)
+{
+	if (hit)
+		return put_varint(p, (uint64_t)(c->ref - 1) << 1 | 1);
+	return put_str(w, p, s, n, c, cap);
+}
+
 int recording_writer__write(struct recording_writer *w, const struct smt_event *ev,
 			    const char *meta_extra)
 {
 	size_t comm_n = 0, smmu_n = 0, name_n = 0, extra_n = 0;
+	bool comm_hit, smmu_hit, name_hit;
 	uint32_t f = 0;
 	uint8_t *p;
 
@@ -494,7 +555,7 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 		f |= REC_F_CPU;
 	if (ev->pid)
 		f |= REC_F_PID;
-	comm_n = name_len(ev->comm, sizeof(ev->comm));
+	comm_n = str_field(&w->last_comm, ev->comm, sizeof(ev->comm), &comm_hit);
 	if (comm_n)
 		f |= REC_F_COMM;
 	if (ev->scope)
@@ -525,10 +586,10 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 		f |= REC_F_STRICT;
 	if (ev->since_boot)
 		f |= REC_F_SINCE_BOOT;
-	smmu_n = name_len(ev->smmu, sizeof(ev->smmu));
+	smmu_n = str_field(&w->last_smmu, ev->smmu, sizeof(ev->smmu), &smmu_hit);
 	if (smmu_n)
 		f |= REC_F_SMMU;
-	name_n = name_len(ev->name, sizeof(ev->name));
+	name_n = str_field(&w->last_name, ev->name, sizeof(ev->name), &name_hit);
 	if (name_n)
 		f |= REC_F_NAME;
 	if (ev->nsids)
@@ -550,7 +611,7 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 	if (f & REC_F_PID)
 		p = put_varint(p, zigzag(ev->pid));
 	if (f & REC_F_COMM)
-		p = put_str(w, p, ev->comm, comm_n);
+		p = put_str_field(w, p, ev->comm, comm_n, comm_hit, &w->last_comm, sizeof(ev->comm));
 	if (f & REC_F_SCOPE)
 		p = put_varint(p, ev->scope);
 	if (f & REC_F_DOMAIN)
@@ -580,9 +641,9 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 	if (f & REC_F_SINCE_BOOT)
 		p = put_varint(p, ev->since_boot);
 	if (f & REC_F_SMMU)
-		p = put_str(w, p, ev->smmu, smmu_n);
+		p = put_str_field(w, p, ev->smmu, smmu_n, smmu_hit, &w->last_smmu, sizeof(ev->smmu));
 	if (f & REC_F_NAME)
-		p = put_str(w, p, ev->name, name_n);
+		p = put_str_field(w, p, ev->name, name_n, name_hit, &w->last_name, sizeof(ev->name));
 	if (f & REC_F_SIDS) {
 		p = put_varint(p, ev->nsids);
 		for (uint32_t i = 0; i < ev->nsids; i++)
@@ -643,6 +704,7 @@ int recording_writer__flush(struct recording_writer *w)
 	w->nstrs = 0;
 	w->ndoms = 0;
 	memset(w->str_slot, 0, sizeof(w->str_slot));
+	w->last_comm.ref = w->last_smmu.ref = w->last_name.ref = 0;
 	memset(w->dom_slot, 0, sizeof(w->dom_slot));
 	return 0;
 }
