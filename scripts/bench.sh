@@ -41,6 +41,8 @@ rm -f "$tmp/written.smt"
 # and the consumer in front of it, fed real records by the BPF handlers' twins
 "$out/bench/bench_consumer" -r 5 -o "$tmp/consumer.smt"
 "$out/bench/bench_consumer" -r 5 -x -o "$tmp/consumer.smt"
+# the board's stream (TLBI + sync records too), made in memory
+"$out/bench/bench_consumer" -r 5 -b -o "$tmp/consumer.smt"
 rm -f "$tmp/consumer.smt"
 
 echo "== worst case: every unmap picks a uniformly random live mapping (cold ranges)"

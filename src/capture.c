@@ -910,11 +910,26 @@ static void on_dev_name(struct capture *c, const struct smt_rec_name *r)
 	n->name[SMT_NAME_LEN - 1] = 0;
 }
 
-/* The event fields an smt_rec_inval shares among its events. */
-static void inval_event(const struct smt_rec_inval *r, const char *smmu, struct smt_event *ev,
-			unsigned int type, uint64_t ts, int cpu)
+/*
+ * The reorder slot of one of an smt_rec_inval's events, holding the fields
+ * they share, or NULL (counted as lost). Written in place, as on_record()
+ * does: no event on the stack copied in afterwards. commit_slot() it before
+ * the next slot is taken.
+ */
+static struct smt_event *inval_event(struct capture *c, const struct smt_rec_inval *r,
+				     const char *smmu, unsigned int type, uint64_t ts, int cpu)
 {
-	memset(ev, 0, sizeof(*ev));
+	struct pending_ev *p = next_slot(c);
+	struct smt_event *ev;
+
+	if (!p) {
+		c->user_lost++;
+		return NULL;
+	}
+	ev = &p->ev;
+	/* everything but the SMMU name, which is copied over when there is one */
+	memset(ev, 0, offsetof(struct smt_event, smmu));
+	memset(ev->name, 0, sizeof(*ev) - offsetof(struct smt_event, name));
 	ev->ts = ts;
 	ev->type = type;
 	ev->present = SMT_HAS_CPU | SMT_HAS_PID | SMT_HAS_COMM;
@@ -924,14 +939,17 @@ static void inval_event(const struct smt_rec_inval *r, const char *smmu, struct 
 	if (smmu) {
 		memcpy(ev->smmu, smmu, SMT_NAME_LEN);
 		ev->present |= SMT_HAS_SMMU;
+	} else {
+		memset(ev->smmu, 0, SMT_NAME_LEN);
 	}
+	return ev;
 }
 
 /* Split a TLBI/sync record back into the events it stands for, in issue order. */
 static void on_inval(struct capture *c, const struct smt_rec_inval *r, size_t size)
 {
 	const char *smmu = NULL;
-	struct smt_event ev;
+	struct smt_event *ev;
 
 	if (r->ntlbi > SMT_INVAL_MAX_TLBI || size < SMT_REC_INVAL_SIZE(r->ntlbi)) {
 		c->user_lost++;	/* never sent by our programs: counted, not guessed at */
@@ -948,36 +966,38 @@ static void on_inval(struct capture *c, const struct smt_rec_inval *r, size_t si
 	for (int i = 0; i < r->ntlbi; i++) {
 		const struct smt_inval_tlbi *t = &r->tlbi[i];
 
-		inval_event(r, smmu, &ev, SMT_EV_TLBI, t->ts, r->tlbi_cpu);
-		ev.scope = t->scope;
+		ev = inval_event(c, r, smmu, SMT_EV_TLBI, t->ts, r->tlbi_cpu);
+		if (!ev)
+			continue;
+		ev->scope = t->scope;
 		if (t->domain) {
-			ev.domain = t->domain;
-			ev.present |= SMT_HAS_DOMAIN;
+			ev->domain = t->domain;
+			ev->present |= SMT_HAS_DOMAIN;
 		}
 		if (t->scope == SMT_TLBI_VA) {
-			ev.iova = t->iova;
-			ev.size = t->size;
-			ev.present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
+			ev->iova = t->iova;
+			ev->size = t->size;
+			ev->present |= SMT_HAS_IOVA | SMT_HAS_SIZE;
 		}
-		if (push(c, &ev))
-			c->user_lost++;
+		commit_slot(c);
 	}
 	if (!(r->flags & SMT_INVAL_SYNC))
 		return;
-	inval_event(r, smmu, &ev, SMT_EV_SYNC, r->ts, r->cpu);
-	ev.scope = r->sync_scope;
-	ev.dur = r->dur;
-	ev.present |= SMT_HAS_DUR;
+	ev = inval_event(c, r, smmu, SMT_EV_SYNC, r->ts, r->cpu);
+	if (!ev)
+		return;
+	ev->scope = r->sync_scope;
+	ev->dur = r->dur;
+	ev->present |= SMT_HAS_DUR;
 	if (r->flags & SMT_INVAL_HAS_TIMEOUT) {
-		ev.timeout = !!(r->flags & SMT_INVAL_TIMEOUT);
-		ev.present |= SMT_HAS_TIMEOUT;
+		ev->timeout = !!(r->flags & SMT_INVAL_TIMEOUT);
+		ev->present |= SMT_HAS_TIMEOUT;
 	}
 	if (r->sync_domain) {
-		ev.domain = r->sync_domain;
-		ev.present |= SMT_HAS_DOMAIN;
+		ev->domain = r->sync_domain;
+		ev->present |= SMT_HAS_DOMAIN;
 	}
-	if (push(c, &ev))
-		c->user_lost++;
+	commit_slot(c);
 }
 
 /* the record (a prefix of struct smt_event) straight into its reorder slot;
@@ -1013,6 +1033,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	memset((char *)&p->ev + n, 0, sizeof(p->ev) - n);
 	commit_slot(c);
 	return 0;
+}
+
+void capture__feed_record(struct capture *c, void *data, size_t size)
+{
+	on_record(c, data, size);
 }
 
 /*

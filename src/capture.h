@@ -57,6 +57,12 @@ int capture__open(struct capture **out, const struct capture_opts *opts, char *e
 int capture__poll(struct capture *c, int timeout_ms, capture_event_fn fn, void *ctx);
 /* Queue an event made here (initial state) so it goes out in ts order with the rest. */
 int capture__inject(struct capture *c, const struct smt_event *ev);
+/*
+ * Benchmarks and tests: DATA (SIZE bytes) handed to the consumer as if read
+ * from the ring buffer (the same callback), so records made in memory, the
+ * command queue's TLBI/sync records included, go through it without BPF.
+ */
+void capture__feed_record(struct capture *c, void *data, size_t size);
 /* End of capture: hand over everything still buffered. */
 int capture__drain(struct capture *c, capture_event_fn fn, void *ctx);
 

@@ -2,11 +2,12 @@
 /*
  * Recordings (SPEC §7): the on-disk format, its writer and its reader.
  *
- * Format version 2. Little-endian everywhere; CRC32 is zlib's crc32().
+ * Format version 3. Little-endian everywhere; CRC32 is zlib's crc32().
  *
  *   header:
  *     8  magic           RECORDING_MAGIC "SMMUTRC\x01"
- *     4  version         2 (1: the first release, which had no close block)
+ *     4  version         3 (2: events without the head byte below; 1: the
+ *                        first release, version 2 without the close block)
  *     4  meta_len        <= 16 MiB
  *     N  meta            JSON object text, no NUL ("{}" when the writer had none):
  *                        kernel, arch, board text, hook table, DMA mode, ...
@@ -34,13 +35,24 @@
  *     4  blocks          event blocks before it
  *     8  events          events in them
  *     4  crc             CRC32 of the 16 bytes above
- *   A version-2 file without it was not closed (the capture was killed, the
+ *   A version-2 or 3 file without it was not closed (the capture was killed, the
  *   board lost power): readers read it up to its last whole block and warn.
  *   Version-1 files cannot say: they are read as before, without a warning
  *   unless they are cut inside a block.
  *
  *   the payload is COUNT events back to back, each:
- *     u8      type       SMT_EV_*
+ *     u8      head       bits 0-3: type (SMT_EV_*); bits 4-7: HEAD_SAME_*
+ *                        flags, each standing for values of the previous
+ *                        event of this block (all zero before the first):
+ *                        SHAPE (0x10): present and fields are omitted, they
+ *                          are those of the last event of the same type in
+ *                          this block (an error if there is none);
+ *                        CTX (0x20): cpu, pid and comm are the previous
+ *                          event's;
+ *                        RANGE (0x40): iova and size are the previous
+ *                          event's;
+ *                        DOMAIN (0x80): domain is the previous event's.
+ *                        What a flag gives may not also be in fields.
  *     varint  present    SMT_HAS_* bits, as in struct smt_event
  *     varint  fields     REC_F_* bits: which of the values below follow
  *     varint  ts         zigzag(ts - previous ts in this block); the first
@@ -52,6 +64,8 @@
  *                        one varint each, and for meta events the free-form
  *                        meta fields (JSON object text) as varint length +
  *                        bytes;
+ *                        iova as zigzag(iova - the last nonzero iova of an
+ *                        event of this block, 0 before the first);
  *                        comm/smmu/name as varint tag: tag & 1 = 0: a
  *                        literal of tag >> 1 bytes follows (no NUL, shorter
  *                        than the struct field); tag & 1 = 1: the same as
@@ -61,11 +75,20 @@
  *                        k > 0 = the k-th distinct domain value written as
  *                        a value in this block (the first 1024)
  *
+ *   Version 2 (and 1) events are the same without the head byte's flags
+ *   (a u8 type where the head is) and with iova as a plain varint.
+ *
  * "fields" is separate from "present" so that the struct round-trips exactly
  * (a value that is zero is simply not written), whatever a producer put in it.
  * The per-block string and domain tables halve the bytes to inflate and
  * decode (comm, SMMU name and the 64-bit domain pointer repeat on almost
- * every event), while keeping every block readable on its own.
+ * every event), while keeping every block readable on its own. The head
+ * byte's flags (version 3) do the same for what consecutive events share: a
+ * DMA op's unmap, TLBI and sync come from one task and range, and events of a
+ * type have one shape. With IOVAs as deltas they took a board-like stream
+ * (bench_consumer -b) from 21.7 to 8.2 payload bytes per event, the bench
+ * stream (gen_stream) from 21.5 to 14.9: less to encode, to compress while
+ * tracing (level-1 deflate costs per input byte) and to inflate on replay.
  *
  * A block is written with one write() and readers stop at the first block
  * that is not whole, so a capture killed at any moment leaves a file whose
@@ -94,8 +117,9 @@
 #define MAX_BLOCK_BYTES		(8u << 20)
 /* free-form meta fields of one meta event (JSONL lines are at most 1 MiB) */
 #define MAX_META_EXTRA		(4u << 20)
-/* smallest event: type, present, fields, ts */
+/* smallest event: type, present, fields, ts; version 3: head, ts */
 #define MIN_EVENT_BYTES		4
+#define MIN_EVENT_BYTES_V3	2
 /* per-block back-reference tables (see the format above) */
 #define REC_MAX_STRS		1024
 #define REC_MAX_DOMS		1024
@@ -106,6 +130,14 @@
 #define LEVEL_DEFAULT		1
 
 #define PRESENT_KNOWN		((SMT_HAS_DUR << 1) - 1)
+
+/* version 3: the head byte of an event, its type in the low 4 bits */
+#define HEAD_TYPE		0x0f
+#define HEAD_SAME_SHAPE		0x10
+#define HEAD_SAME_CTX		0x20
+#define HEAD_SAME_RANGE		0x40
+#define HEAD_SAME_DOMAIN	0x80
+_Static_assert(SMT_EV_MAX <= HEAD_TYPE + 1, "a version-3 head byte holds every event type");
 
 enum {
 	REC_F_CPU		= 1u << 0,
@@ -216,10 +248,22 @@ static const char *event_problem(const struct smt_event *ev)
 
 /* ---- writer ----------------------------------------------------------------- */
 
+/*
+ * A string field's last value written in this block, as the whole struct
+ * field, and its reference: the next event's comm or SMMU name is most often
+ * the same, and comparing 16 or 64 bytes costs less than measuring, hashing
+ * and looking it up (about a fifth of the writer's encoding instructions).
+ */
+struct str_cache {
+	uint64_t raw[SMT_NAME_LEN / 8];
+	uint32_t ref;			/* 1 + its index in the string table; 0 = none */
+};
+
 struct recording_writer {
 	int fd;
 	bool own_fd;
 	bool sync_blocks;
+	bool v3;			/* version 3 (else 2: tests of the older encoding) */
 	int err;			/* first write error, returned from then on */
 	size_t block_bytes;
 	uint8_t *buf;			/* encoded events of the block being filled */
@@ -245,6 +289,15 @@ struct recording_writer {
 	uint32_t ndoms;
 	uint64_t dom_val[REC_MAX_DOMS];
 	uint16_t dom_slot[REF_HASH_SLOTS];
+	/* the last comm, smmu and name written in this block (see str_cache) */
+	struct str_cache last_comm, last_smmu, last_name;
+	/* the previous event of this block, for the head byte's SAME_* flags */
+	int32_t pv_cpu, pv_pid;
+	uint64_t pv_comm[SMT_COMM_LEN / 8];
+	uint64_t pv_iova, pv_size, pv_domain, iova_base;
+	/* the last present and fields of each type in this block (HEAD_SAME_SHAPE) */
+	uint32_t shape_present[16], shape_fields[16];
+	uint32_t shape_set;		/* bit TYPE: an event of TYPE was written */
 };
 
 static int write_all(int fd, const void *p, size_t n)
@@ -302,6 +355,7 @@ static int writer_start(struct recording_writer **out, const char *path, int fd,
 {
 	struct recording_writer *w;
 	size_t meta_len, hlen;
+	unsigned int version;
 	uint8_t *hdr;
 	int level, rc;
 
@@ -313,6 +367,12 @@ static int writer_start(struct recording_writer **out, const char *path, int fd,
 		snprintf(err, errlen, "%s: recording metadata is %zu bytes, over the %u MiB limit",
 			 path, meta_len, RECORDING_MAX_META >> 20);
 		return -E2BIG;
+	}
+	version = opts && opts->version ? opts->version : RECORDING_VERSION;
+	if (version != 2 && version != RECORDING_VERSION) {
+		snprintf(err, errlen, "%s: format version %u cannot be written (2 or %d)", path,
+			 version, RECORDING_VERSION);
+		return -EINVAL;
 	}
 	level = opts && opts->level ? opts->level : LEVEL_DEFAULT;
 	if (level < LEVEL_MIN || level > LEVEL_MAX) {
@@ -330,6 +390,7 @@ static int writer_start(struct recording_writer **out, const char *path, int fd,
 	if (w->block_bytes > MAX_BLOCK_BYTES)
 		w->block_bytes = MAX_BLOCK_BYTES;
 	w->sync_blocks = opts && opts->sync_blocks;
+	w->v3 = version >= 3;
 	w->ld = libdeflate_alloc_compressor(level);
 	if (!w->ld) {
 		free(w);
@@ -366,7 +427,7 @@ static int writer_start(struct recording_writer **out, const char *path, int fd,
 		return -ENOMEM;
 	}
 	memcpy(hdr, RECORDING_MAGIC, RECORDING_MAGIC_LEN);
-	put_le32(hdr + RECORDING_MAGIC_LEN, RECORDING_VERSION);
+	put_le32(hdr + RECORDING_MAGIC_LEN, version);
 	put_le32(hdr + RECORDING_MAGIC_LEN + 4, (uint32_t)meta_len);
 	memcpy(hdr + HDR_FIXED_LEN, meta_json, meta_len);
 	put_le32(hdr + HDR_FIXED_LEN + meta_len, crc(hdr, HDR_FIXED_LEN + meta_len));
@@ -422,25 +483,48 @@ static uint32_t hash_u64(uint64_t v)
 	return (uint32_t)v;
 }
 
-/* a string as a reference to an earlier literal of this block, or as a literal */
-static uint8_t *put_str(struct recording_writer *w, uint8_t *p, const char *s, size_t n)
+/* the struct field S (CAP bytes, 16 or 64) holds what cache C holds */
+static inline bool str_cached(const struct str_cache *c, const char *s, size_t cap)
 {
-	uint32_t h = hash_bytes(s, n) & (REF_HASH_SLOTS - 1);
+	uint64_t d = 0, v;
+
+	for (size_t i = 0; i < cap / 8; i++) {
+		memcpy(&v, s + 8 * i, 8);
+		d |= v ^ c->raw[i];
+	}
+	return c->ref && !d;
+}
+
+/*
+ * A string as a reference to an earlier literal of this block, or as a
+ * literal; S is a struct field of CAP bytes holding N before its NUL. C
+ * remembers the field and its reference, when it has one.
+ */
+static uint8_t *put_str(struct recording_writer *w, uint8_t *p, const char *s, size_t n,
+			struct str_cache *c, size_t cap)
+{
+	uint32_t h = hash_bytes(s, n) & (REF_HASH_SLOTS - 1), i;
 
 	for (; w->str_slot[h]; h = (h + 1) & (REF_HASH_SLOTS - 1)) {
-		uint32_t i = w->str_slot[h] - 1u;
-
+		i = w->str_slot[h] - 1u;
 		if (w->str_len[i] == n && !memcmp(w->buf + w->str_off[i], s, n))
-			return put_varint(p, (uint64_t)i << 1 | 1);
+			goto ref;
 	}
 	p = put_varint(p, (uint64_t)n << 1);
+	c->ref = 0;
 	if (w->nstrs < REC_MAX_STRS) {
 		w->str_off[w->nstrs] = (uint32_t)(p - w->buf);
 		w->str_len[w->nstrs] = (uint8_t)n;
 		w->str_slot[h] = (uint16_t)++w->nstrs;
+		memcpy(c->raw, s, cap);
+		c->ref = w->nstrs;
 	}
 	memcpy(p, s, n);
 	return p + n;
+ref:
+	memcpy(c->raw, s, cap);
+	c->ref = i + 1;
+	return put_varint(p, (uint64_t)i << 1 | 1);
 }
 
 static uint8_t *put_domain(struct recording_writer *w, uint8_t *p, uint64_t v)
@@ -471,17 +555,45 @@ static size_t name_len(const char *s, size_t cap)
 	return strnlen(s, cap - 1);
 }
 
+/*
+ * A string field of CAP bytes: 0 when empty, else nonzero: *HIT says it is
+ * the one C holds (written as C's reference), otherwise the length.
+ */
+static inline size_t str_field(const struct str_cache *c, const char *s, size_t cap, bool *hit)
+{
+	*hit = false;
+	if (!s[0])
+		return 0;
+	if (str_cached(c, s, cap)) {
+		*hit = true;
+		return 1;
+	}
+	return name_len(s, cap);
+}
+
+static inline uint8_t *put_str_field(struct recording_writer *w, uint8_t *p, const char *s,
+				     size_t n, bool hit, struct str_cache *c, size_t cap)
+{
+	if (hit)
+		return put_varint(p, (uint64_t)(c->ref - 1) << 1 | 1);
+	return put_str(w, p, s, n, c, cap);
+}
+
 int recording_writer__write(struct recording_writer *w, const struct smt_event *ev,
 			    const char *meta_extra)
 {
 	size_t comm_n = 0, smmu_n = 0, name_n = 0, extra_n = 0;
+	bool comm_hit = false, smmu_hit, name_hit;
+	uint64_t comm[SMT_COMM_LEN / 8];
 	uint32_t f = 0;
+	uint8_t head = (uint8_t)ev->type;
 	uint8_t *p;
 
 	if (w->err)
 		return w->err;
 	if (event_problem(ev))
 		return -EINVAL;
+	memcpy(comm, ev->comm, sizeof(comm));
 	if (ev->type != SMT_EV_META)
 		meta_extra = NULL;
 	if (meta_extra) {
@@ -490,13 +602,19 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 			return -E2BIG;
 		f |= REC_F_META_EXTRA;
 	}
-	if (ev->cpu)
-		f |= REC_F_CPU;
-	if (ev->pid)
-		f |= REC_F_PID;
-	comm_n = name_len(ev->comm, sizeof(ev->comm));
-	if (comm_n)
-		f |= REC_F_COMM;
+	/* tlbi, sync and unmap of one DMA op: the same task as the event before */
+	if (w->v3 && (ev->cpu | ev->pid | comm[0] | comm[1]) && ev->cpu == w->pv_cpu &&
+	    ev->pid == w->pv_pid && comm[0] == w->pv_comm[0] && comm[1] == w->pv_comm[1]) {
+		head |= HEAD_SAME_CTX;
+	} else {
+		if (ev->cpu)
+			f |= REC_F_CPU;
+		if (ev->pid)
+			f |= REC_F_PID;
+		comm_n = str_field(&w->last_comm, ev->comm, sizeof(ev->comm), &comm_hit);
+		if (comm_n)
+			f |= REC_F_COMM;
+	}
 	if (ev->scope)
 		f |= REC_F_SCOPE;
 	if (ev->domain)
@@ -525,10 +643,10 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 		f |= REC_F_STRICT;
 	if (ev->since_boot)
 		f |= REC_F_SINCE_BOOT;
-	smmu_n = name_len(ev->smmu, sizeof(ev->smmu));
+	smmu_n = str_field(&w->last_smmu, ev->smmu, sizeof(ev->smmu), &smmu_hit);
 	if (smmu_n)
 		f |= REC_F_SMMU;
-	name_n = name_len(ev->name, sizeof(ev->name));
+	name_n = str_field(&w->last_name, ev->name, sizeof(ev->name), &name_hit);
 	if (name_n)
 		f |= REC_F_NAME;
 	if (ev->nsids)
@@ -540,23 +658,42 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 		w->prev_ts = 0;
 		w->first_ts = ev->ts;
 	}
+	/* what the previous event of the block already said (see the format) */
+	if (w->v3) {
+		if ((ev->iova | ev->size) && ev->iova == w->pv_iova && ev->size == w->pv_size) {
+			head |= HEAD_SAME_RANGE;
+			f &= ~(uint32_t)(REC_F_IOVA | REC_F_SIZE);
+		}
+		if (ev->domain && ev->domain == w->pv_domain) {
+			head |= HEAD_SAME_DOMAIN;
+			f &= ~(uint32_t)REC_F_DOMAIN;
+		}
+		if ((w->shape_set >> ev->type & 1) && w->shape_present[ev->type] == ev->present &&
+		    w->shape_fields[ev->type] == f)
+			head |= HEAD_SAME_SHAPE;
+	}
 	p = w->buf + w->len;
-	*p++ = (uint8_t)ev->type;
-	p = put_varint(p, ev->present);
-	p = put_varint(p, f);
+	*p++ = head;
+	if (!(head & HEAD_SAME_SHAPE)) {
+		p = put_varint(p, ev->present);
+		p = put_varint(p, f);
+		w->shape_present[ev->type] = ev->present;
+		w->shape_fields[ev->type] = f;
+		w->shape_set |= 1u << ev->type;
+	}
 	p = put_varint(p, zigzag((int64_t)(ev->ts - w->prev_ts)));
 	if (f & REC_F_CPU)
 		p = put_varint(p, zigzag(ev->cpu));
 	if (f & REC_F_PID)
 		p = put_varint(p, zigzag(ev->pid));
 	if (f & REC_F_COMM)
-		p = put_str(w, p, ev->comm, comm_n);
+		p = put_str_field(w, p, ev->comm, comm_n, comm_hit, &w->last_comm, sizeof(ev->comm));
 	if (f & REC_F_SCOPE)
 		p = put_varint(p, ev->scope);
 	if (f & REC_F_DOMAIN)
 		p = put_domain(w, p, ev->domain);
 	if (f & REC_F_IOVA)
-		p = put_varint(p, ev->iova);
+		p = put_varint(p, w->v3 ? zigzag((int64_t)(ev->iova - w->iova_base)) : ev->iova);
 	if (f & REC_F_SIZE)
 		p = put_varint(p, ev->size);
 	if (f & REC_F_PADDR)
@@ -580,9 +717,9 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 	if (f & REC_F_SINCE_BOOT)
 		p = put_varint(p, ev->since_boot);
 	if (f & REC_F_SMMU)
-		p = put_str(w, p, ev->smmu, smmu_n);
+		p = put_str_field(w, p, ev->smmu, smmu_n, smmu_hit, &w->last_smmu, sizeof(ev->smmu));
 	if (f & REC_F_NAME)
-		p = put_str(w, p, ev->name, name_n);
+		p = put_str_field(w, p, ev->name, name_n, name_hit, &w->last_name, sizeof(ev->name));
 	if (f & REC_F_SIDS) {
 		p = put_varint(p, ev->nsids);
 		for (uint32_t i = 0; i < ev->nsids; i++)
@@ -593,6 +730,15 @@ int recording_writer__write(struct recording_writer *w, const struct smt_event *
 	w->len = (size_t)(p - w->buf);
 	w->count++;
 	w->prev_ts = ev->ts;
+	w->pv_cpu = ev->cpu;
+	w->pv_pid = ev->pid;
+	w->pv_comm[0] = comm[0];
+	w->pv_comm[1] = comm[1];
+	w->pv_iova = ev->iova;
+	w->pv_size = ev->size;
+	w->pv_domain = ev->domain;
+	if (ev->iova)
+		w->iova_base = ev->iova;
 	w->last_ts = ev->ts;
 	if (w->len >= w->block_bytes)
 		return recording_writer__flush(w);
@@ -643,6 +789,12 @@ int recording_writer__flush(struct recording_writer *w)
 	w->nstrs = 0;
 	w->ndoms = 0;
 	memset(w->str_slot, 0, sizeof(w->str_slot));
+	w->last_comm.ref = w->last_smmu.ref = w->last_name.ref = 0;
+	/* every block decodes on its own: no reference to the one before */
+	w->pv_cpu = w->pv_pid = 0;
+	w->pv_comm[0] = w->pv_comm[1] = 0;
+	w->pv_iova = w->pv_size = w->pv_domain = w->iova_base = 0;
+	w->shape_set = 0;
 	memset(w->dom_slot, 0, sizeof(w->dom_slot));
 	return 0;
 }
@@ -736,6 +888,14 @@ struct recording_reader {
 	char str_text[REC_MAX_STRS + 1][SMT_NAME_LEN];
 	uint32_t ndoms;
 	uint64_t dom_val[REC_MAX_DOMS];
+	/* version 3: the previous event's values, for the head byte's SAME_* flags */
+	int32_t pv_cpu, pv_pid;
+	char pv_comm[SMT_COMM_LEN];
+	uint32_t pv_comm_ref;		/* as str_field.ref */
+	bool pv_comm_set;
+	uint64_t pv_iova, pv_size, pv_domain, iova_base;
+	uint32_t shape_present[16], shape_fields[16];
+	uint32_t shape_set;		/* bit TYPE: an event of TYPE was decoded */
 	/* next_ref() decodes into slot[0], next_batch() into slot[0..n) */
 	struct ev_slot slot[RECORDING_BATCH_MAX];
 	int err;
@@ -991,7 +1151,7 @@ static int load_block(struct recording_reader *r)
 	r->last_ts = get_le64(h + 24);
 	if (ulen == 0 || ulen > RECORDING_MAX_BLOCK || clen == 0 || clen > RECORDING_MAX_BLOCK)
 		return corrupt(r, "block length over the 16 MiB limit or zero");
-	if (count == 0 || count > ulen / MIN_EVENT_BYTES)
+	if (count == 0 || count > ulen / (r->version >= 3 ? MIN_EVENT_BYTES_V3 : MIN_EVENT_BYTES))
 		return corrupt(r, "event count does not fit the block length");
 	/* + 1: the zero byte after the payload that decode_event relies on */
 	if (!buf_reserve(&r->zbuf, &r->zcap, clen) || !buf_reserve(&r->buf, &r->cap, (size_t)ulen + 1))
@@ -1016,6 +1176,11 @@ static int load_block(struct recording_reader *r)
 	r->prev_ts = 0;
 	r->nstrs = 0;
 	r->ndoms = 0;
+	r->pv_cpu = r->pv_pid = 0;
+	r->pv_comm_set = false;
+	r->pv_comm_ref = NO_REF;
+	r->pv_iova = r->pv_size = r->pv_domain = r->iova_base = 0;
+	r->shape_set = 0;
 	r->good_end = r->off;
 	r->blocks_read++;
 	r->events_in_blocks += count;
@@ -1228,22 +1393,52 @@ static const char *decode_event(struct recording_reader *r, struct ev_slot *sl)
 	struct smt_event *ev = &sl->ev;
 	const uint8_t *b = r->buf;
 	size_t len = r->len, pos = r->pos;
+	const bool v3 = r->version >= 3;
 	uint64_t v;
-	uint32_t f, present;
+	uint32_t f, present, head, same = 0;
 	const char *bad;
 
 	clear_numeric(sl);
 	if (pos >= len)
 		return "type: past the end of the block";
-	ev->type = b[pos++];
-	if (!get_u32(b, len, &pos, &present))
-		return "present";
+	head = b[pos++];
+	ev->type = (uint16_t)head;
+	if (v3) {
+		ev->type = (uint16_t)(head & HEAD_TYPE);
+		/* the fields the SAME_* flags give: none of them may follow */
+		if (head & HEAD_SAME_CTX)
+			same |= REC_F_CPU | REC_F_PID | REC_F_COMM;
+		if (head & HEAD_SAME_RANGE)
+			same |= REC_F_IOVA | REC_F_SIZE;
+		if (head & HEAD_SAME_DOMAIN)
+			same |= REC_F_DOMAIN;
+	}
+	if (v3 && (head & HEAD_SAME_SHAPE)) {
+		if (!(r->shape_set >> ev->type & 1))
+			return "head: same shape as no earlier event of its type in the block";
+		present = r->shape_present[ev->type];
+		f = r->shape_fields[ev->type];
+	} else {
+		if (!get_u32(b, len, &pos, &present))
+			return "present";
+		if (!get_u32(b, len, &pos, &f) || (f & ~(uint32_t)REC_F_KNOWN))
+			return "fields";
+		if (v3) {
+			r->shape_present[ev->type] = present;
+			r->shape_fields[ev->type] = f;
+			r->shape_set |= 1u << ev->type;
+		}
+	}
+	if (f & same)
+		return "fields: a value the head byte says is the previous event's";
 	ev->present = present;
-	if (!get_u32(b, len, &pos, &f) || (f & ~(uint32_t)REC_F_KNOWN))
-		return "fields";
 	if (!rd_varint(b, len, &pos, &v))
 		return "ts";
 	ev->ts = r->prev_ts + (uint64_t)unzigzag(v);
+	if (same & REC_F_CPU) {
+		ev->cpu = r->pv_cpu;
+		ev->pid = r->pv_pid;
+	}
 	if ((f & REC_F_CPU) && !get_s32(b, len, &pos, &ev->cpu))
 		return "cpu";
 	if ((f & REC_F_PID) && !get_s32(b, len, &pos, &ev->pid))
@@ -1251,6 +1446,8 @@ static const char *decode_event(struct recording_reader *r, struct ev_slot *sl)
 	if (f & REC_F_COMM) {
 		if (!get_str(r, &pos, &sl->comm, ev->comm, sizeof(ev->comm)))
 			return "comm";
+	} else if ((same & REC_F_COMM) && r->pv_comm_set) {
+		set_str(&sl->comm, ev->comm, r->pv_comm, sizeof(ev->comm), r->pv_comm_ref);
 	} else {
 		clear_str(&sl->comm, ev->comm, sizeof(ev->comm));
 	}
@@ -1261,10 +1458,19 @@ static const char *decode_event(struct recording_reader *r, struct ev_slot *sl)
 	}
 	if ((f & REC_F_DOMAIN) && !get_domain(r, &pos, &ev->domain))
 		return "domain";
-	if ((f & REC_F_IOVA) && !get_u64(b, len, &pos, &ev->iova))
-		return "iova";
+	if (same & REC_F_DOMAIN)
+		ev->domain = r->pv_domain;
+	if (f & REC_F_IOVA) {
+		if (!rd_varint(b, len, &pos, &v))
+			return "iova";
+		ev->iova = v3 ? r->iova_base + (uint64_t)unzigzag(v) : v;
+	}
 	if ((f & REC_F_SIZE) && !get_u64(b, len, &pos, &ev->size))
 		return "size";
+	if (same & REC_F_IOVA) {
+		ev->iova = r->pv_iova;
+		ev->size = r->pv_size;
+	}
 	if ((f & REC_F_PADDR) && !get_u64(b, len, &pos, &ev->paddr))
 		return "paddr";
 	if (f & REC_F_RET) {
@@ -1335,6 +1541,20 @@ static const char *decode_event(struct recording_reader *r, struct ev_slot *sl)
 	}
 	r->pos = pos;
 	r->prev_ts = ev->ts;
+	if (v3) {
+		r->pv_cpu = ev->cpu;
+		r->pv_pid = ev->pid;
+		r->pv_comm_set = sl->comm.set;
+		if (sl->comm.set) {
+			memcpy(r->pv_comm, ev->comm, SMT_COMM_LEN);
+			r->pv_comm_ref = sl->comm.ref;
+		}
+		r->pv_iova = ev->iova;
+		r->pv_size = ev->size;
+		r->pv_domain = ev->domain;
+		if (ev->iova)
+			r->iova_base = ev->iova;
+	}
 	return NULL;
 }
 

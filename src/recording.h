@@ -23,6 +23,8 @@ struct recording_writer_opts {
 	size_t block_bytes;	/* uncompressed bytes per block; 0 = default (64 KiB) */
 	int level;		/* deflate level 1..9 (libdeflate's); 0 = default (1) */
 	int sync_blocks;	/* fsync after each block (record: power-cut safety) */
+	/* format version to write: 0 = the current one (3); 2 for tests of older readers' files */
+	unsigned int version;
 };
 
 /* META_JSON: JSON object text stored in the header (may be NULL = "{}"). */
@@ -79,7 +81,7 @@ int recording_reader__next_batch(struct recording_reader *r, const struct smt_ev
 const char *recording_reader__warning(const struct recording_reader *r);
 /* After the end: 1 closed by its writer, 0 not closed or cut, -1 format 1 (cannot say). */
 int recording_reader__closed(const struct recording_reader *r);
-/* format version from the header (1 or 2) */
+/* format version from the header (1 to 3) */
 unsigned int recording_reader__version(const struct recording_reader *r);
 const char *recording_reader__error(const struct recording_reader *r);
 const char *recording_reader__meta_json(const struct recording_reader *r);

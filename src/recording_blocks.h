@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include "recording.h"
 
-/* Layout constants of format version 2 (described at the top of recording.c). */
-#define RECORDING_VERSION	2
+/* Layout constants of format version 3 (described at the top of recording.c). */
+#define RECORDING_VERSION	3
 #define RECORDING_CLOSE_MAGIC	"SMTE"
 #define RECORDING_CLOSE_LEN	20
 #define RECORDING_MAX_META	(16u << 20)	/* header metadata JSON */

@@ -157,7 +157,7 @@ open(sys.argv[2], "wb").write(b)
 PY
 run "$SMMUTRACE" dump "$TMP/v9.smt"
 expect_rc "a newer format version exits 2" 2
-expect_err "the message says which version this smmutrace reads" "recording format version 9; this smmutrace reads versions 1 to 2"
+expect_err "the message says which version this smmutrace reads" "recording format version 9; this smmutrace reads versions 1 to 3"
 
 run "$SMMUTRACE" dump --help
 expect_rc "dump --help exits 0" 0

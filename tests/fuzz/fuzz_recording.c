@@ -7,7 +7,8 @@
  * part of them is handed over as the format sniffer's prefix). Wrapped
  * (bit 1 set): the rest becomes the payload of one block with valid
  * checksums, so that the event decoder itself is reached, which random
- * bytes behind CRC32s almost never do.
+ * bytes behind CRC32s almost never do; in a version-3 file if bit 2 is set
+ * (head byte flags), else in a version-2 one.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,7 +38,7 @@ static void le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-/* header "{}" + one block: count = data[1], payload = data[2..] */
+/* header "{}" + one block: count = data[1], payload = data[2..]; version by data[0] bit 2 */
 static uint8_t *wrap(const uint8_t *data, size_t size, size_t *len)
 {
 	const uint8_t *payload = data + 2;
@@ -48,7 +49,7 @@ static uint8_t *wrap(const uint8_t *data, size_t size, size_t *len)
 	if (!out)
 		return NULL;
 	memcpy(out, RECORDING_MAGIC, RECORDING_MAGIC_LEN);
-	le32(out + 8, RECORDING_VERSION);
+	le32(out + 8, data[0] & 4 ? RECORDING_VERSION : 2);
 	le32(out + 12, 2);
 	memcpy(out + 16, "{}", 2);
 	le32(out + 18, (uint32_t)crc32(0, out, 18));

@@ -187,9 +187,9 @@ static void pool_str(char *dst, size_t cap, unsigned int k)
  * the end of a block), every byte of each event must be what was written,
  * through next_ref() and through next() into a dirty struct.
  */
-static void test_each_event_is_exact_whatever_preceded_it(void **state)
+static void exact_whatever_preceded(unsigned int version)
 {
-	struct recording_writer_opts opts = { .block_bytes = 200 };
+	struct recording_writer_opts opts = { .block_bytes = 200, .version = version };
 	static const unsigned int types[] = { SMT_EV_ATTACH, SMT_EV_MAP, SMT_EV_CLK, SMT_EV_UNMAP,
 					      SMT_EV_RPM, SMT_EV_SYNC, SMT_EV_FAULT, SMT_EV_META };
 	const unsigned int n = 3000;
@@ -240,6 +240,18 @@ static void test_each_event_is_exact_whatever_preceded_it(void **state)
 		if (e->type == SMT_EV_META)
 			e->strict = 1;
 		e->cpu = (int)(x % 7);
+		/* the task, range or domain of the event before, as a DMA op's events have */
+		if (i && (x & (1u << 30))) {
+			e->cpu = evs[i - 1].cpu;
+			e->pid = evs[i - 1].pid = 1000 + (int)(x % 3);
+			memcpy(e->comm, evs[i - 1].comm, sizeof(e->comm));
+		}
+		if (i && (x & (1u << 31))) {
+			e->iova = evs[i - 1].iova;
+			e->size = evs[i - 1].size;
+		}
+		if (i && (x & (1u << 29)))
+			e->domain = evs[i - 1].domain;
 	}
 	assert_int_equal(recording_writer__open(&w, tmp_path("exact.smt"), NULL, &opts, err,
 						sizeof(err)), 0);
@@ -290,6 +302,17 @@ static void test_each_event_is_exact_whatever_preceded_it(void **state)
 	recording_reader__free(r);
 	fclose(f);
 	free(evs);
+}
+
+static void test_each_event_is_exact_whatever_preceded_it(void **state)
+{
+	exact_whatever_preceded(0);
+}
+
+/* the version-2 encoding (no head byte flags, plain IOVAs) still written and read exactly */
+static void test_each_event_is_exact_whatever_preceded_it_in_version_2(void **state)
+{
+	exact_whatever_preceded(2);
 }
 
 static void test_null_metadata_is_empty_object(void **state)
@@ -639,7 +662,8 @@ static void test_close_block_counts_and_trailing_bytes_are_checked(void **state)
 /* format 1 (the first release) has no close block: read as before, "cannot tell" */
 static void test_format_1_file_without_close_block_reads_without_warning(void **state)
 {
-	struct recording_writer_opts opts = { .block_bytes = 64 };
+	/* format 1's events are format 2's */
+	struct recording_writer_opts opts = { .block_bytes = 64, .version = 2 };
 	struct recording_writer *w;
 	struct smt_event ev;
 	size_t len, starts[64];
@@ -692,16 +716,16 @@ static size_t raw_deflate(uint8_t *out, size_t cap, const uint8_t *in, size_t le
 	return n;
 }
 
-/* a recording whose one block holds PAYLOAD with valid checksums */
-static size_t craft(uint8_t *out, const uint8_t *payload, size_t plen, uint32_t count,
-		    uint64_t first_ts, uint64_t last_ts)
+/* a recording of format VERSION whose one block holds PAYLOAD with valid checksums */
+static size_t craft_version(uint8_t *out, unsigned int version, const uint8_t *payload,
+			    size_t plen, uint32_t count, uint64_t first_ts, uint64_t last_ts)
 {
 	size_t off = 0;
 	uLongf clen = 4096;
 	uint8_t *h;
 
 	memcpy(out, RECORDING_MAGIC, 8);
-	put32(out + 8, RECORDING_VERSION);
+	put32(out + 8, version);
 	put32(out + 12, 2);
 	memcpy(out + 16, "{}", 2);
 	put32(out + 18, (uint32_t)crc32(0, out, 18));
@@ -717,6 +741,13 @@ static size_t craft(uint8_t *out, const uint8_t *payload, size_t plen, uint32_t 
 	put32(h + 32, (uint32_t)crc32(0, h + RECORDING_BLOCK_HDR_LEN, clen));
 	put32(h + 36, (uint32_t)crc32(0, h, 36));
 	return off + RECORDING_BLOCK_HDR_LEN + clen;
+}
+
+/* the same in format 2, the encoding the hand-made payloads below have */
+static size_t craft(uint8_t *out, const uint8_t *payload, size_t plen, uint32_t count,
+		    uint64_t first_ts, uint64_t last_ts)
+{
+	return craft_version(out, 2, payload, plen, count, first_ts, last_ts);
 }
 
 static int read_crafted(const uint8_t *file, size_t len, char *msg, size_t msglen, int *nev)
@@ -1102,6 +1133,76 @@ static void test_bad_event_contents_behind_a_good_checksum_are_rejected(void **s
 	}
 }
 
+/*
+ * Version 3's head byte: its flags take values from the event before (or,
+ * for the shape, from the last event of the type), hand-made here so the
+ * bytes are the format's and not just what the writer does.
+ */
+static void test_version_3_head_flags_take_the_previous_events_values(void **state)
+{
+	static const struct {
+		uint8_t bytes[16];
+		size_t len;
+		uint32_t count;
+		const char *field;
+	} bad[] = {
+		/* the same shape as no earlier map */
+		{ { SMT_EV_MAP | 0x10, 0 }, 2, 1, "event 1: head" },
+		/* the same shape as an earlier unmap, but no map */
+		{ { SMT_EV_UNMAP, 0, 0, 0, SMT_EV_MAP | 0x10, 0 }, 6, 2, "event 2: head" },
+		/* the same task as the event before, and a cpu as well */
+		{ { SMT_EV_MAP | 0x20, 0, 1, 0, 2 }, 5, 1, "event 1: fields" },
+		/* the same range, and an iova */
+		{ { SMT_EV_MAP | 0x40, 0, 1 << 5, 0, 2 }, 5, 1, "event 1: fields" },
+		/* the same domain, and a domain */
+		{ { SMT_EV_MAP | 0x80, 0, 1 << 4, 0, 0, 2 }, 6, 1, "event 1: fields" },
+		/* type 0, whatever the flags */
+		{ { 0x20, 0, 0, 0 }, 4, 1, "event 1: type" },
+	};
+	/*
+	 * map: cpu 3, domain 0x10, iova 0x1000, size 0x10 (fields 0x71);
+	 * unmap: the same task, range and domain, nothing else;
+	 * map: the first map's shape, cpu 6, domain 0x10 by reference, iova
+	 * 0x1000 - 0x800 as a delta, size 0x10
+	 */
+	static const uint8_t good[] = {
+		SMT_EV_MAP, 0, 0x71, 0, 6, 0, 0x10, 0x80, 0x40, 0x10,
+		SMT_EV_UNMAP | 0x20 | 0x40 | 0x80, 0, 0, 0,
+		SMT_EV_MAP | 0x10, 0, 12, 1, 0xff, 0x1f, 0x10,
+	};
+	struct recording_reader *r;
+	struct smt_event ev[3], end;
+	uint8_t file[8192];
+	char msg[512];
+	size_t len;
+	FILE *f;
+	int nev;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = craft_version(file, 3, bad[i].bytes, bad[i].len, bad[i].count, 0, 0);
+		assert_int_equal(read_crafted(file, len, msg, sizeof(msg), &nev), -EINVAL);
+		if (!strstr(msg, bad[i].field))
+			fail_msg("case %zu: '%s' lacks '%s'", i, msg, bad[i].field);
+	}
+	len = craft_version(file, 3, good, sizeof(good), 3, 0, 0);
+	f = fmemopen(file, len, "rb");
+	assert_int_equal(recording_reader__open(&r, f, "x.smt", msg, sizeof(msg)), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(recording_reader__next(r, &ev[i]), 1);
+	assert_int_equal(recording_reader__next(r, &end), 0);
+	assert_null(recording_reader__error(r));
+	recording_reader__free(r);
+	fclose(f);
+	assert_int_equal(ev[0].cpu, 3);
+	assert_true(ev[0].domain == 0x10 && ev[0].iova == 0x1000 && ev[0].size == 0x10);
+	assert_int_equal(ev[1].type, SMT_EV_UNMAP);
+	assert_int_equal(ev[1].cpu, 3);
+	assert_true(ev[1].domain == 0x10 && ev[1].iova == 0x1000 && ev[1].size == 0x10);
+	assert_int_equal(ev[2].type, SMT_EV_MAP);
+	assert_int_equal(ev[2].cpu, 6);
+	assert_true(ev[2].domain == 0x10 && ev[2].iova == 0x800 && ev[2].size == 0x10);
+}
+
 static void test_other_version_is_refused_naming_the_version_read(void **state)
 {
 	uint8_t file[64];
@@ -1109,13 +1210,13 @@ static void test_other_version_is_refused_naming_the_version_read(void **state)
 	int nev;
 
 	memcpy(file, RECORDING_MAGIC, 8);
-	put32(file + 8, 3);
+	put32(file + 8, 4);
 	put32(file + 12, 2);
 	memcpy(file + 16, "{}", 2);
 	put32(file + 18, (uint32_t)crc32(0, file, 18));
 	assert_int_equal(read_crafted(file, 22, msg, sizeof(msg), &nev), -EINVAL);
-	assert_string_equal(msg, "x.smt: recording format version 3; this smmutrace reads versions 1 "
-			    "to 2 (read it with the smmutrace that wrote it, or a newer one)");
+	assert_string_equal(msg, "x.smt: recording format version 4; this smmutrace reads versions 1 "
+			    "to 3 (read it with the smmutrace that wrote it, or a newer one)");
 }
 
 static void test_absurd_lengths_are_refused_before_allocating(void **state)
@@ -1278,18 +1379,19 @@ static void test_bytes_counts_what_is_on_disk(void **state)
 	struct recording_writer_opts opts = { .block_bytes = 100 };
 	struct recording_writer *w;
 	struct smt_event ev;
-	unsigned long long before;
+	unsigned long long before = 0;
 	size_t len;
 	char err[256];
 
 	assert_int_equal(recording_writer__open(&w, tmp_path("bytes.smt"), "{}", &opts, err,
 						sizeof(err)), 0);
 	assert_int_equal(recording_writer__bytes(w), 8 + 4 + 4 + 2 + 4);
-	for (unsigned int i = 0; i < 50; i++) {
+	/* 50 events or more, up to one that leaves its block pending */
+	for (unsigned int i = 0; i < 50 || recording_writer__bytes(w) != before; i++) {
+		before = recording_writer__bytes(w);
 		stream_event(&ev, i);
 		assert_int_equal(recording_writer__write(w, &ev, NULL), 0);
 	}
-	before = recording_writer__bytes(w);
 	assert_int_equal(recording_writer__flush(w), 0);
 	assert_true(recording_writer__bytes(w) > before);
 	free(slurp(tmp_path("bytes.smt"), &len));
@@ -1303,12 +1405,14 @@ int main(void)
 		cmocka_unit_test(test_every_event_type_round_trips_exactly),
 		cmocka_unit_test(test_null_metadata_is_empty_object),
 		cmocka_unit_test(test_each_event_is_exact_whatever_preceded_it),
+		cmocka_unit_test(test_each_event_is_exact_whatever_preceded_it_in_version_2),
 		cmocka_unit_test(test_many_blocks_read_back_in_order),
 		cmocka_unit_test(test_file_cut_at_every_byte_reads_whole_blocks_then_warns_where_it_ends),
 		cmocka_unit_test(test_flipped_byte_in_a_block_is_a_checksum_error_naming_its_offset),
 		cmocka_unit_test(test_bad_event_contents_behind_a_good_checksum_are_rejected),
 		cmocka_unit_test(test_blocks_are_zlib_raw_deflate_both_ways),
 		cmocka_unit_test(test_every_level_writes_blocks_zlib_inflates_to_the_same_bytes),
+		cmocka_unit_test(test_version_3_head_flags_take_the_previous_events_values),
 		cmocka_unit_test(test_other_version_is_refused_naming_the_version_read),
 		cmocka_unit_test(test_close_block_counts_and_trailing_bytes_are_checked),
 		cmocka_unit_test(test_format_1_file_without_close_block_reads_without_warning),
