@@ -418,10 +418,24 @@ static __always_inline void pend_save(__u32 kind, struct pend *p, bool clobber)
 		bpf_map_update_elem(&pending, &k, p, BPF_ANY);
 }
 
+/*
+ * A return that could not reach the task storage (its recursion guard was
+ * held on this CPU) and found nothing in the hashes: if its entry state is
+ * in the storage, its record is lost. Counted as lost rather than assumed
+ * absent: a gap said out loud, never a silent one.
+ */
+static __always_inline bool unreachable(bool no_storage, bool take, __u32 kind)
+{
+	if (no_storage && take && kind != PEND_V3_CTX)
+		stat_inc(SMT_STAT_PEND_CLOBBER);
+	return false;
+}
+
 /* The entry state of KIND (NULL: none); OUT gets a copy, and TAKE removes it. */
 static __always_inline bool pend_get(__u32 kind, struct pend *out, bool take)
 {
 	int slot = ts_slot(kind);
+	bool no_storage = false;
 	struct pend_key k;
 	struct smt_ctx_state *cs;
 	struct pend *p;
@@ -434,13 +448,14 @@ static __always_inline bool pend_get(__u32 kind, struct pend *out, bool take)
 				cs->valid &= ~(1u << slot);
 			return true;
 		}
+		no_storage = !cs;
 		if (!spilled)
-			return false;
+			return unreachable(no_storage, take, kind);
 	}
 	k = pkey(kind);
 	p = bpf_map_lookup_elem(&pending, &k);
 	if (!p)
-		return false;
+		return unreachable(no_storage, take, kind);
 	*out = *p;
 	if (take && !bpf_map_delete_elem(&pending, &k) && slot >= 0)
 		__sync_fetch_and_add(&spilled, -1);
@@ -1300,8 +1315,8 @@ static __always_inline void sync_out(struct smt_rec_inval *r, long ret)
 
 static __always_inline int on_cmdlist_return(long ret)
 {
+	struct smt_ctx_state *cs = NULL;
 	struct smt_rec_inval *r;
-	struct smt_ctx_state *cs;
 	struct pend_key k;
 
 	if (task_state) {
@@ -1312,12 +1327,12 @@ static __always_inline int on_cmdlist_return(long ret)
 			return 0;
 		}
 		if (!spilled)
-			return 0;
+			return unreachable(!cs, true, PEND_SYNC_V3);
 	}
 	k = pkey(PEND_SYNC_V3);
 	r = bpf_map_lookup_elem(&inval_pend, &k);
 	if (!r)
-		return 0;
+		return unreachable(task_state && !cs, true, PEND_SYNC_V3);
 	sync_out(r, ret);
 	if (!bpf_map_delete_elem(&inval_pend, &k) && task_state)
 		__sync_fetch_and_add(&spilled, -1);
