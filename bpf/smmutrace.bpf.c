@@ -699,24 +699,32 @@ static __always_inline int on_map_entry(__u64 domain, __u64 iova, __u64 paddr, _
 	return 0;
 }
 
+/* the map or unmap record of a call whose entry state P its return took */
+static __always_inline void emit_dma(__u16 type, struct pend *p, __s64 ret)
+{
+	struct smt_event *e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
+
+	if (!e)
+		return;
+	fill_common(e, type, p->ts);
+	e->domain = p->domain;
+	e->iova = p->iova;
+	e->size = p->size;
+	e->ret = ret;
+	e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
+	if (type == SMT_EV_MAP) {
+		e->paddr = p->paddr;
+		e->present |= SMT_HAS_PADDR;
+	}
+	submit(e);
+}
+
 static __always_inline int on_map_return(long ret)
 {
-	struct smt_event *e;
 	struct pend p;
 
-	if (!pend_get(PEND_MAP, &p, true))
-		return 0;
-	e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
-	if (!e)
-		return 0;
-	fill_common(e, SMT_EV_MAP, p.ts);
-	e->domain = p.domain;
-	e->iova = p.iova;
-	e->size = p.size;
-	e->paddr = p.paddr;
-	e->ret = (int)ret;	/* int in every map op */
-	e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_PADDR | SMT_HAS_RET;
-	submit(e);
+	if (pend_get(PEND_MAP, &p, true))
+		emit_dma(SMT_EV_MAP, &p, (int)ret);	/* int in every map op */
 	return 0;
 }
 
@@ -740,21 +748,10 @@ static __always_inline int on_unmap_entry(__u64 domain, __u64 iova, __u64 size, 
 
 static __always_inline int on_unmap_return(long ret, __u32 kind)
 {
-	struct smt_event *e;
 	struct pend p;
 
-	if (!pend_get(kind, &p, true))
-		return 0;
-	e = RESERVE(SMT_EVENT_SIZE_NUMERIC);
-	if (!e)
-		return 0;
-	fill_common(e, SMT_EV_UNMAP, p.ts);
-	e->domain = p.domain;
-	e->iova = p.iova;
-	e->size = p.size;
-	e->ret = (__s64)(__u64)ret;	/* size_t bytes unmapped */
-	e->present |= SMT_HAS_DOMAIN | SMT_HAS_IOVA | SMT_HAS_SIZE | SMT_HAS_RET;
-	submit(e);
+	if (pend_get(kind, &p, true))
+		emit_dma(SMT_EV_UNMAP, &p, (__s64)(__u64)ret);	/* size_t bytes unmapped */
 	return 0;
 }
 

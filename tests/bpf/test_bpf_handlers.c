@@ -479,6 +479,18 @@ static void *fake_iommu_domain(uint64_t map_pages)
 	return d;
 }
 
+/* the capture again, its core hooks keeping the domains of two SMMU drivers'
+ * map_pages callbacks (V2_FN, V3_FN) */
+static void reopen_with_smmu_map_fns(uint64_t v2_fn, uint64_t v3_fn)
+{
+	capture__free(cap);
+	map_fns[0] = v2_fn;
+	map_fns[1] = v3_fn;
+	assert_int_equal(open_capture(0, 4, NULL), 0);
+	map_fns[0] = map_fns[1] = 0;
+	sync_mem();
+}
+
 /*
  * Where trampolines work, map and unmap are hooked in the iommu core
  * (__iommu_map, 7.x's iommu_map_nosync, __iommu_unmap), which sees every
@@ -493,12 +505,7 @@ static void test_core_map_unmap_report_smmu_domains_only(void **state)
 	void *other = fake_iommu_domain(0xffff800080999900ull);	/* another IOMMU driver */
 	const struct smt_event *u;
 
-	capture__free(cap);
-	map_fns[0] = 0xffff800080555500ull;
-	map_fns[1] = 0xffff800080123400ull;
-	assert_int_equal(open_capture(0, 4, NULL), 0);
-	map_fns[0] = map_fns[1] = 0;
-	sync_mem();
+	reopen_with_smmu_map_fns(0xffff800080555500ull, 0xffff800080123400ull);
 	RUN("twin_kprobe___iommu_map", kaddr(v3), 0x100000, 0x80000000ull, 8192);
 	RUN("twin_kretprobe___iommu_map", 0);
 	RUN("twin_kprobe___iommu_map", kaddr(other), 0x200000, 0x90000000ull, 4096);
@@ -544,12 +551,7 @@ static void test_core_hooks_read_a_freed_domain_address_again(void **state)
 	void *d = fake_iommu_domain(0xffff800080999900ull);	/* another IOMMU driver */
 	void *ops = alloc_fake(size_of("iommu_domain_ops"));
 
-	capture__free(cap);
-	map_fns[0] = 0xffff800080555500ull;
-	map_fns[1] = 0xffff800080123400ull;
-	assert_int_equal(open_capture(0, 4, NULL), 0);
-	map_fns[0] = map_fns[1] = 0;
-	sync_mem();
+	reopen_with_smmu_map_fns(0xffff800080555500ull, 0xffff800080123400ull);
 	RUN("twin_kprobe___iommu_map", kaddr(d), 0x100000, 0x80000000ull, 4096);
 	RUN("twin_kretprobe___iommu_map", 0);
 	/* the same address, now an SMMU domain: without a free in between it
