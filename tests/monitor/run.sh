@@ -141,7 +141,13 @@ mkdir -p "$r"
 python3 "$here/gen_events.py" --events 30000 --board "$r/board.ini" >"$r/ev.jsonl"
 "$bin" convert "$r/ev.jsonl" -o "$r/full.smt" --board "$r/board.ini" 2>/dev/null
 total=$("$bin" dump "$r/full.smt" | wc -l)
-head -c 50000 "$r/full.smt" >"$r/grow.smt"
+# cut inside a block past the first (60 % of the file), then grow by part of
+# what is left: positions from the file's size, which the format's
+# compression decides (version 3 writes these events in about 50 KB)
+size=$(stat -c %s "$r/full.smt")
+cut=$((size * 6 / 10))
+more=$(((size - cut) / 2))
+head -c "$cut" "$r/full.smt" >"$r/grow.smt"
 "$bin" monitor --input "$r/grow.smt" --follow --period 1s --listen 127.0.0.1:0 >"$r/out" 2>"$r/err" &
 mpid=$!; pids+=("$mpid")
 wait_for 10 grep -q '^# metrics: http://' "$r/out"
@@ -152,17 +158,17 @@ some() { # events of the whole blocks so far: some, not all
 	[ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt "$total" ]
 }
 check "follow recording: the whole blocks so far are analysed" wait_for 10 some
-tail -c +50001 "$r/full.smt" | head -c 30000 >>"$r/grow.smt"
+tail -c +$((cut + 1)) "$r/full.smt" | head -c "$more" >>"$r/grow.smt"
 kill -TERM "$mpid"
 wait "$mpid"; rc=$?
 check "follow recording: stopping inside a block is a clean end" \
 	sh -c "[ $rc -le 1 ] && ! grep -q truncated '$r/err' && grep -q '^# summary: events=' '$r/out'"
-head -c 50000 "$r/full.smt" >"$r/grow2.smt"
+head -c "$cut" "$r/full.smt" >"$r/grow2.smt"
 "$bin" monitor --input "$r/grow2.smt" --follow --period 1s --listen 127.0.0.1:0 >"$r/out2" 2>"$r/err2" &
 mpid=$!; pids+=("$mpid")
 wait_for 10 grep -q '^# metrics: http://' "$r/out2"
 addr=$(metrics_addr "$r/out2")
-tail -c +50001 "$r/full.smt" >>"$r/grow2.smt"
+tail -c +$((cut + 1)) "$r/full.smt" >>"$r/grow2.smt"
 scraped() { curl -sf "http://$addr/metrics" | grep -qx "smmutrace_events_processed_total $1"; }
 check "follow recording: every event once the file is complete" wait_for 10 scraped "$total"
 kill -TERM "$mpid"; wait "$mpid"
